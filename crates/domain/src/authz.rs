@@ -1,0 +1,219 @@
+//! Authorization: the one place that decides who may do what.
+//!
+//! Services call [`authorize`] before they touch storage, and use
+//! [`person_scope`] to restrict what a query can return. Handlers never
+//! decide anything themselves. A denial by role is a 403; a record outside
+//! the actor's scope (another provider's person, another tenant's anything)
+//! is not found (404), so that its existence does not leak.
+
+use crate::actor::Actor;
+use crate::error::DomainError;
+use crate::ids::EntityId;
+use crate::role::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    pub const ALL: [Action; 4] = [Action::Read, Action::Create, Action::Update, Action::Delete];
+}
+
+/// What an action is done to, with what the decision needs to know about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resource<'a> {
+    /// Tenants themselves (create/list): only the operator at the command line.
+    Tenant,
+    /// A user account; `provider` and `role` of the account acted upon
+    /// (for a create: of the account to be created).
+    User { provider: Option<&'a EntityId>, role: Role },
+    /// An API token of the user `owner`.
+    ApiToken { owner: &'a str },
+    /// A provider (Träger) record.
+    Provider { id: Option<&'a EntityId> },
+    /// A person's data, owned by the provider that supports them.
+    Person { provider: &'a EntityId },
+    /// Programmes, modules and offers; `provider` for an offer.
+    ProgramData { provider: Option<&'a EntityId> },
+    /// Aggregate figures (reports, dashboards).
+    Report,
+    /// The audit trail.
+    AuditTrail,
+}
+
+impl Resource<'_> {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Resource::Tenant => "tenant",
+            Resource::User { .. } => "user",
+            Resource::ApiToken { .. } => "token",
+            Resource::Provider { .. } => "provider",
+            Resource::Person { .. } => "person",
+            Resource::ProgramData { .. } => "program_data",
+            Resource::Report => "report",
+            Resource::AuditTrail => "audit_trail",
+        }
+    }
+}
+
+/// Which persons a list may contain for this actor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PersonScope {
+    All,
+    Provider(EntityId),
+}
+
+impl PersonScope {
+    pub fn admits(&self, provider: &EntityId) -> bool {
+        match self {
+            PersonScope::All => true,
+            PersonScope::Provider(p) => p == provider,
+        }
+    }
+}
+
+fn same_provider(actor: &Actor, provider: Option<&EntityId>) -> bool {
+    matches!((&actor.provider, provider), (Some(a), Some(b)) if a == b)
+}
+
+/// May `actor` do `action` on `resource`? The whole policy is this function.
+pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
+    use Action::*;
+    use Role::*;
+    // The operator at the command line acts for the tenant as a whole
+    // (import, export, administration); it is audited like everyone else.
+    if actor.is_system() {
+        return true;
+    }
+    match resource {
+        Resource::Tenant => action == Read,
+        Resource::User { provider, role } => match actor.role {
+            Admin => true,
+            ProviderAdmin => same_provider(actor, *provider) && role.needs_provider(),
+            _ => false,
+        },
+        Resource::ApiToken { owner } => actor.role == Admin || *owner == actor.user_id,
+        Resource::Provider { id } => match action {
+            Read => actor.role != Auditor,
+            Create | Delete => matches!(actor.role, Admin | Coordinator),
+            Update => {
+                matches!(actor.role, Admin | Coordinator)
+                    || (actor.role == ProviderAdmin && same_provider(actor, *id))
+            }
+        },
+        Resource::Person { provider } => match actor.role {
+            CaseManager => same_provider(actor, Some(provider)),
+            Head => action == Read && actor.break_glass.is_some(),
+            _ => false,
+        },
+        Resource::ProgramData { provider } => match action {
+            Read => actor.role != Auditor,
+            _ => {
+                actor.role == Coordinator
+                    || (actor.role == ProviderAdmin && same_provider(actor, *provider))
+            }
+        },
+        Resource::Report => matches!(actor.role, Head | Coordinator | Controller),
+        Resource::AuditTrail => actor.role == Auditor && action == Read,
+    }
+}
+
+/// Like [`is_allowed`], as a `Result` with a message that says why not.
+pub fn authorize(actor: &Actor, action: Action, resource: &Resource<'_>) -> Result<(), DomainError> {
+    if is_allowed(actor, action, resource) {
+        return Ok(());
+    }
+    let why_de = match (actor.role, resource) {
+        (Role::Head, Resource::Person { .. }) if action == Action::Read => {
+            "Die Amtsleitung sieht personenbezogene Daten nur über einen protokollierten Notfallzugriff mit Begründung (Kopfzeile „X-Lotse-Break-Glass“)."
+        }
+        (Role::Controller, Resource::Person { .. }) => "Das Controlling sieht nur zusammengefasste Zahlen, keine personenbezogenen Daten.",
+        (_, Resource::Person { .. }) => "Ihre Rolle hat keinen Zugriff auf personenbezogene Daten dieses Trägers.",
+        (_, Resource::AuditTrail) => "Das Protokoll ist nur für die Revision einsehbar.",
+        _ => "Ihre Rolle erlaubt diese Aktion nicht.",
+    };
+    Err(DomainError::forbidden(
+        why_de,
+        format!("The role {} may not {:?} {}.", actor.role, action, resource.kind()).to_lowercase(),
+    ))
+}
+
+/// Which persons the actor may see in lists, or a 403 if none at all.
+pub fn person_scope(actor: &Actor) -> Result<PersonScope, DomainError> {
+    if actor.is_system() {
+        return Ok(PersonScope::All);
+    }
+    match (actor.role, &actor.provider) {
+        (Role::CaseManager, Some(p)) => Ok(PersonScope::Provider(p.clone())),
+        (Role::Head, _) if actor.break_glass.is_some() => Ok(PersonScope::All),
+        _ => {
+            // Reuse the policy's own message for a person of no provider in particular.
+            let any = EntityId::parse("any").expect("valid id");
+            authorize(actor, Action::Read, &Resource::Person { provider: &any })
+                .map(|_| PersonScope::All)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{Login, TenantId};
+
+    fn actor(role: Role, provider: Option<&str>) -> Actor {
+        Actor {
+            tenant: TenantId::parse("t").unwrap(),
+            user_id: "u1".into(),
+            login: Login::parse("x").unwrap(),
+            role,
+            provider: provider.map(|p| EntityId::parse(p).unwrap()),
+            break_glass: None,
+            address: None,
+        }
+    }
+
+    #[test]
+    fn case_managers_see_their_own_providers_persons_only() {
+        let kja = EntityId::parse("kja").unwrap();
+        let dekra = EntityId::parse("dekra").unwrap();
+        let a = actor(Role::CaseManager, Some("kja"));
+        for action in Action::ALL {
+            assert!(is_allowed(&a, action, &Resource::Person { provider: &kja }));
+            assert!(!is_allowed(&a, action, &Resource::Person { provider: &dekra }));
+        }
+        assert_eq!(person_scope(&a).unwrap(), PersonScope::Provider(kja));
+    }
+
+    #[test]
+    fn head_reads_persons_only_with_break_glass() {
+        let kja = EntityId::parse("kja").unwrap();
+        let mut h = actor(Role::Head, None);
+        assert!(!is_allowed(&h, Action::Read, &Resource::Person { provider: &kja }));
+        assert!(person_scope(&h).is_err());
+        h.break_glass = Some("Beschwerde".into());
+        assert!(is_allowed(&h, Action::Read, &Resource::Person { provider: &kja }));
+        assert!(!is_allowed(&h, Action::Update, &Resource::Person { provider: &kja }));
+        assert_eq!(person_scope(&h).unwrap(), PersonScope::All);
+    }
+
+    #[test]
+    fn controller_never_sees_persons_but_reports() {
+        let c = actor(Role::Controller, None);
+        assert!(person_scope(&c).is_err());
+        assert!(is_allowed(&c, Action::Read, &Resource::Report));
+        assert!(!is_allowed(&c, Action::Read, &Resource::AuditTrail));
+    }
+
+    #[test]
+    fn provider_admin_manages_own_staff_but_no_admins() {
+        let kja = EntityId::parse("kja").unwrap();
+        let pa = actor(Role::ProviderAdmin, Some("kja"));
+        assert!(is_allowed(&pa, Action::Create, &Resource::User { provider: Some(&kja), role: Role::CaseManager }));
+        assert!(!is_allowed(&pa, Action::Create, &Resource::User { provider: Some(&kja), role: Role::Admin }));
+        assert!(!is_allowed(&pa, Action::Create, &Resource::User { provider: None, role: Role::CaseManager }));
+    }
+}

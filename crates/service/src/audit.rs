@@ -1,0 +1,358 @@
+//! The audit trail: recording, sealing into the hash chain, verifying,
+//! querying and crypto-shredding.
+//!
+//! Recording happens inside the transaction of the change itself, so a change
+//! without its entry cannot be committed. Entries are written unsealed; the
+//! sealer chains each tenant's new entries in batches. So writers never wait
+//! for a global lock: the chain head is touched once per batch and tenant,
+//! not once per write.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use lotse_db::entity::{audit_entry, audit_head, person_key};
+use lotse_domain::audit::{AuditAction, ChainedFields, GENESIS, chain_hash};
+use lotse_domain::authz::{Action, Resource, authorize};
+use lotse_domain::{Actor, DomainError, TenantId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde::Serialize;
+
+use crate::crypto;
+use crate::error::db_err;
+use crate::page::{Page, PageRequest};
+use crate::Lotse;
+
+/// What is recorded about one action.
+pub struct Event<'a> {
+    pub action: AuditAction,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    /// The person whose data this is; their key encrypts `changes`.
+    pub person: Option<&'a str>,
+    pub changes: Option<serde_json::Value>,
+}
+
+/// Writes an unsealed entry in the caller's transaction.
+pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, event: Event<'_>) -> Result<(), DomainError> {
+    let tenant = actor.tenant.as_str();
+    let changes = match (event.changes, event.person) {
+        (None, _) => None,
+        (Some(v), None) => Some(v.to_string()),
+        (Some(v), Some(person)) => {
+            let key = person_key(conn, tenant, person).await?;
+            Some(crypto::seal(&key, &format!("{tenant}/{person}"), &v.to_string())?)
+        }
+    };
+    audit_entry::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        seq: Set(None),
+        at: Set(Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)),
+        actor: Set(actor.login.as_str().to_owned()),
+        action: Set(event.action.as_str().to_owned()),
+        entity: Set(event.entity.to_owned()),
+        entity_id: Set(event.entity_id.chars().take(128).collect()),
+        person_id: Set(event.person.map(str::to_owned)),
+        changes: Set(changes),
+        address: Set(actor.address.clone()),
+        reason: Set(actor.break_glass.clone()),
+        hash: Set(None),
+    }
+    .insert(conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// The person's key, created on first use.
+async fn person_key(conn: &impl ConnectionTrait, tenant: &str, person: &str) -> Result<Vec<u8>, DomainError> {
+    if let Some(k) = person_key::Entity::find_by_id((tenant.to_owned(), person.to_owned()))
+        .one(conn)
+        .await
+        .map_err(db_err)?
+    {
+        return Ok(k.key);
+    }
+    let key = crypto::random_bytes::<32>().to_vec();
+    person_key::ActiveModel {
+        tenant_id: Set(tenant.to_owned()),
+        person_id: Set(person.to_owned()),
+        key: Set(key.clone()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(conn)
+    .await
+    .map_err(db_err)?;
+    Ok(key)
+}
+
+/// Erases a person's key: their values in the trail can no longer be read.
+pub async fn shred(conn: &impl ConnectionTrait, tenant: &TenantId, person: &str) -> Result<(), DomainError> {
+    person_key::Entity::delete_by_id((tenant.as_str().to_owned(), person.to_owned()))
+        .exec(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+const SEAL_BATCH: u64 = 2000;
+
+fn fields(e: &audit_entry::Model, seq: i64) -> ChainedFields<'_> {
+    ChainedFields {
+        tenant: &e.tenant_id,
+        seq,
+        id: &e.id,
+        at: &e.at,
+        actor: &e.actor,
+        action: &e.action,
+        entity: &e.entity,
+        entity_id: &e.entity_id,
+        changes: e.changes.as_deref(),
+        address: e.address.as_deref(),
+        reason: e.reason.as_deref(),
+    }
+}
+
+impl Lotse {
+    /// Chains every tenant's unsealed entries; returns how many were sealed.
+    pub async fn seal_audit(&self) -> Result<u64, DomainError> {
+        let tenants: Vec<String> = audit_entry::Entity::find()
+            .select_only()
+            .column(audit_entry::Column::TenantId)
+            .filter(audit_entry::Column::Seq.is_null())
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let mut sealed = 0;
+        for t in tenants {
+            loop {
+                let n = self.seal_batch(&t).await?;
+                sealed += n;
+                if n < SEAL_BATCH {
+                    break;
+                }
+            }
+        }
+        Ok(sealed)
+    }
+
+    /// Seals up to one batch of a tenant's entries in one transaction. The
+    /// chain head is updated first and conditionally, so two sealers racing
+    /// on the same tenant cannot both extend it: the second finds the head
+    /// moved and gives way.
+    async fn seal_batch(&self, tenant: &str) -> Result<u64, DomainError> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let head = audit_head::Entity::find_by_id(tenant.to_owned()).one(&txn).await.map_err(db_err)?;
+        let (mut seq, mut hash) = head.as_ref().map_or((0, GENESIS.to_owned()), |h| (h.last_seq, h.last_hash.clone()));
+        let pending = audit_entry::Entity::find()
+            .filter(audit_entry::Column::TenantId.eq(tenant))
+            .filter(audit_entry::Column::Seq.is_null())
+            .order_by_asc(audit_entry::Column::Id)
+            .limit(SEAL_BATCH)
+            .all(&txn)
+            .await
+            .map_err(db_err)?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let start_seq = seq;
+        let mut sealed = Vec::with_capacity(pending.len());
+        for e in &pending {
+            seq += 1;
+            hash = chain_hash(&hash, &fields(e, seq));
+            sealed.push((e.id.clone(), seq, hash.clone()));
+        }
+        // Claim the head first.
+        if head.is_some() {
+            let moved = audit_head::Entity::update_many()
+                .col_expr(audit_head::Column::LastSeq, Expr::value(seq))
+                .col_expr(audit_head::Column::LastHash, Expr::value(hash.clone()))
+                .filter(audit_head::Column::TenantId.eq(tenant))
+                .filter(audit_head::Column::LastSeq.eq(start_seq))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+            if moved.rows_affected != 1 {
+                return Ok(0); // another sealer got there first; dropping txn rolls back
+            }
+        } else {
+            let inserted = audit_head::ActiveModel {
+                tenant_id: Set(tenant.to_owned()),
+                last_seq: Set(seq),
+                last_hash: Set(hash.clone()),
+            }
+            .insert(&txn)
+            .await;
+            if inserted.is_err() {
+                return Ok(0);
+            }
+        }
+        for (id, s, h) in sealed {
+            audit_entry::Entity::update_many()
+                .col_expr(audit_entry::Column::Seq, Expr::value(s))
+                .col_expr(audit_entry::Column::Hash, Expr::value(h))
+                .filter(audit_entry::Column::TenantId.eq(tenant))
+                .filter(audit_entry::Column::Id.eq(id))
+                .exec(&txn)
+                .await
+                .map_err(db_err)?;
+        }
+        txn.commit().await.map_err(db_err)?;
+        Ok(pending.len() as u64)
+    }
+
+    /// Seals what is pending, then recomputes the tenant's whole chain.
+    pub async fn verify_audit(&self, tenant: &TenantId) -> Result<ChainReport, DomainError> {
+        self.seal_audit().await?;
+        let mut report = ChainReport { tenant: tenant.to_string(), entries: 0, ok: true, problems: vec![] };
+        let mut prev = GENESIS.to_owned();
+        let mut expected_seq = 1i64;
+        loop {
+            let batch = audit_entry::Entity::find()
+                .filter(audit_entry::Column::TenantId.eq(tenant.as_str()))
+                .filter(audit_entry::Column::Seq.gte(expected_seq))
+                .order_by_asc(audit_entry::Column::Seq)
+                .limit(5000)
+                .all(&self.db)
+                .await
+                .map_err(db_err)?;
+            if batch.is_empty() {
+                break;
+            }
+            for e in &batch {
+                let seq = e.seq.unwrap_or_default();
+                if seq != expected_seq {
+                    report.problem(seq, format!("Eintrag {expected_seq} fehlt (nächster vorhandener: {seq})"));
+                    expected_seq = seq;
+                }
+                let h = chain_hash(&prev, &fields(e, seq));
+                if Some(&h) != e.hash.as_ref() {
+                    report.problem(seq, format!("Prüfsumme stimmt nicht: Eintrag {seq} ({}) wurde verändert", e.id));
+                }
+                // Go on from the stored hash, so one changed entry is reported once.
+                prev = e.hash.clone().unwrap_or(h);
+                expected_seq += 1;
+                report.entries += 1;
+            }
+        }
+        let head = audit_head::Entity::find_by_id(tenant.as_str().to_owned()).one(&self.db).await.map_err(db_err)?;
+        match head {
+            Some(h) if h.last_seq != expected_seq - 1 || h.last_hash != prev => report.problem(
+                h.last_seq,
+                format!("Kettenende passt nicht: erwartet Eintrag {} , gefunden {}", h.last_seq, expected_seq - 1),
+            ),
+            None if report.entries > 0 => report.problem(0, "Kettenende fehlt".into()),
+            _ => {}
+        }
+        Ok(report)
+    }
+
+    /// The audit trail, newest first, for auditors.
+    pub async fn audit_entries(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditView>, DomainError> {
+        authorize(actor, Action::Read, &Resource::AuditTrail)?;
+        self.seal_audit().await?;
+        let mut q = audit_entry::Entity::find().filter(audit_entry::Column::TenantId.eq(actor.tenant.as_str()));
+        if let Some(e) = &filter.entity {
+            q = q.filter(audit_entry::Column::Entity.eq(e.as_str()));
+        }
+        if let Some(e) = &filter.entity_id {
+            q = q.filter(audit_entry::Column::EntityId.eq(e.as_str()));
+        }
+        if let Some(a) = &filter.action {
+            q = q.filter(audit_entry::Column::Action.eq(a.as_str()));
+        }
+        if let Some(a) = &filter.actor {
+            q = q.filter(audit_entry::Column::Actor.eq(a.as_str()));
+        }
+        let (rows, total) = page.fetch(q.order_by_desc(audit_entry::Column::Seq), &self.db).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for e in rows {
+            items.push(self.view(e).await?);
+        }
+        Ok(Page::new(items, total, page))
+    }
+
+    async fn view(&self, e: audit_entry::Model) -> Result<AuditView, DomainError> {
+        let changes = match (&e.changes, &e.person_id) {
+            (Some(c), Some(p)) if crypto::is_sealed(c) => {
+                let key = person_key::Entity::find_by_id((e.tenant_id.clone(), p.clone()))
+                    .one(&self.db)
+                    .await
+                    .map_err(db_err)?;
+                match key.and_then(|k| crypto::open(&k.key, &format!("{}/{p}", e.tenant_id), c)) {
+                    Some(plain) => serde_json::from_str(&plain).unwrap_or(serde_json::Value::Null),
+                    None => serde_json::json!({ "erased": true }),
+                }
+            }
+            (Some(c), _) => serde_json::from_str(c).unwrap_or(serde_json::Value::Null),
+            (None, _) => serde_json::Value::Null,
+        };
+        Ok(AuditView {
+            seq: e.seq,
+            at: DateTime::parse_from_rfc3339(&e.at).map(|d| d.with_timezone(&Utc)).map_err(DomainError::internal)?,
+            actor: e.actor,
+            action: e.action,
+            entity: e.entity,
+            entity_id: e.entity_id,
+            changes,
+            address: e.address,
+            reason: e.reason,
+        })
+    }
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    /// `read | create | update | delete | login | export`
+    pub action: Option<String>,
+    pub actor: Option<String>,
+}
+
+/// One entry as auditors see it; `changes` is `{"erased": true}` where the
+/// person's key has been shredded.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditView {
+    pub seq: Option<i64>,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+    pub address: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainReport {
+    pub tenant: String,
+    pub entries: u64,
+    pub ok: bool,
+    pub problems: Vec<ChainProblem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainProblem {
+    pub seq: i64,
+    pub message: String,
+}
+
+impl ChainReport {
+    fn problem(&mut self, seq: i64, message: String) {
+        self.ok = false;
+        self.problems.push(ChainProblem { seq, message });
+    }
+}

@@ -1,0 +1,58 @@
+//! Every operation of Lotse. Each takes the acting [`Actor`], asks the
+//! domain's policy ([`lotse_domain::authz`]) whether it may, scopes its
+//! queries to the actor's tenant (and provider), and records what it read or
+//! changed in the audit trail in the same transaction. The HTTP handlers and
+//! the command line are thin callers of this crate.
+
+pub mod audit;
+pub mod auth;
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod page;
+pub mod persons;
+pub mod providers;
+pub mod tenants;
+pub mod users;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use lotse_db::Db;
+pub use lotse_domain::{Actor, DomainError};
+
+/// The application: a database and the state shared by all requests.
+#[derive(Clone)]
+pub struct Lotse {
+    pub db: Db,
+    throttle: Arc<auth::Throttle>,
+    seal_now: Arc<tokio::sync::Notify>,
+}
+
+impl Lotse {
+    pub fn new(db: Db) -> Self {
+        Lotse { db, throttle: Arc::default(), seal_now: Arc::default() }
+    }
+
+    /// Connects (creating and migrating the database as needed).
+    pub async fn open(url: &str) -> Result<Self, lotse_db::backend::ConnectError> {
+        Ok(Lotse::new(lotse_db::connect(url).await?))
+    }
+
+    /// Seals the audit trail in the background: at most `interval` after an
+    /// entry is written, or sooner when many are waiting.
+    pub fn spawn_audit_sealer(&self, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = me.seal_now.notified() => {}
+                }
+                if let Err(e) = me.seal_audit().await {
+                    tracing::warn!(code = e.code(), "audit sealing failed; retrying");
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,196 @@
+use chrono::Utc;
+use lotse_db::entity::{provider, user};
+use lotse_domain::audit::AuditAction;
+use lotse_domain::authz::{Action, Resource, authorize};
+use lotse_domain::{Actor, DomainError, EntityId, Login, Role};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{Event, record};
+use crate::crypto;
+use crate::error::db_err;
+use crate::page::{Page, PageRequest};
+use crate::Lotse;
+
+/// A user account as shown (never with its password hash).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: String,
+    pub login: String,
+    pub display_name: String,
+    #[schema(value_type = String, example = "coordinator")]
+    pub role: Role,
+    pub provider_id: Option<String>,
+    pub active: bool,
+}
+
+impl TryFrom<user::Model> for User {
+    type Error = DomainError;
+    fn try_from(m: user::Model) -> Result<Self, DomainError> {
+        Ok(User {
+            role: Role::parse(&m.role)?,
+            id: m.id,
+            login: m.login,
+            display_name: m.display_name,
+            provider_id: m.provider_id,
+            active: m.active,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    #[schema(value_type = String, example = "a.schmidt")]
+    pub login: Login,
+    pub display_name: Option<String>,
+    #[schema(value_type = String, example = "coordinator")]
+    pub role: Role,
+    #[schema(value_type = Option<String>)]
+    pub provider_id: Option<EntityId>,
+    pub password: String,
+}
+
+impl Lotse {
+    pub async fn create_user(&self, actor: &Actor, mut new: NewUser) -> Result<User, DomainError> {
+        authorize(actor, Action::Create, &Resource::User { provider: new.provider_id.as_ref(), role: new.role })?;
+        match (&new.provider_id, new.role.needs_provider()) {
+            (None, true) => {
+                return Err(DomainError::invalid(
+                    "provider_id",
+                    format!("Die Rolle {} gehört zu einem Träger: bitte den Träger angeben.", new.role),
+                    format!("The role {} belongs to a provider: please name it.", new.role),
+                ));
+            }
+            (Some(p), _) => {
+                let exists = provider::Entity::find_by_id((actor.tenant.to_string(), p.to_string()))
+                    .one(&self.db)
+                    .await
+                    .map_err(db_err)?
+                    .is_some();
+                if !exists {
+                    return Err(DomainError::invalid(
+                        "provider_id",
+                        format!("Den Träger „{p}“ gibt es in diesem Mandanten nicht."),
+                        format!("There is no provider \"{p}\" in this tenant."),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        crypto::check_password_policy(&new.password)?;
+        let password = std::mem::take(&mut new.password);
+        let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password))
+            .await
+            .map_err(DomainError::internal)??;
+        self.insert_user(actor, new, hash).await
+    }
+
+    /// Stores an account whose password is already hashed (demo data hashes
+    /// its one password once, not once per account).
+    pub(crate) async fn insert_user(&self, actor: &Actor, new: NewUser, hash: String) -> Result<User, DomainError> {
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let existing = user::Entity::find()
+            .filter(user::Column::TenantId.eq(actor.tenant.as_str()))
+            .filter(user::Column::Login.eq(new.login.as_str()))
+            .one(&txn)
+            .await
+            .map_err(db_err)?;
+        if existing.is_some() {
+            return Err(DomainError::conflict(
+                format!("Die Anmeldung „{}“ ist schon vergeben.", new.login),
+                format!("The login \"{}\" is taken.", new.login),
+            ));
+        }
+        let m = user::ActiveModel {
+            tenant_id: Set(actor.tenant.to_string()),
+            id: Set(uuid::Uuid::now_v7().simple().to_string()),
+            login: Set(new.login.to_string()),
+            display_name: Set(new.display_name.unwrap_or_else(|| new.login.to_string())),
+            role: Set(new.role.as_str().to_owned()),
+            provider_id: Set(new.provider_id.map(EntityId::into_string)),
+            password_hash: Set(hash),
+            active: Set(true),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        record(&txn, actor, Event {
+            action: AuditAction::Create,
+            entity: "user",
+            entity_id: &m.id,
+            person: None,
+            changes: Some(serde_json::json!({ "login": m.login, "role": m.role, "provider_id": m.provider_id })),
+        })
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        User::try_from(m)
+    }
+
+    async fn user_by_login(&self, actor: &Actor, login: &Login) -> Result<user::Model, DomainError> {
+        user::Entity::find()
+            .filter(user::Column::TenantId.eq(actor.tenant.as_str()))
+            .filter(user::Column::Login.eq(login.as_str()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .ok_or(DomainError::NotFound { entity: "user" })
+    }
+
+    pub async fn user(&self, actor: &Actor, login: &Login) -> Result<User, DomainError> {
+        let m = self.user_by_login(actor, login).await?;
+        let u = User::try_from(m)?;
+        authorize(actor, Action::Read, &Resource::User { provider: opt_id(&u.provider_id).as_ref(), role: u.role })?;
+        Ok(u)
+    }
+
+    pub async fn users(&self, actor: &Actor, page: PageRequest) -> Result<Page<User>, DomainError> {
+        let mut q = user::Entity::find().filter(user::Column::TenantId.eq(actor.tenant.as_str()));
+        if actor.is_system() || actor.role == Role::Admin {
+        } else if actor.role == Role::ProviderAdmin {
+            q = q
+                .filter(user::Column::ProviderId.eq(actor.provider.as_ref().map(|p| p.to_string())))
+                .filter(user::Column::Role.is_in([Role::CaseManager.as_str(), Role::ProviderAdmin.as_str()]));
+        } else {
+            authorize(actor, Action::Read, &Resource::User { provider: None, role: Role::Admin })?;
+        }
+        let (rows, total) = page.fetch(q.order_by_asc(user::Column::Login), &self.db).await?;
+        Ok(Page::new(rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?, total, page))
+    }
+
+    pub async fn reset_password(&self, actor: &Actor, login: &Login, password: String) -> Result<(), DomainError> {
+        let m = self.user_by_login(actor, login).await?;
+        let role = Role::parse(&m.role)?;
+        authorize(actor, Action::Update, &Resource::User { provider: opt_id(&m.provider_id).as_ref(), role })?;
+        crypto::check_password_policy(&password)?;
+        let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password))
+            .await
+            .map_err(DomainError::internal)??;
+        let txn = self.db.begin().await.map_err(db_err)?;
+        let id = m.id.clone();
+        let mut am: user::ActiveModel = m.into();
+        am.password_hash = Set(hash);
+        am.update(&txn).await.map_err(db_err)?;
+        // Signed-in sessions of the account end with the old password.
+        lotse_db::entity::session::Entity::delete_many()
+            .filter(lotse_db::entity::session::Column::TenantId.eq(actor.tenant.as_str()))
+            .filter(lotse_db::entity::session::Column::UserId.eq(&id))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        record(&txn, actor, Event {
+            action: AuditAction::Update,
+            entity: "user",
+            entity_id: &id,
+            person: None,
+            changes: Some(serde_json::json!({ "password": "reset" })),
+        })
+        .await?;
+        txn.commit().await.map_err(db_err)
+    }
+}
+
+pub(crate) fn opt_id(s: &Option<String>) -> Option<EntityId> {
+    s.as_deref().and_then(|p| EntityId::parse(p).ok())
+}
