@@ -1,0 +1,452 @@
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lotse_domain::{Actor, DomainError, EntityId, Lang, Login, Role, TenantId};
+use lotse_service::audit::AuditFilter;
+use lotse_service::auth::NewToken;
+use lotse_service::page::PageRequest;
+use lotse_service::users::NewUser;
+use lotse_service::Lotse;
+
+use crate::config::{self, Flags};
+
+#[derive(Parser)]
+#[command(name = "lotse", version, about = "Lotse – Fallsteuerung und Berichte für kommunale Beschäftigungsförderung")]
+pub struct Cli {
+    /// Database: sqlite://PATH (default sqlite://lotse-data/lotse.db) or postgres://…  [env: LOTSE_DB]
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// Configuration file (TOML; default ./lotse.toml if present)  [env: LOTSE_CONFIG]
+    #[arg(long, global = true)]
+    config: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web interface and the API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080)  [env: LOTSE_BIND]
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the demo tenants and print their logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date (also done by serve).
+    Migrate,
+    /// Tenants, accounts and API tokens.
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
+    /// The audit trail: list entries, or `verify` the hash chain.
+    #[command(args_conflicts_with_subcommands = true)]
+    Audit {
+        #[command(subcommand)]
+        cmd: Option<AuditCmd>,
+        #[command(flatten)]
+        list: AuditList,
+    },
+    /// Write a consistent online copy of the SQLite database to FILE.
+    Backup { file: PathBuf },
+    /// Replace the SQLite database with a backup (Lotse must not be running).
+    Restore {
+        file: PathBuf,
+        /// Overwrite an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        cmd: DemoCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    Tenant {
+        #[command(subcommand)]
+        cmd: TenantCmd,
+    },
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    Provider {
+        #[command(subcommand)]
+        cmd: ProviderCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCmd {
+    /// Create a tenant (a municipality, county or Land).
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create an account; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        provider: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Set a new password, read from standard input.
+    ResetPassword {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Issue an API token for an account and print it.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value = "Kommandozeile")]
+        name: String,
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+    },
+    /// Revoke a token at once.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        id: String,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProviderCmd {
+    Create {
+        #[arg(long)]
+        tenant: String,
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Recompute the hash chain of one tenant (or all) and report tampering.
+    Verify {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct AuditList {
+    #[arg(long)]
+    tenant: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[arg(long)]
+    entity: Option<String>,
+    #[arg(long)]
+    entity_id: Option<String>,
+    #[arg(long, default_value_t = 100)]
+    limit: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum DemoCmd {
+    /// Create the demo tenants and their logins (password "demo").
+    Load,
+}
+
+fn human(e: DomainError) -> anyhow::Error {
+    anyhow::anyhow!(e.message(Lang::De))
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).context("Passwort von der Standardeingabe lesen")?;
+    let pw = s.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(!pw.is_empty(), "Kein Passwort auf der Standardeingabe erhalten.");
+    Ok(pw)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let bind_flag = match &cli.command {
+        Command::Serve { bind, .. } => bind.clone(),
+        _ => None,
+    };
+    let cfg = config::load(cli.config.as_deref(), &Flags { db: cli.db.clone(), bind: bind_flag })?;
+    if let Command::Restore { file, force } = &cli.command {
+        return restore(&cfg.db, file, *force).map(|_| ExitCode::SUCCESS);
+    }
+    let lotse = Lotse::open(&cfg.db).await?;
+    match cli.command {
+        Command::Serve { demo, .. } => serve(lotse, &cfg, demo).await?,
+        Command::Migrate => {
+            let n = lotse_db::backend::migrate(&lotse.db).await?;
+            println!("Datenbank ist auf dem neuesten Stand ({n} Migrationen ausgeführt).");
+        }
+        Command::Admin { cmd } => admin(&lotse, cmd).await?,
+        Command::Audit { cmd: Some(AuditCmd::Verify { tenant }), .. } => {
+            let tenants = match tenant {
+                Some(t) => vec![TenantId::parse(&t).map_err(human)?],
+                None => lotse.tenants().await.map_err(human)?.into_iter().map(|t| TenantId::parse(&t.id)).collect::<Result<_, _>>().map_err(human)?,
+            };
+            let mut ok = true;
+            for t in tenants {
+                let r = lotse.verify_audit(&Actor::system(t)).await.map_err(human)?;
+                if r.ok {
+                    println!("{}: Protokollkette unversehrt ({} Einträge).", r.tenant, r.entries);
+                } else {
+                    ok = false;
+                    println!("{}: PROTOKOLLKETTE VERLETZT ({} Einträge geprüft):", r.tenant, r.entries);
+                    for p in r.problems {
+                        println!("  - {}", p.message);
+                    }
+                }
+            }
+            return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) });
+        }
+        Command::Audit { cmd: None, list } => {
+            let Some(t) = list.tenant else { bail!("Bitte --tenant angeben (oder „lotse audit verify“).") };
+            let actor = Actor { role: Role::Auditor, ..Actor::system(TenantId::parse(&t).map_err(human)?) };
+            let filter = AuditFilter { entity: list.entity, entity_id: list.entity_id, ..Default::default() };
+            let page = lotse
+                .audit_entries(&actor, &filter, PageRequest { limit: Some(list.limit), offset: None })
+                .await
+                .map_err(human)?;
+            match list.format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&page.items)?),
+                Format::Text => {
+                    for e in page.items {
+                        println!(
+                            "{:>6} {} {:<12} {:<7} {}/{} {} {}",
+                            e.seq.unwrap_or_default(),
+                            e.at.format("%d.%m.%Y %H:%M:%S"),
+                            e.actor,
+                            e.action,
+                            e.entity,
+                            e.entity_id,
+                            e.address.unwrap_or_default(),
+                            if e.changes.is_null() { String::new() } else { e.changes.to_string() }
+                        );
+                    }
+                }
+            }
+        }
+        Command::Backup { file } => {
+            anyhow::ensure!(!file.exists(), "{} existiert bereits; bitte einen neuen Dateinamen wählen.", file.display());
+            lotse_db::backend::sqlite_backup(&lotse.db, &file).await?;
+            println!("Sicherung geschrieben: {}", file.display());
+        }
+        Command::Restore { .. } => unreachable!(),
+        Command::Demo { cmd: DemoCmd::Load } => {
+            let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
+            print_demo_logins(&logins);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {
+    let tenant = |t: &str| TenantId::parse(t).map_err(human);
+    match cmd {
+        AdminCmd::Tenant { cmd: TenantCmd::Create { id, name } } => {
+            let t = lotse.create_tenant(&tenant(&id)?, &name).await.map_err(human)?;
+            println!("Mandant {} ({}) angelegt.", t.id, t.name);
+        }
+        AdminCmd::Tenant { cmd: TenantCmd::List } => {
+            for t in lotse.tenants().await.map_err(human)? {
+                println!("{}\t{}", t.id, t.name);
+            }
+        }
+        AdminCmd::User { cmd: UserCmd::Create { tenant: t, login, role, provider, name, .. } } => {
+            let t = tenant(&t)?;
+            lotse.tenant(&t).await.map_err(human)?;
+            let new = NewUser {
+                login: Login::parse(&login).map_err(human)?,
+                display_name: name,
+                role: Role::parse(&role).map_err(human)?,
+                provider_id: provider.as_deref().map(EntityId::parse).transpose().map_err(human)?,
+                password: read_password()?,
+            };
+            let u = lotse.create_user(&Actor::system(t.clone()), new).await.map_err(human)?;
+            println!("Konto {}@{t} ({}) angelegt.", u.login, u.role.label_de());
+        }
+        AdminCmd::User { cmd: UserCmd::ResetPassword { tenant: t, login, .. } } => {
+            let t = tenant(&t)?;
+            let l = Login::parse(&login).map_err(human)?;
+            lotse.reset_password(&Actor::system(t.clone()), &l, read_password()?).await.map_err(human)?;
+            println!("Passwort für {l}@{t} neu gesetzt; offene Sitzungen sind beendet.");
+        }
+        AdminCmd::User { cmd: UserCmd::List { tenant: t } } => {
+            let page = lotse.users(&Actor::system(tenant(&t)?), PageRequest { limit: Some(500), offset: None }).await.map_err(human)?;
+            for u in page.items {
+                println!("{}\t{}\t{}", u.login, u.role, u.provider_id.unwrap_or_default());
+            }
+        }
+        AdminCmd::Token { cmd: TokenCmd::Create { tenant: t, login, name, days } } => {
+            let t = tenant(&t)?;
+            let l = Login::parse(&login).map_err(human)?;
+            let issued = lotse
+                .create_token(&Actor::system(t), NewToken { name, days: Some(days), login: Some(l) })
+                .await
+                .map_err(human)?;
+            if std::io::stdout().is_terminal() {
+                eprintln!("API-Token (Kennung {}, gültig bis {}); es wird nur jetzt angezeigt:", issued.info.id, issued.info.expires_at.format("%d.%m.%Y"));
+            }
+            println!("{}", issued.token);
+        }
+        AdminCmd::Token { cmd: TokenCmd::Revoke { tenant: t, id } } => {
+            lotse.revoke_token(&Actor::system(tenant(&t)?), &id).await.map_err(human)?;
+            println!("Token {id} widerrufen.");
+        }
+        AdminCmd::Token { cmd: TokenCmd::List { tenant: t } } => {
+            let page = lotse.tokens(&Actor::system(tenant(&t)?), PageRequest { limit: Some(500), offset: None }).await.map_err(human)?;
+            for tk in page.items {
+                let state = if tk.revoked_at.is_some() { "widerrufen" } else { "aktiv" };
+                println!("{}\t{}\t{}\tbis {}\t{state}", tk.id, tk.user_id, tk.name, tk.expires_at.format("%d.%m.%Y"));
+            }
+        }
+        AdminCmd::Provider { cmd: ProviderCmd::Create { tenant: t, id, name } } => {
+            let input = lotse_service::providers::ProviderInput { id: EntityId::parse(&id).map_err(human)?, name, kind: None };
+            let p = lotse.create_provider(&Actor::system(tenant(&t)?), input).await.map_err(human)?;
+            println!("Träger {} ({}) angelegt.", p.id, p.name);
+        }
+    }
+    Ok(())
+}
+
+fn print_demo_logins(logins: &[lotse_service::demo::DemoLogin]) {
+    println!("Demo-Anmeldungen (Passwort jeweils „{}“):", lotse_service::demo::DEMO_PASSWORD);
+    for l in logins {
+        println!("  {:<40} {}", l.login, l.role.label_de());
+    }
+}
+
+async fn serve(lotse: Lotse, cfg: &config::Config, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
+        print_demo_logins(&logins);
+    }
+    let listener = tokio::net::TcpListener::bind(&cfg.bind).await.with_context(|| format!("Adresse {} belegen", cfg.bind))?;
+    let addr = listener.local_addr()?;
+    let backend = match lotse_db::Backend::of(&lotse.db) {
+        lotse_db::Backend::Sqlite => "SQLite",
+        lotse_db::Backend::Postgres => "PostgreSQL",
+    };
+    println!("Lotse läuft auf http://{addr}/ ({backend}). Beenden mit Strg+C.");
+    if lotse.tenants().await.map_err(human)?.is_empty() {
+        println!(
+            "Noch kein Mandant angelegt. So geht es los:\n  lotse admin tenant create musterstadt --name \"Stadt Musterstadt\"\n  \
+             echo 'geheim' | lotse admin user create --tenant musterstadt --login admin --role admin --password-stdin\n  \
+             Dann unter http://{addr}/anmelden als admin@musterstadt anmelden.\n  (Oder mit Demodaten: lotse serve --demo)"
+        );
+    } else if !demo {
+        println!("Anmelden unter http://{addr}/anmelden als name@mandant.");
+    }
+    tracing::info!(%addr, backend, "listening");
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    };
+    lotse_web::serve(listener, lotse.clone(), lotse_web::WebConfig { public_url: cfg.public_url.clone() }, shutdown).await?;
+    // Seal what the last requests wrote before the process ends.
+    lotse.seal_audit().await.map_err(human)?;
+    Ok(())
+}
+
+/// Replaces the SQLite file at `db_url` with a verified copy of `file`.
+fn restore(db_url: &str, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let Some(target) = lotse_db::backend::sqlite_path(db_url) else {
+        bail!("„lotse restore“ stellt SQLite wieder her. Für PostgreSQL pg_restore verwenden (siehe docs/operations.md).");
+    };
+    anyhow::ensure!(file.is_file(), "Sicherungsdatei {} nicht gefunden.", file.display());
+    anyhow::ensure!(
+        force || !target.exists(),
+        "Die Datenbank {} existiert. Lotse vorher beenden und mit --force überschreiben.",
+        target.display()
+    );
+    let rt = tokio::runtime::Handle::current();
+    let staged = target.with_extension("restoring");
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::copy(file, &staged).with_context(|| format!("{} kopieren", file.display()))?;
+    let staged_url = format!("sqlite://{}", staged.display());
+    let check = std::thread::scope(|s| {
+        s.spawn(|| {
+            rt.block_on(async {
+                let db = lotse_db::backend::connect_unmigrated(&staged_url).await?;
+                let integrity = lotse_db::backend::sqlite_integrity(&db).await?;
+                anyhow::ensure!(integrity == "ok", "Die Sicherung ist beschädigt: {integrity}");
+                lotse_db::backend::migrate(&db).await?;
+                db.close().await?;
+                Ok(())
+            })
+        })
+        .join()
+        .expect("restore check thread")
+    });
+    if let Err(e) = check {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e);
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+        let _ = std::fs::remove_file(format!("{}{suffix}", staged.display()));
+    }
+    std::fs::rename(&staged, target)?;
+    println!("Datenbank {} aus {} wiederhergestellt.", target.display(), file.display());
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! `/api/v1`: every route carries `#[utoipa::path]`, so the OpenAPI document
+//! is generated from the code it describes.
+
+mod audit;
+mod persons;
+mod providers;
+mod session;
+mod users;
+
+use axum::http::StatusCode;
+use lotse_domain::{DomainError, EntityId, Lang};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::ReqLang;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lotse API",
+        description = "Fallsteuerung, Programme, Angebote und Berichte der kommunalen Beschäftigungsförderung. \
+            Authentifizierung mit `Authorization: Bearer lt_…` (API-Token, `lotse admin token create`). \
+            Fehler haben immer die Form `{\"error\": {\"code\", \"message\"}}`; Meldungen auf Deutsch, \
+            mit `Accept-Language: en` auf Englisch. Listen werden mit `limit` (höchstens 500) und `offset` geblättert."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::me))
+        .routes(routes!(providers::list, providers::create))
+        .routes(routes!(providers::get))
+        .routes(routes!(persons::list, persons::create))
+        .routes(routes!(persons::get, persons::update, persons::delete))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(users::tokens, users::create_token))
+        .routes(routes!(users::revoke_token))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
+}
+
+pub async fn fallback(ReqLang(lang): ReqLang) -> ApiError {
+    ApiError::not_found(lang)
+}
+
+/// An id from the path. One that cannot be valid cannot exist either: 404.
+pub(crate) fn path_id(raw: &str, entity: &'static str, lang: Lang) -> Result<EntityId, ApiError> {
+    EntityId::parse(raw).map_err(|_| ApiError::from_domain(DomainError::NotFound { entity }, lang))
+}
+
+pub(crate) fn created<T>(body: T) -> (StatusCode, crate::extract::JsonOut<T>) {
+    (StatusCode::CREATED, crate::extract::JsonOut(body))
+}

@@ -1,0 +1,173 @@
+//! The German web interface: server-rendered HTML that works without
+//! JavaScript. Every form carries a CSRF token; the login form, which has no
+//! session yet, uses a double-submit cookie.
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use lotse_domain::ids::split_qualified_login;
+use lotse_domain::{DomainError, Lang};
+use lotse_service::crypto;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+use crate::extract::SESSION_COOKIE;
+use crate::AppState;
+
+const LOGIN_CSRF_COOKIE: &str = "lotse_login_csrf";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/anmelden", get(login_form).post(login))
+        .route("/abmelden", axum::routing::post(logout))
+        .route("/barrierefreiheit", get(accessibility))
+        .route("/static/lotse.css", get(css))
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Interner Fehler").into_response()
+        }
+    }
+}
+
+/// Secure cookies when users reach Lotse over TLS (directly or via a proxy).
+fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
+}
+
+fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((name, value)).http_only(true).secure(secure).same_site(SameSite::Strict).path("/").build()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    login: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    csrf: String,
+    display_name: String,
+    tenant_name: String,
+    role: &'static str,
+    provider: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage;
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../templates/lotse.css"),
+    )
+}
+
+async fn accessibility() -> Response {
+    render(&AccessibilityPage)
+}
+
+async fn home(State(s): State<AppState>, jar: CookieJar, ConnectInfo(addr): ConnectInfo<SocketAddr>) -> Response {
+    let Some(c) = jar.get(SESSION_COOKIE) else {
+        return Redirect::to("/anmelden").into_response();
+    };
+    let Ok(session) = s.lotse.session(c.value(), Some(addr.ip().to_string())).await else {
+        return Redirect::to("/anmelden").into_response();
+    };
+    let a = &session.actor;
+    let tenant_name = s.lotse.my_tenant(a).await.map(|t| t.name).unwrap_or_else(|_| a.tenant.to_string());
+    render(&HomePage {
+        csrf: session.csrf_token.clone(),
+        display_name: a.login.to_string(),
+        tenant_name,
+        role: a.role.label_de(),
+        provider: a.provider.as_ref().map(ToString::to_string),
+    })
+}
+
+fn login_page(s: &AppState, headers: &HeaderMap, jar: CookieJar, login: String, error: Option<String>, status: StatusCode) -> Response {
+    let csrf = crypto::random_token();
+    let jar = jar.add(cookie(LOGIN_CSRF_COOKIE, csrf.clone(), secure(s, headers)));
+    (status, jar, render(&LoginPage { csrf, login, error })).into_response()
+}
+
+async fn login_form(State(s): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
+    login_page(&s, &headers, jar, String::new(), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+    csrf: String,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    if expected.is_empty() || !crypto::constant_time_eq(&expected, &f.csrf) {
+        let msg = "Das Formular ist abgelaufen. Bitte erneut anmelden.".to_owned();
+        return login_page(&s, &headers, jar, f.login, Some(msg), StatusCode::FORBIDDEN);
+    }
+    let Some((login, tenant)) = split_qualified_login(&f.login) else {
+        let msg = "Bitte den Anmeldenamen in der Form name@mandant eingeben.".to_owned();
+        return login_page(&s, &headers, jar, f.login, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    match s.lotse.login(&tenant, &login, &f.password, Some(addr.ip().to_string())).await {
+        Ok(session) => {
+            let jar = jar
+                .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
+                .add(cookie(SESSION_COOKIE, session.cookie, secure(&s, &headers)));
+            (jar, Redirect::to("/")).into_response()
+        }
+        Err(e) => {
+            let (status, msg) = match &e {
+                DomainError::Unauthenticated => {
+                    (StatusCode::UNAUTHORIZED, "Anmeldename oder Passwort ist falsch.".to_owned())
+                }
+                DomainError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, e.message(Lang::De)),
+                _ => (StatusCode::INTERNAL_SERVER_ERROR, e.message(Lang::De)),
+            };
+            login_page(&s, &headers, jar, f.login, Some(msg), status)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: String,
+}
+
+async fn logout(State(s): State<AppState>, jar: CookieJar, Form(f): Form<LogoutForm>) -> Response {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        match s.lotse.session(c.value(), None).await {
+            Ok(session) if crypto::constant_time_eq(&session.csrf_token, &f.csrf) => {
+                let _ = s.lotse.logout(c.value()).await;
+            }
+            Ok(_) => return (StatusCode::FORBIDDEN, "CSRF-Token fehlt oder ist falsch.").into_response(),
+            Err(_) => {}
+        }
+    }
+    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/anmelden")).into_response()
+}
