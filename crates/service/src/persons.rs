@@ -21,6 +21,12 @@ use crate::Lotse;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
+    /// Lotse's id of the person. On create: given by the client (e.g. the id
+    /// of the source system) or, when left out, assigned. On update: the
+    /// path's id; another one is an error.
+    #[serde(default, skip_serializing)]
+    #[schema(value_type = Option<String>, example = "p-0001")]
+    pub id: Option<EntityId>,
     #[schema(value_type = String)]
     pub provider_id: EntityId,
     pub given_name: Option<String>,
@@ -49,15 +55,6 @@ pub struct PersonInput {
     pub sgb2_months_24: Option<i16>,
     #[schema(value_type = Option<String>)]
     pub homeless: Option<YesNo>,
-}
-
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPerson {
-    #[schema(value_type = String, example = "p-0001")]
-    pub id: EntityId,
-    #[serde(flatten)]
-    pub person: PersonInput,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -133,6 +130,7 @@ impl TryFrom<person::Model> for Person {
         Ok(Person {
             id: m.id,
             attributes: PersonInput {
+                id: None,
                 provider_id: EntityId::parse(&m.provider_id)?,
                 given_name: m.given_name,
                 family_name: m.family_name,
@@ -205,20 +203,24 @@ impl Lotse {
         Ok(())
     }
 
-    pub async fn create_person(&self, actor: &Actor, new: NewPerson) -> Result<Person, DomainError> {
-        authorize(actor, Action::Create, &Resource::Person { provider: &new.person.provider_id })?;
-        new.person.validate()?;
-        self.check_provider(actor, &new.person.provider_id).await?;
+    pub async fn create_person(&self, actor: &Actor, mut input: PersonInput) -> Result<Person, DomainError> {
+        authorize(actor, Action::Create, &Resource::Person { provider: &input.provider_id })?;
+        input.validate()?;
+        self.check_provider(actor, &input.provider_id).await?;
+        let id = match input.id.take() {
+            Some(id) => id,
+            None => EntityId::parse(&format!("p-{}", &uuid::Uuid::now_v7().simple().to_string()[..20]))?,
+        };
         let now = Utc::now();
         let mut am = person::ActiveModel {
             tenant_id: Set(actor.tenant.to_string()),
-            id: Set(new.id.to_string()),
+            id: Set(id.to_string()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         };
-        let changes = diff(None, Some(&new.person));
-        new.person.apply(&mut am);
+        let changes = diff(None, Some(&input));
+        input.apply(&mut am);
         let txn = self.db.begin().await.map_err(db_err)?;
         let m = am.insert(&txn).await.map_err(db_err)?;
         record(&txn, actor, Event { action: AuditAction::Create, entity: "person", entity_id: &m.id, person: Some(&m.id), changes: Some(changes) }).await?;
@@ -269,7 +271,14 @@ impl Lotse {
         Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page))
     }
 
-    pub async fn update_person(&self, actor: &Actor, id: &EntityId, input: PersonInput) -> Result<Person, DomainError> {
+    pub async fn update_person(&self, actor: &Actor, id: &EntityId, mut input: PersonInput) -> Result<Person, DomainError> {
+        if input.id.take().is_some_and(|given| &given != id) {
+            return Err(DomainError::invalid(
+                "id",
+                "Die Kennung im Inhalt weicht von der Adresse ab; Kennungen können nicht geändert werden.",
+                "The id in the body differs from the one in the path; ids cannot be changed.",
+            ));
+        }
         let old = self.person_row(actor, id).await?;
         let old_provider = EntityId::parse(&old.provider_id)?;
         authorize(actor, Action::Update, &Resource::Person { provider: &old_provider })?;

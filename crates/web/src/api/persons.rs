@@ -1,7 +1,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use lotse_service::page::Page;
-use lotse_service::persons::{NewPerson, Person, PersonInput, PersonQuery};
+use lotse_service::persons::{Person, PersonInput, PersonQuery};
 
 use super::{created, path_id};
 use crate::error::{ApiError, ErrorBody};
@@ -17,9 +17,9 @@ pub async fn list(State(s): State<AppState>, Authed(a, lang): Authed, Query(q): 
 }
 
 /// Registers a person.
-#[utoipa::path(post, path = "/api/v1/persons", tag = "persons", request_body = NewPerson,
+#[utoipa::path(post, path = "/api/v1/persons", tag = "persons", request_body = PersonInput,
     responses((status = 201, body = Person), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(s): State<AppState>, Authed(a, lang): Authed, Json(p): Json<NewPerson>) -> Result<impl axum::response::IntoResponse, ApiError> {
+pub async fn create(State(s): State<AppState>, Authed(a, lang): Authed, Json(p): Json<PersonInput>) -> Result<impl axum::response::IntoResponse, ApiError> {
     s.lotse.create_person(&a, p).await.map(created).map_err(|e| ApiError::from_domain(e, lang))
 }
 

@@ -1,0 +1,7 @@
+//! API tests: the application served on a random port, talked to over HTTP,
+//! each on a fresh SQLite and a fresh PostgreSQL database.
+
+mod bad_input;
+mod isolation;
+mod role_matrix;
+mod ui_session;

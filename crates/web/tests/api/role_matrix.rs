@@ -1,0 +1,102 @@
+//! The role matrix: every role against every kind of resource and action,
+//! allowed and denied, through the API.
+
+use lotse_domain::{Actor, EntityId};
+use lotse_service::persons::PersonInput;
+use lotse_testkit::{TestApp, fixture, json};
+
+const ROLES: [&str; 7] = ["admin", "head", "coordinator", "case_manager", "provider_admin", "controller", "auditor"];
+
+/// Expected status per role, in the order of `ROLES`.
+const MATRIX: &[(&str, [u16; 7])] = &[
+    //                          admin head coord cm   padm ctrl audit
+    ("list persons",           [403, 403, 403, 200, 403, 403, 403]),
+    ("read own provider's person", [403, 403, 403, 200, 403, 403, 403]),
+    ("read other provider's person", [403, 403, 403, 404, 403, 403, 403]),
+    ("create person",          [403, 403, 403, 201, 403, 403, 403]),
+    ("update person",          [403, 403, 403, 200, 403, 403, 403]),
+    ("delete person",          [403, 403, 403, 204, 403, 403, 403]),
+    ("list providers",         [200, 200, 200, 200, 200, 200, 403]),
+    ("create provider",        [201, 403, 201, 403, 403, 403, 403]),
+    ("list users",             [200, 403, 403, 403, 200, 403, 403]),
+    ("create case manager",    [201, 403, 403, 403, 201, 403, 403]),
+    ("create administrator",   [201, 403, 403, 403, 403, 403, 403]),
+    ("create own token",       [201, 201, 201, 201, 201, 201, 201]),
+    ("read audit trail",       [403, 403, 403, 403, 403, 403, 200]),
+    ("verify audit trail",     [403, 403, 403, 403, 403, 403, 200]),
+];
+
+lotse_testkit::both_backends! {
+    async fn every_role_against_every_resource(db) {
+        let t = fixture::tenant(&db.lotse, "matrix").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let sys = Actor::system(t.id.clone());
+        let mut failures = vec![];
+        for (ri, role) in ROLES.iter().enumerate() {
+            let token = &t.tokens[*role];
+            // A person of p1 for this role to delete.
+            let doomed = format!("doomed-{ri}");
+            db.lotse.create_person(&sys, PersonInput { id: Some(EntityId::parse(&doomed).unwrap()), ..fixture::person_input("p1", "Weg") }).await.unwrap();
+            for (op, expected) in MATRIX {
+                let person_body = serde_json::to_value(fixture::person_input("p1", "Neu")).unwrap();
+                let req = match *op {
+                    "list persons" => app.get("/api/v1/persons", token),
+                    "read own provider's person" => app.get(&format!("/api/v1/persons/{}", t.persons[0]), token),
+                    "read other provider's person" => app.get(&format!("/api/v1/persons/{}", t.persons[1]), token),
+                    "create person" => {
+                        let mut b = person_body.clone();
+                        b["id"] = format!("new-{ri}").into();
+                        app.post("/api/v1/persons", token).json(&b)
+                    }
+                    "update person" => app.put(&format!("/api/v1/persons/{}", t.persons[0]), token).json(&{
+                        let mut b = person_body.clone();
+                        b["family_name"] = format!("Geändert{ri}").into();
+                        b
+                    }),
+                    "delete person" => app.delete(&format!("/api/v1/persons/{doomed}"), token),
+                    "list providers" => app.get("/api/v1/providers", token),
+                    "create provider" => app.post("/api/v1/providers", token).json(&serde_json::json!({"id": format!("np-{ri}"), "name": "Neuer Träger"})),
+                    "list users" => app.get("/api/v1/users", token),
+                    "create case manager" => app.post("/api/v1/users", token).json(&serde_json::json!({
+                        "login": format!("cm-{ri}"), "role": "case_manager", "provider_id": "p1", "password": "sicher-genug"})),
+                    "create administrator" => app.post("/api/v1/users", token).json(&serde_json::json!({
+                        "login": format!("adm-{ri}"), "role": "admin", "password": "sicher-genug"})),
+                    "create own token" => app.post("/api/v1/tokens", token).json(&serde_json::json!({"name": "Matrix"})),
+                    "read audit trail" => app.get("/api/v1/audit", token),
+                    "verify audit trail" => app.post("/api/v1/audit/verify", token),
+                    other => panic!("unknown operation {other}"),
+                };
+                let (status, body) = json(req.send().await.unwrap()).await;
+                if status != expected[ri] {
+                    failures.push(format!("{role} / {op}: expected {}, got {status} {body}", expected[ri]));
+                }
+                if status >= 400 {
+                    assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string(), "error shape: {body}");
+                }
+            }
+        }
+        assert!(failures.is_empty(), "role matrix mismatches:\n{}", failures.join("\n"));
+    }
+
+    async fn head_reads_persons_only_by_logged_break_glass(db) {
+        let t = fixture::tenant(&db.lotse, "glass").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let head = &t.tokens["head"];
+        let path = format!("/api/v1/persons/{}", t.persons[1]);
+        let (s, body) = json(app.get(&path, head).send().await.unwrap()).await;
+        assert_eq!(s, 403);
+        assert!(body["error"]["message"].as_str().unwrap().contains("Notfallzugriff"), "{body}");
+        let (s, _) = json(app.get(&path, head).header("X-Lotse-Break-Glass", "Beschwerde Az. 51-2026-17").send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        let (s, _) = json(app.get("/api/v1/persons", head).header("X-Lotse-Break-Glass", "Prüfung").send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        // Break glass opens reading only.
+        let body = serde_json::to_value(fixture::person_input("p2", "X")).unwrap();
+        let (s, _) = json(app.put(&path, head).header("X-Lotse-Break-Glass", "Prüfung").json(&body).send().await.unwrap()).await;
+        assert_eq!(s, 403);
+        // The reason is in the audit trail.
+        let (_, audit) = json(app.get(&format!("/api/v1/audit?entity=person&entity_id={}&action=read", t.persons[1]), &t.tokens["auditor"]).send().await.unwrap()).await;
+        let entries = audit["items"].as_array().unwrap();
+        assert!(entries.iter().any(|e| e["actor"] == "head" && e["reason"] == "Beschwerde Az. 51-2026-17"), "{audit}");
+    }
+}

@@ -1,0 +1,101 @@
+//! Signing in through the web interface: session cookie, CSRF, throttling,
+//! revoked tokens.
+
+use lotse_testkit::{TestApp, fixture, json};
+
+fn hidden_csrf(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+lotse_testkit::both_backends! {
+    async fn login_with_session_cookie_and_csrf(db) {
+        let t = fixture::tenant(&db.lotse, "ui").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let c = &app.client;
+
+        // Not signed in: the start page sends to the login form.
+        let r = c.get(app.url("/")).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let page = c.get(app.url("/anmelden")).send().await.unwrap();
+        assert_eq!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"), true);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("<html lang=\"de\">") && html.contains("Erklärung zur Barrierefreiheit"));
+        hidden_csrf(&html); // the form has its token
+
+        // A form without the right token is refused.
+        let r = c.post(app.url("/anmelden")).form(&[("login", "admin@ui"), ("password", "test-passwort"), ("csrf", "falsch")]).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let csrf = hidden_csrf(&r.text().await.unwrap());
+
+        // Wrong password: a German message, the login kept in the field.
+        let r = c.post(app.url("/anmelden")).form(&[("login", "admin@ui"), ("password", "falsch"), ("csrf", &csrf)]).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Anmeldename oder Passwort ist falsch") && html.contains("value=\"admin@ui\""));
+        let csrf = hidden_csrf(&html);
+
+        let r = c.post(app.url("/anmelden")).form(&[("login", "admin@ui"), ("password", "test-passwort"), ("csrf", &csrf)]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let set_cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>().join("\n");
+        assert!(set_cookie.contains("lotse_session=") && set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+        let home = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+        assert!(home.contains("Stadt ui") && home.contains("Administration"), "{home}");
+
+        // The session works for the API; writes need the CSRF header.
+        let (s, me) = json(c.get(app.url("/api/v1/me")).send().await.unwrap()).await;
+        assert_eq!((s, me["login"].as_str().unwrap()), (200, "admin"));
+        let new_user = serde_json::json!({"login": "neu", "role": "coordinator", "password": "sicher-genug"});
+        let (s, b) = json(c.post(app.url("/api/v1/users")).json(&new_user).send().await.unwrap()).await;
+        assert_eq!(s, 403, "{b}");
+        let page_csrf = hidden_csrf(&home);
+        let (s, _) = json(c.post(app.url("/api/v1/users")).header("x-csrf-token", &page_csrf).json(&new_user).send().await.unwrap()).await;
+        assert_eq!(s, 201);
+
+        // Logging out ends the session.
+        let r = c.post(app.url("/abmelden")).form(&[("csrf", page_csrf.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let (s, _) = json(c.get(app.url("/api/v1/me")).send().await.unwrap()).await;
+        assert_eq!(s, 401);
+        let _ = t;
+    }
+
+    async fn repeated_failures_are_throttled(db) {
+        let t = fixture::tenant(&db.lotse, "thr").await;
+        let lotse = &db.lotse;
+        let login = lotse_domain::Login::parse("coordinator").unwrap();
+        for _ in 0..5 {
+            let e = lotse.login(&t.id, &login, "falsch", Some("10.0.0.1".into())).await.unwrap_err();
+            assert_eq!(e.code(), "unauthenticated");
+        }
+        // Now even the right password waits.
+        let e = lotse.login(&t.id, &login, "test-passwort", Some("10.0.0.1".into())).await.unwrap_err();
+        assert_eq!(e.code(), "too_many_attempts");
+        // Another account from another address is not affected.
+        let other = lotse_domain::Login::parse("admin").unwrap();
+        assert!(lotse.login(&t.id, &other, "test-passwort", Some("10.0.0.2".into())).await.is_ok());
+    }
+
+    async fn revoked_and_expired_tokens_stop_working(db) {
+        let t = fixture::tenant(&db.lotse, "tok").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let token = &t.tokens["coordinator"];
+        let (s, _) = json(app.get("/api/v1/me", token).send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        let id = token.split('.').nth(1).unwrap();
+        let (s, _) = json(app.delete(&format!("/api/v1/tokens/{id}"), token).send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        let (s, _) = json(app.get("/api/v1/me", token).send().await.unwrap()).await;
+        assert_eq!(s, 401);
+        // Expiry, set back in the database.
+        let other = &t.tokens["controller"];
+        let oid = other.split('.').nth(1).unwrap();
+        db.sql(&format!("UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00+00:00' WHERE id = '{oid}'")).await.unwrap();
+        let (s, _) = json(app.get("/api/v1/me", other).send().await.unwrap()).await;
+        assert_eq!(s, 401);
+        // Tokens are stored hashed: the secret is nowhere in the database.
+        let secret = t.tokens["admin"].rsplit('.').next().unwrap().to_owned();
+        let (_, all) = json(app.get("/api/v1/tokens", &t.tokens["admin"]).send().await.unwrap()).await;
+        assert!(!all.to_string().contains(&secret));
+    }
+}
