@@ -249,7 +249,7 @@ impl Lotse {
         match head {
             Some(h) if h.last_seq != expected_seq - 1 || h.last_hash != prev => report.problem(
                 h.last_seq,
-                format!("Kettenende passt nicht: erwartet Eintrag {} , gefunden {}", h.last_seq, expected_seq - 1),
+                format!("Kettenende passt nicht: das Ende verweist auf Eintrag {}, vorhanden ist bis Eintrag {}", h.last_seq, expected_seq - 1),
             ),
             None if report.entries > 0 => report.problem(0, "Kettenende fehlt".into()),
             _ => {}
