@@ -5,11 +5,11 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use lotse_domain::{Actor, DomainError, EntityId, Lang, Login, Role, TenantId};
+use lotse_service::Lotse;
 use lotse_service::audit::AuditFilter;
 use lotse_service::auth::NewToken;
 use lotse_service::page::PageRequest;
 use lotse_service::users::NewUser;
-use lotse_service::Lotse;
 
 use crate::config::{self, Flags};
 
@@ -234,13 +234,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { cmd: Some(AuditCmd::Verify { tenant }), .. } => {
             let tenants = match tenant {
                 Some(t) => vec![TenantId::parse(&t).map_err(human)?],
-                None => lotse.tenants().await.map_err(human)?.into_iter().map(|t| TenantId::parse(&t.id)).collect::<Result<_, _>>().map_err(human)?,
+                None => lotse
+                    .tenants()
+                    .await
+                    .map_err(human)?
+                    .into_iter()
+                    .map(|t| TenantId::parse(&t.id))
+                    .collect::<Result<_, _>>()
+                    .map_err(human)?,
             };
             let mut ok = true;
             for t in tenants {
                 let r = lotse.verify_audit(&Actor::system(t)).await.map_err(human)?;
                 if r.ok {
-                    println!("{}: Protokollkette unversehrt ({} Einträge).", r.tenant, r.entries);
+                    println!(
+                        "{}: Protokollkette unversehrt ({} Einträge; Ende: Eintrag {}, {}).",
+                        r.tenant,
+                        r.entries,
+                        r.head_seq,
+                        r.head_hash.as_deref().unwrap_or("-")
+                    );
                 } else {
                     ok = false;
                     println!("{}: PROTOKOLLKETTE VERLETZT ({} Einträge geprüft):", r.tenant, r.entries);
@@ -279,7 +292,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Backup { file } => {
-            anyhow::ensure!(!file.exists(), "{} existiert bereits; bitte einen neuen Dateinamen wählen.", file.display());
+            anyhow::ensure!(
+                !file.exists(),
+                "{} existiert bereits; bitte einen neuen Dateinamen wählen.",
+                file.display()
+            );
             lotse_db::backend::sqlite_backup(&lotse.db, &file).await?;
             println!("Sicherung geschrieben: {}", file.display());
         }
@@ -321,10 +338,13 @@ async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {
             let t = tenant(&t)?;
             let l = Login::parse(&login).map_err(human)?;
             lotse.reset_password(&Actor::system(t.clone()), &l, read_password()?).await.map_err(human)?;
-            println!("Passwort für {l}@{t} neu gesetzt; offene Sitzungen sind beendet.");
+            println!("Passwort für {l}@{t} neu gesetzt; offene Sitzungen und API-Tokens des Kontos sind beendet.");
         }
         AdminCmd::User { cmd: UserCmd::List { tenant: t } } => {
-            let page = lotse.users(&Actor::system(tenant(&t)?), PageRequest { limit: Some(500), offset: None }).await.map_err(human)?;
+            let page = lotse
+                .users(&Actor::system(tenant(&t)?), PageRequest { limit: Some(500), offset: None })
+                .await
+                .map_err(human)?;
             for u in page.items {
                 println!("{}\t{}\t{}", u.login, u.role, u.provider_id.unwrap_or_default());
             }
@@ -337,7 +357,11 @@ async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {
                 .await
                 .map_err(human)?;
             if std::io::stdout().is_terminal() {
-                eprintln!("API-Token (Kennung {}, gültig bis {}); es wird nur jetzt angezeigt:", issued.info.id, issued.info.expires_at.format("%d.%m.%Y"));
+                eprintln!(
+                    "API-Token (Kennung {}, gültig bis {}); es wird nur jetzt angezeigt:",
+                    issued.info.id,
+                    issued.info.expires_at.format("%d.%m.%Y")
+                );
             }
             println!("{}", issued.token);
         }
@@ -346,14 +370,18 @@ async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {
             println!("Token {id} widerrufen.");
         }
         AdminCmd::Token { cmd: TokenCmd::List { tenant: t } } => {
-            let page = lotse.tokens(&Actor::system(tenant(&t)?), PageRequest { limit: Some(500), offset: None }).await.map_err(human)?;
+            let page = lotse
+                .tokens(&Actor::system(tenant(&t)?), PageRequest { limit: Some(500), offset: None })
+                .await
+                .map_err(human)?;
             for tk in page.items {
                 let state = if tk.revoked_at.is_some() { "widerrufen" } else { "aktiv" };
                 println!("{}\t{}\t{}\tbis {}\t{state}", tk.id, tk.user_id, tk.name, tk.expires_at.format("%d.%m.%Y"));
             }
         }
         AdminCmd::Provider { cmd: ProviderCmd::Create { tenant: t, id, name } } => {
-            let input = lotse_service::providers::ProviderInput { id: EntityId::parse(&id).map_err(human)?, name, kind: None };
+            let input =
+                lotse_service::providers::ProviderInput { id: EntityId::parse(&id).map_err(human)?, name, kind: None };
             let p = lotse.create_provider(&Actor::system(tenant(&t)?), input).await.map_err(human)?;
             println!("Träger {} ({}) angelegt.", p.id, p.name);
         }
@@ -373,7 +401,8 @@ async fn serve(lotse: Lotse, cfg: &config::Config, demo: bool) -> anyhow::Result
         let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
         print_demo_logins(&logins);
     }
-    let listener = tokio::net::TcpListener::bind(&cfg.bind).await.with_context(|| format!("Adresse {} belegen", cfg.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(&cfg.bind).await.with_context(|| format!("Adresse {} belegen", cfg.bind))?;
     let addr = listener.local_addr()?;
     let backend = match lotse_db::Backend::of(&lotse.db) {
         lotse_db::Backend::Sqlite => "SQLite",
@@ -394,13 +423,20 @@ async fn serve(lotse: Lotse, cfg: &config::Config, demo: bool) -> anyhow::Result
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
             tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
         }
         #[cfg(not(unix))]
         let _ = ctrl_c.await;
     };
-    lotse_web::serve(listener, lotse.clone(), lotse_web::WebConfig { public_url: cfg.public_url.clone() }, shutdown).await?;
+    lotse_web::serve(
+        listener,
+        lotse.clone(),
+        lotse_web::WebConfig { public_url: cfg.public_url.clone(), trust_proxy: cfg.trust_proxy },
+        shutdown,
+    )
+    .await?;
     // Seal what the last requests wrote before the process ends.
     lotse.seal_audit().await.map_err(human)?;
     Ok(())
@@ -409,7 +445,9 @@ async fn serve(lotse: Lotse, cfg: &config::Config, demo: bool) -> anyhow::Result
 /// Replaces the SQLite file at `db_url` with a verified copy of `file`.
 fn restore(db_url: &str, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
     let Some(target) = lotse_db::backend::sqlite_path(db_url) else {
-        bail!("„lotse restore“ stellt SQLite wieder her. Für PostgreSQL pg_restore verwenden (siehe docs/operations.md).");
+        bail!(
+            "„lotse restore“ stellt SQLite wieder her. Für PostgreSQL pg_restore verwenden (siehe docs/operations.md)."
+        );
     };
     anyhow::ensure!(file.is_file(), "Sicherungsdatei {} nicht gefunden.", file.display());
     anyhow::ensure!(

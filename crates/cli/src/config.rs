@@ -3,8 +3,8 @@
 //! flags. Unknown `LOTSE_…` variables are reported, since a typo there
 //! would otherwise silently fall back to a default.
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -12,15 +12,30 @@ pub struct Config {
     pub db: String,
     pub bind: String,
     pub public_url: Option<String>,
+    /// A reverse proxy in front sets `X-Forwarded-For`.
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { db: lotse_db::backend::DEFAULT_URL.into(), bind: "127.0.0.1:8080".into(), public_url: None }
+        Config {
+            db: lotse_db::backend::DEFAULT_URL.into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            trust_proxy: false,
+        }
     }
 }
 
-const KNOWN_ENV: &[&str] = &["LOTSE_DB", "LOTSE_BIND", "LOTSE_PUBLIC_URL", "LOTSE_CONFIG", "LOTSE_LOG", "LOTSE_TEST_PG", "LOTSE_TEST_BACKENDS"];
+const KNOWN_ENV: &[&str] = &[
+    "LOTSE_DB",
+    "LOTSE_BIND",
+    "LOTSE_PUBLIC_URL",
+    "LOTSE_CONFIG",
+    "LOTSE_LOG",
+    "LOTSE_TEST_PG",
+    "LOTSE_TEST_BACKENDS",
+];
 
 /// `flags` holds only what was given on the command line.
 pub fn load(file: Option<&str>, flags: &Flags) -> anyhow::Result<Config> {
@@ -39,7 +54,7 @@ pub fn load(file: Option<&str>, flags: &Flags) -> anyhow::Result<Config> {
         None => fig = fig.merge(Toml::file("lotse.toml")),
     }
     let fig = fig
-        .merge(Env::prefixed("LOTSE_").only(&["db", "bind", "public_url"]))
+        .merge(Env::prefixed("LOTSE_").only(&["db", "bind", "public_url", "trust_proxy"]))
         .merge(Serialized::defaults(flags));
     Ok(fig.extract()?)
 }

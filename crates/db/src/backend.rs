@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::{MigratorTrait, SchemaManager};
 
 use crate::migration::Migrator;
@@ -88,6 +91,18 @@ pub async fn connect_unmigrated(url: &str) -> Result<Db, ConnectError> {
     Database::connect(opts).await.map_err(ConnectError::Connect)
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`): a transaction that reads first and writes
+/// later could otherwise fail with SQLITE_BUSY when another writer committed
+/// in between, and no busy timeout waits that out.
+pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Runs pending migrations (also done by [`connect`]); returns how many ran.
 pub async fn migrate(db: &Db) -> Result<usize, DbErr> {
     let pending = Migrator::get_pending_migrations(db).await?.len();
@@ -100,7 +115,8 @@ pub async fn migrate(db: &Db) -> Result<usize, DbErr> {
 pub async fn sqlite_backup(db: &Db, target: &Path) -> Result<(), DbErr> {
     if Backend::of(db) != Backend::Sqlite {
         return Err(DbErr::Custom(
-            "„lotse backup“ sichert SQLite. Für PostgreSQL pg_dump/pg_restore verwenden (siehe docs/operations.md).".into(),
+            "„lotse backup“ sichert SQLite. Für PostgreSQL pg_dump/pg_restore verwenden (siehe docs/operations.md)."
+                .into(),
         ));
     }
     let target = target.to_str().ok_or_else(|| DbErr::Custom("Zielpfad ist kein gültiges UTF-8".into()))?;
@@ -124,20 +140,34 @@ pub async fn sqlite_integrity(db: &Db) -> Result<String, DbErr> {
 /// the hash chain shows anything done around it.
 pub(crate) async fn append_only_audit_trigger(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     let db = m.get_connection();
-    let cols = ["at", "actor", "action", "entity", "entity_id", "person_id", "changes", "address", "reason", "tenant_id", "id"];
+    let cols = [
+        "at",
+        "actor",
+        "action",
+        "entity",
+        "entity_id",
+        "person_id",
+        "changes",
+        "address",
+        "reason",
+        "tenant_id",
+        "id",
+    ];
     match db.get_database_backend() {
         DbBackend::Postgres => {
             let changed = cols.map(|c| format!("NEW.{c} IS DISTINCT FROM OLD.{c}")).join(" OR ");
             db.execute_unprepared(&format!(
                 "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
                  BEGIN
-                   IF TG_OP = 'DELETE' OR OLD.hash IS NOT NULL OR {changed} THEN
+                   IF TG_OP IN ('DELETE', 'TRUNCATE') OR OLD.hash IS NOT NULL OR {changed} THEN
                      RAISE EXCEPTION 'audit_log is append-only';
                    END IF;
                    RETURN NEW;
                  END $$;
                  CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-                   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();"
+                   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+                 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+                   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();"
             ))
             .await?;
         }

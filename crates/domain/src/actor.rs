@@ -17,6 +17,9 @@ pub struct Actor {
     pub break_glass: Option<String>,
     /// Where the request came from (IP address), for the audit trail.
     pub address: Option<String>,
+    /// Signed in with an API token (not a password session). A token cannot
+    /// mint further tokens: a stolen one must not outlive its revocation.
+    pub via_token: bool,
 }
 
 impl Actor {
@@ -31,6 +34,7 @@ impl Actor {
             provider: None,
             break_glass: None,
             address: Some("local".into()),
+            via_token: false,
         }
     }
 

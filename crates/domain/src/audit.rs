@@ -54,6 +54,9 @@ pub struct ChainedFields<'a> {
     pub action: &'a str,
     pub entity: &'a str,
     pub entity_id: &'a str,
+    /// Whose key encrypts `changes`: covered, so that an entry cannot be
+    /// unlinked from its person (or made to look erased) unnoticed.
+    pub person_id: Option<&'a str>,
     pub changes: Option<&'a str>,
     pub address: Option<&'a str>,
     pub reason: Option<&'a str>,
@@ -63,7 +66,17 @@ pub struct ChainedFields<'a> {
 /// the fields fixed, whatever serializer settings change later.
 pub fn chain_hash(prev: &str, f: &ChainedFields<'_>) -> String {
     let canonical = serde_json::json!([
-        f.tenant, f.seq, f.id, f.at, f.actor, f.action, f.entity, f.entity_id, f.changes, f.address, f.reason
+        f.tenant,
+        f.seq,
+        f.id,
+        f.at,
+        f.actor,
+        f.action,
+        f.entity,
+        f.entity_id,
+        f.changes,
+        f.address,
+        f.reason
     ]);
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
@@ -86,6 +99,7 @@ mod tests {
             action: "update",
             entity: "person",
             entity_id: "p1",
+            person_id: Some("p1"),
             changes,
             address: None,
             reason: None,

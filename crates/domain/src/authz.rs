@@ -96,13 +96,19 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
             ProviderAdmin => same_provider(actor, *provider) && role.needs_provider(),
             _ => false,
         },
-        Resource::ApiToken { owner } => actor.role == Admin || *owner == actor.user_id,
+        // Tokens act as their owner, so nobody but the owner (or the operator
+        // at the command line) may issue one: an administrator issuing a
+        // case manager's token could read persons as that case manager.
+        // Administrators may see and revoke every token of the tenant.
+        Resource::ApiToken { owner } => match action {
+            Create => *owner == actor.user_id && !actor.via_token,
+            _ => actor.role == Admin || *owner == actor.user_id,
+        },
         Resource::Provider { id } => match action {
             Read => actor.role != Auditor,
             Create | Delete => matches!(actor.role, Admin | Coordinator),
             Update => {
-                matches!(actor.role, Admin | Coordinator)
-                    || (actor.role == ProviderAdmin && same_provider(actor, *id))
+                matches!(actor.role, Admin | Coordinator) || (actor.role == ProviderAdmin && same_provider(actor, *id))
             }
         },
         Resource::Person { provider } => match actor.role {
@@ -112,10 +118,7 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
         },
         Resource::ProgramData { provider } => match action {
             Read => actor.role != Auditor,
-            _ => {
-                actor.role == Coordinator
-                    || (actor.role == ProviderAdmin && same_provider(actor, *provider))
-            }
+            _ => actor.role == Coordinator || (actor.role == ProviderAdmin && same_provider(actor, *provider)),
         },
         Resource::Report => matches!(actor.role, Head | Coordinator | Controller),
         Resource::AuditTrail => actor.role == Auditor && action == Read,
@@ -131,7 +134,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource<'_>) -> Resu
         (Role::Head, Resource::Person { .. }) if action == Action::Read => {
             "Die Amtsleitung sieht personenbezogene Daten nur über einen protokollierten Notfallzugriff mit Begründung (Kopfzeile „X-Lotse-Break-Glass“)."
         }
-        (Role::Controller, Resource::Person { .. }) => "Das Controlling sieht nur zusammengefasste Zahlen, keine personenbezogenen Daten.",
+        (Role::Controller, Resource::Person { .. }) => {
+            "Das Controlling sieht nur zusammengefasste Zahlen, keine personenbezogenen Daten."
+        }
         (_, Resource::Person { .. }) => "Ihre Rolle hat keinen Zugriff auf personenbezogene Daten dieses Trägers.",
         (_, Resource::AuditTrail) => "Das Protokoll ist nur für die Revision einsehbar.",
         _ => "Ihre Rolle erlaubt diese Aktion nicht.",
@@ -153,8 +158,7 @@ pub fn person_scope(actor: &Actor) -> Result<PersonScope, DomainError> {
         _ => {
             // Reuse the policy's own message for a person of no provider in particular.
             let any = EntityId::parse("any").expect("valid id");
-            authorize(actor, Action::Read, &Resource::Person { provider: &any })
-                .map(|_| PersonScope::All)
+            authorize(actor, Action::Read, &Resource::Person { provider: &any }).map(|_| PersonScope::All)
         }
     }
 }
@@ -173,6 +177,7 @@ mod tests {
             provider: provider.map(|p| EntityId::parse(p).unwrap()),
             break_glass: None,
             address: None,
+            via_token: false,
         }
     }
 
@@ -215,5 +220,15 @@ mod tests {
         assert!(is_allowed(&pa, Action::Create, &Resource::User { provider: Some(&kja), role: Role::CaseManager }));
         assert!(!is_allowed(&pa, Action::Create, &Resource::User { provider: Some(&kja), role: Role::Admin }));
         assert!(!is_allowed(&pa, Action::Create, &Resource::User { provider: None, role: Role::CaseManager }));
+    }
+
+    #[test]
+    fn tokens_are_issued_by_their_owner_only_and_not_by_tokens() {
+        let mut admin = actor(Role::Admin, None);
+        assert!(is_allowed(&admin, Action::Create, &Resource::ApiToken { owner: "u1" }));
+        assert!(!is_allowed(&admin, Action::Create, &Resource::ApiToken { owner: "someone-else" }));
+        assert!(is_allowed(&admin, Action::Delete, &Resource::ApiToken { owner: "someone-else" }));
+        admin.via_token = true;
+        assert!(!is_allowed(&admin, Action::Create, &Resource::ApiToken { owner: "u1" }));
     }
 }

@@ -79,7 +79,11 @@ impl DomainError {
         let de = lang == Lang::De;
         match self {
             DomainError::Invalid { field, de: d, en } => {
-                if de { format!("{field}: {d}") } else { format!("{field}: {en}") }
+                if de {
+                    format!("{field}: {d}")
+                } else {
+                    format!("{field}: {en}")
+                }
             }
             DomainError::NotFound { entity } => {
                 if de {
@@ -88,23 +92,44 @@ impl DomainError {
                     format!("{entity} not found (or no access).")
                 }
             }
-            DomainError::Forbidden { de: d, en } => if de { d.clone() } else { en.clone() },
-            DomainError::Unauthenticated => if de {
-                "Anmeldung erforderlich: Sitzung abgelaufen, Token fehlt, ist ungültig, abgelaufen oder widerrufen.".into()
-            } else {
-                "Authentication required: session expired, or token missing, invalid, expired or revoked.".into()
-            },
-            DomainError::Throttled { retry_after_secs } => if de {
-                format!("Zu viele fehlgeschlagene Anmeldeversuche. Bitte in {retry_after_secs} Sekunden erneut versuchen.")
-            } else {
-                format!("Too many failed login attempts. Try again in {retry_after_secs} seconds.")
-            },
-            DomainError::Conflict { de: d, en } => if de { d.clone() } else { en.clone() },
-            DomainError::Internal(_) => if de {
-                "Interner Fehler. Es wurde nichts geändert; bitte später erneut versuchen.".into()
-            } else {
-                "Internal error. Nothing was changed; please try again later.".into()
-            },
+            DomainError::Forbidden { de: d, en } => {
+                if de {
+                    d.clone()
+                } else {
+                    en.clone()
+                }
+            }
+            DomainError::Unauthenticated => {
+                if de {
+                    "Anmeldung erforderlich: Sitzung abgelaufen, Token fehlt, ist ungültig, abgelaufen oder widerrufen."
+                        .into()
+                } else {
+                    "Authentication required: session expired, or token missing, invalid, expired or revoked.".into()
+                }
+            }
+            DomainError::Throttled { retry_after_secs } => {
+                if de {
+                    format!(
+                        "Zu viele fehlgeschlagene Anmeldeversuche. Bitte in {retry_after_secs} Sekunden erneut versuchen."
+                    )
+                } else {
+                    format!("Too many failed login attempts. Try again in {retry_after_secs} seconds.")
+                }
+            }
+            DomainError::Conflict { de: d, en } => {
+                if de {
+                    d.clone()
+                } else {
+                    en.clone()
+                }
+            }
+            DomainError::Internal(_) => {
+                if de {
+                    "Interner Fehler. Es wurde nichts geändert; bitte später erneut versuchen.".into()
+                } else {
+                    "Internal error. Nothing was changed; please try again later.".into()
+                }
+            }
         }
     }
 }

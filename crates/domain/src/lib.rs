@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod person;
 pub mod role;
+pub mod text;
 
 pub use actor::Actor;
 pub use error::{DomainError, Lang};

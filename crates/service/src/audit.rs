@@ -13,16 +13,13 @@ use lotse_domain::audit::{AuditAction, ChainedFields, GENESIS, chain_hash};
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError, TenantId};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 
+use crate::Lotse;
 use crate::crypto;
 use crate::error::db_err;
 use crate::page::{Page, PageRequest};
-use crate::Lotse;
 
 /// What is recorded about one action.
 pub struct Event<'a> {
@@ -68,10 +65,8 @@ pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, event: Event<'_>
 
 /// The person's key, created on first use.
 async fn person_key(conn: &impl ConnectionTrait, tenant: &str, person: &str) -> Result<Vec<u8>, DomainError> {
-    if let Some(k) = person_key::Entity::find_by_id((tenant.to_owned(), person.to_owned()))
-        .one(conn)
-        .await
-        .map_err(db_err)?
+    if let Some(k) =
+        person_key::Entity::find_by_id((tenant.to_owned(), person.to_owned())).one(conn).await.map_err(db_err)?
     {
         return Ok(k.key);
     }
@@ -109,6 +104,7 @@ fn fields(e: &audit_entry::Model, seq: i64) -> ChainedFields<'_> {
         action: &e.action,
         entity: &e.entity,
         entity_id: &e.entity_id,
+        person_id: e.person_id.as_deref(),
         changes: e.changes.as_deref(),
         address: e.address.as_deref(),
         reason: e.reason.as_deref(),
@@ -145,7 +141,7 @@ impl Lotse {
     /// on the same tenant cannot both extend it: the second finds the head
     /// moved and gives way.
     async fn seal_batch(&self, tenant: &str) -> Result<u64, DomainError> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let head = audit_head::Entity::find_by_id(tenant.to_owned()).one(&txn).await.map_err(db_err)?;
         let (mut seq, mut hash) = head.as_ref().map_or((0, GENESIS.to_owned()), |h| (h.last_seq, h.last_hash.clone()));
         let pending = audit_entry::Entity::find()
@@ -211,16 +207,28 @@ impl Lotse {
         self.verify_chain(&actor.tenant).await
     }
 
-    /// Seals what is pending, then recomputes the tenant's whole chain.
+    /// Seals what is pending, then recomputes the tenant's whole chain up to
+    /// the head read at the start: entries sealed meanwhile (a live server
+    /// goes on writing) belong to the next check, not to a false alarm.
     async fn verify_chain(&self, tenant: &TenantId) -> Result<ChainReport, DomainError> {
         self.seal_audit().await?;
-        let mut report = ChainReport { tenant: tenant.to_string(), entries: 0, ok: true, problems: vec![] };
+        let head = audit_head::Entity::find_by_id(tenant.as_str().to_owned()).one(&self.db).await.map_err(db_err)?;
+        let last = head.as_ref().map_or(0, |h| h.last_seq);
+        let mut report = ChainReport {
+            tenant: tenant.to_string(),
+            entries: 0,
+            ok: true,
+            problems: vec![],
+            head_seq: last,
+            head_hash: head.as_ref().map(|h| h.last_hash.clone()),
+        };
         let mut prev = GENESIS.to_owned();
         let mut expected_seq = 1i64;
         loop {
             let batch = audit_entry::Entity::find()
                 .filter(audit_entry::Column::TenantId.eq(tenant.as_str()))
                 .filter(audit_entry::Column::Seq.gte(expected_seq))
+                .filter(audit_entry::Column::Seq.lte(last))
                 .order_by_asc(audit_entry::Column::Seq)
                 .limit(5000)
                 .all(&self.db)
@@ -245,11 +253,14 @@ impl Lotse {
                 report.entries += 1;
             }
         }
-        let head = audit_head::Entity::find_by_id(tenant.as_str().to_owned()).one(&self.db).await.map_err(db_err)?;
         match head {
             Some(h) if h.last_seq != expected_seq - 1 || h.last_hash != prev => report.problem(
                 h.last_seq,
-                format!("Kettenende passt nicht: das Ende verweist auf Eintrag {}, vorhanden ist bis Eintrag {}", h.last_seq, expected_seq - 1),
+                format!(
+                    "Kettenende passt nicht: das Ende verweist auf Eintrag {}, vorhanden ist bis Eintrag {}",
+                    h.last_seq,
+                    expected_seq - 1
+                ),
             ),
             None if report.entries > 0 => report.problem(0, "Kettenende fehlt".into()),
             _ => {}
@@ -265,6 +276,14 @@ impl Lotse {
         page: PageRequest,
     ) -> Result<Page<AuditView>, DomainError> {
         authorize(actor, Action::Read, &Resource::AuditTrail)?;
+        for (field, v) in [
+            ("entity", &filter.entity),
+            ("entity_id", &filter.entity_id),
+            ("action", &filter.action),
+            ("actor", &filter.actor),
+        ] {
+            lotse_domain::text::clean_opt(field, v.as_deref(), 128)?;
+        }
         self.seal_audit().await?;
         let mut q = audit_entry::Entity::find().filter(audit_entry::Column::TenantId.eq(actor.tenant.as_str()));
         if let Some(e) = &filter.entity {
@@ -348,6 +367,11 @@ pub struct ChainReport {
     pub entries: u64,
     pub ok: bool,
     pub problems: Vec<ChainProblem>,
+    /// The chain's end when checked. Recording it outside the database
+    /// (e.g. in the operations log) anchors the chain: someone who rewrites
+    /// the whole tail together with the head cannot match an anchored hash.
+    pub head_seq: i64,
+    pub head_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -11,14 +11,14 @@ use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError, Login, Role, TenantId};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
+use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::crypto;
 use crate::error::db_err;
 use crate::page::{Page, PageRequest};
-use crate::Lotse;
 
 /// A browser session ends after this much inactivity …
 pub const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
@@ -39,26 +39,31 @@ pub struct Throttle {
 }
 
 impl Throttle {
-    fn check(&self, key: &str, max: u32) -> Result<(), DomainError> {
-        let map = self.failures.lock().expect("throttle lock");
-        if let Some((n, since)) = map.get(key) {
-            let elapsed = since.elapsed();
-            if *n >= max && elapsed < THROTTLE_WINDOW {
-                return Err(DomainError::Throttled { retry_after_secs: (THROTTLE_WINDOW - elapsed).as_secs().max(1) });
-            }
-        }
-        Ok(())
-    }
-
-    fn fail(&self, key: String) {
+    /// Counts an attempt, or refuses it when `key` has had `max` failures in
+    /// the window. Check and count happen under one lock, so attempts sent at
+    /// the same moment cannot all slip through.
+    fn attempt(&self, key: &str, max: u32) -> Result<(), DomainError> {
         let mut map = self.failures.lock().expect("throttle lock");
-        let e = map.entry(key).or_insert((0, Instant::now()));
+        if map.len() > 100_000 {
+            map.retain(|_, (_, t)| t.elapsed() < THROTTLE_WINDOW);
+        }
+        let e = map.entry(key.to_owned()).or_insert((0, Instant::now()));
         if e.1.elapsed() >= THROTTLE_WINDOW {
             *e = (0, Instant::now());
         }
+        if e.0 >= max {
+            return Err(DomainError::Throttled {
+                retry_after_secs: (THROTTLE_WINDOW - e.1.elapsed()).as_secs().max(1),
+            });
+        }
         e.0 += 1;
-        if map.len() > 100_000 {
-            map.retain(|_, (_, t)| t.elapsed() < THROTTLE_WINDOW);
+        Ok(())
+    }
+
+    /// Takes back one counted attempt (it succeeded).
+    fn forgive(&self, key: &str) {
+        if let Some(e) = self.failures.lock().expect("throttle lock").get_mut(key) {
+            e.0 = e.0.saturating_sub(1);
         }
     }
 
@@ -82,7 +87,12 @@ pub struct SessionActor {
     pub csrf_token: String,
 }
 
-fn actor_of(u: &user::Model, tenant: &TenantId, address: Option<String>) -> Result<Actor, DomainError> {
+fn actor_of(
+    u: &user::Model,
+    tenant: &TenantId,
+    address: Option<String>,
+    via_token: bool,
+) -> Result<Actor, DomainError> {
     Ok(Actor {
         tenant: tenant.clone(),
         user_id: u.id.clone(),
@@ -91,6 +101,7 @@ fn actor_of(u: &user::Model, tenant: &TenantId, address: Option<String>) -> Resu
         provider: crate::users::opt_id(&u.provider_id),
         break_glass: None,
         address,
+        via_token,
     })
 }
 
@@ -150,8 +161,12 @@ impl Lotse {
     ) -> Result<NewSession, DomainError> {
         let login_key = format!("{tenant}/{login}");
         let addr_key = format!("addr/{}", address.as_deref().unwrap_or("-"));
-        self.throttle.check(&login_key, MAX_FAILURES_PER_LOGIN)?;
-        self.throttle.check(&addr_key, MAX_FAILURES_PER_ADDRESS)?;
+        // Counted before the (slow) password check and taken back on success.
+        self.throttle.attempt(&addr_key, MAX_FAILURES_PER_ADDRESS)?;
+        if let Err(e) = self.throttle.attempt(&login_key, MAX_FAILURES_PER_LOGIN) {
+            self.throttle.forgive(&addr_key);
+            return Err(e);
+        }
         let found = user::Entity::find()
             .filter(user::Column::TenantId.eq(tenant.as_str()))
             .filter(user::Column::Login.eq(login.as_str()))
@@ -165,29 +180,32 @@ impl Lotse {
             .await
             .map_err(DomainError::internal)?;
         let Some(u) = found.filter(|_| ok) else {
-            self.throttle.fail(login_key);
-            self.throttle.fail(addr_key);
             if self.tenant(tenant).await.is_ok() {
                 let who = Actor { address, ..Actor::system(tenant.clone()) };
-                let txn = self.db.begin().await.map_err(db_err)?;
-                record(&txn, &Actor { login: login.clone(), ..who }, Event {
-                    action: AuditAction::Login,
-                    entity: "user",
-                    entity_id: login.as_str(),
-                    person: None,
-                    changes: Some(serde_json::json!({ "success": false })),
-                })
+                let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+                record(
+                    &txn,
+                    &Actor { login: login.clone(), ..who },
+                    Event {
+                        action: AuditAction::Login,
+                        entity: "user",
+                        entity_id: login.as_str(),
+                        person: None,
+                        changes: Some(serde_json::json!({ "success": false })),
+                    },
+                )
                 .await?;
                 txn.commit().await.map_err(db_err)?;
             }
             return Err(DomainError::Unauthenticated);
         };
         self.throttle.clear(&login_key);
-        let actor = actor_of(&u, tenant, address)?;
+        self.throttle.forgive(&addr_key);
+        let actor = actor_of(&u, tenant, address, false)?;
         let cookie_secret = crypto::random_token();
         let csrf_token = crypto::random_token();
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         session::ActiveModel {
             tenant_id: Set(tenant.to_string()),
             secret_sha256: Set(crypto::sha256_hex(&cookie_secret)),
@@ -199,13 +217,17 @@ impl Lotse {
         .insert(&txn)
         .await
         .map_err(db_err)?;
-        record(&txn, &actor, Event {
-            action: AuditAction::Login,
-            entity: "user",
-            entity_id: &u.id,
-            person: None,
-            changes: Some(serde_json::json!({ "success": true, "via": "session" })),
-        })
+        record(
+            &txn,
+            &actor,
+            Event {
+                action: AuditAction::Login,
+                entity: "user",
+                entity_id: &u.id,
+                person: None,
+                changes: Some(serde_json::json!({ "success": true, "via": "session" })),
+            },
+        )
         .await?;
         txn.commit().await.map_err(db_err)?;
         // The tenant in the cookie lets the lookup use the tenant-leading key.
@@ -240,7 +262,7 @@ impl Lotse {
                 .await
                 .map_err(db_err)?;
         }
-        Ok(SessionActor { actor: actor_of(&u, &tenant, address)?, csrf_token: s.csrf_token })
+        Ok(SessionActor { actor: actor_of(&u, &tenant, address, false)?, csrf_token: s.csrf_token })
     }
 
     pub async fn logout(&self, cookie: &str) -> Result<(), DomainError> {
@@ -255,15 +277,24 @@ impl Lotse {
 
     /// Issues an API token; the token text is returned this once.
     pub async fn create_token(&self, actor: &Actor, new: NewToken) -> Result<IssuedToken, DomainError> {
+        // Decided before any lookup, so that the answer does not tell which logins exist.
+        if new.login.as_ref().is_some_and(|l| l != &actor.login) && !actor.is_system() {
+            return Err(DomainError::forbidden(
+                "API-Tokens kann nur die Person selbst anlegen (oder der Betrieb über die Kommandozeile).",
+                "Only the account's owner (or the operator at the command line) can issue its tokens.",
+            ));
+        }
         let owner = match &new.login {
-            Some(l) if l != &actor.login => user::Entity::find()
-                .filter(user::Column::TenantId.eq(actor.tenant.as_str()))
-                .filter(user::Column::Login.eq(l.as_str()))
-                .one(&self.db)
-                .await
-                .map_err(db_err)?
-                .ok_or(DomainError::NotFound { entity: "user" })?
-                .id,
+            Some(l) if l != &actor.login => {
+                user::Entity::find()
+                    .filter(user::Column::TenantId.eq(actor.tenant.as_str()))
+                    .filter(user::Column::Login.eq(l.as_str()))
+                    .one(&self.db)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or(DomainError::NotFound { entity: "user" })?
+                    .id
+            }
             _ => actor.user_id.clone(),
         };
         authorize(actor, Action::Create, &Resource::ApiToken { owner: &owner })?;
@@ -275,8 +306,9 @@ impl Lotse {
                 "Validity must be between 1 and 730 days.",
             ));
         }
-        let name = new.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
+        let name = lotse_domain::text::clean("name", &new.name, 200)?;
+        let name = name.as_str();
+        if name.is_empty() {
             return Err(DomainError::invalid(
                 "name",
                 "Bitte einen Namen (1–200 Zeichen) angeben, wofür das Token dient.",
@@ -286,7 +318,7 @@ impl Lotse {
         let id = uuid::Uuid::now_v7().simple().to_string()[..16].to_owned();
         let secret = crypto::random_token();
         let now = Utc::now();
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let m = api_token::ActiveModel {
             tenant_id: Set(actor.tenant.to_string()),
             id: Set(id.clone()),
@@ -301,13 +333,17 @@ impl Lotse {
         .insert(&txn)
         .await
         .map_err(db_err)?;
-        record(&txn, actor, Event {
-            action: AuditAction::Create,
-            entity: "token",
-            entity_id: &id,
-            person: None,
-            changes: Some(serde_json::json!({ "name": name, "user_id": m.user_id, "expires_at": m.expires_at })),
-        })
+        record(
+            &txn,
+            actor,
+            Event {
+                action: AuditAction::Create,
+                entity: "token",
+                entity_id: &id,
+                person: None,
+                changes: Some(serde_json::json!({ "name": name, "user_id": m.user_id, "expires_at": m.expires_at })),
+            },
+        )
         .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(IssuedToken { token: format!("lt_{}.{id}.{secret}", actor.tenant), info: m.into() })
@@ -348,10 +384,11 @@ impl Lotse {
                 .await
                 .map_err(db_err)?;
         }
-        actor_of(&u, &tenant, address)
+        actor_of(&u, &tenant, address, true)
     }
 
     pub async fn tokens(&self, actor: &Actor, page: PageRequest) -> Result<Page<TokenInfo>, DomainError> {
+        authorize(actor, Action::Read, &Resource::ApiToken { owner: &actor.user_id })?;
         let mut q = api_token::Entity::find().filter(api_token::Column::TenantId.eq(actor.tenant.as_str()));
         if !(actor.is_system() || actor.role == Role::Admin) {
             q = q.filter(api_token::Column::UserId.eq(&actor.user_id));
@@ -361,6 +398,9 @@ impl Lotse {
     }
 
     pub async fn revoke_token(&self, actor: &Actor, id: &str) -> Result<TokenInfo, DomainError> {
+        if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(DomainError::NotFound { entity: "token" });
+        }
         let t = api_token::Entity::find_by_id((actor.tenant.to_string(), id.to_owned()))
             .one(&self.db)
             .await
@@ -369,17 +409,21 @@ impl Lotse {
         if authorize(actor, Action::Delete, &Resource::ApiToken { owner: &t.user_id }).is_err() {
             return Err(DomainError::NotFound { entity: "token" });
         }
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let mut am: api_token::ActiveModel = t.into();
         am.revoked_at = Set(Some(Utc::now()));
         let m = am.update(&txn).await.map_err(db_err)?;
-        record(&txn, actor, Event {
-            action: AuditAction::Delete,
-            entity: "token",
-            entity_id: id,
-            person: None,
-            changes: Some(serde_json::json!({ "revoked": true })),
-        })
+        record(
+            &txn,
+            actor,
+            Event {
+                action: AuditAction::Delete,
+                entity: "token",
+                entity_id: id,
+                person: None,
+                changes: Some(serde_json::json!({ "revoked": true })),
+            },
+        )
         .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(m.into())
@@ -397,4 +441,3 @@ impl Lotse {
             .ok_or(DomainError::NotFound { entity: "user" })
     }
 }
-

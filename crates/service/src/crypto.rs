@@ -1,7 +1,7 @@
 //! Small cryptographic helpers, all built on well-kept RustCrypto crates.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -32,16 +32,11 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 /// argon2id with the crate's defaults (OWASP's recommended 19 MiB, t=2).
 pub fn hash_password(password: &str) -> Result<String, DomainError> {
     let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(DomainError::internal)?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(DomainError::internal)
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(DomainError::internal)
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(phc).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A hash to compare against when the login does not exist, so that an
@@ -87,9 +82,8 @@ pub fn open(key: &[u8], context: &str, stored: &str) -> Option<String> {
         return None;
     }
     let cipher = XChaCha20Poly1305::new_from_slice(key).ok()?;
-    let plain = cipher
-        .decrypt(XNonce::from_slice(&raw[..24]), Payload { msg: &raw[24..], aad: context.as_bytes() })
-        .ok()?;
+    let plain =
+        cipher.decrypt(XNonce::from_slice(&raw[..24]), Payload { msg: &raw[24..], aad: context.as_bytes() }).ok()?;
     String::from_utf8(plain).ok()
 }
 

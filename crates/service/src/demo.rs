@@ -8,10 +8,10 @@
 
 use lotse_domain::{Actor, DomainError, EntityId, Login, Role, TenantId};
 
+use crate::Lotse;
 use crate::crypto;
 use crate::providers::{ProviderInput, ProviderKind};
 use crate::users::NewUser;
-use crate::Lotse;
 
 pub const DEMO_PASSWORD: &str = "demo";
 
@@ -56,9 +56,8 @@ pub struct DemoLogin {
 
 /// Creates the demo tenants, providers and accounts that do not exist yet.
 pub async fn load(lotse: &Lotse) -> Result<Vec<DemoLogin>, DomainError> {
-    let hash = tokio::task::spawn_blocking(|| crypto::hash_password(DEMO_PASSWORD))
-        .await
-        .map_err(DomainError::internal)??;
+    let hash =
+        tokio::task::spawn_blocking(|| crypto::hash_password(DEMO_PASSWORD)).await.map_err(DomainError::internal)??;
     let mut logins = vec![];
     for t in TENANTS {
         let tenant = TenantId::parse(t.id)?;

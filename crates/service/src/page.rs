@@ -27,8 +27,9 @@ impl PageRequest {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
 
+    /// Bounded so that it fits the databases' signed 64-bit OFFSET.
     pub fn offset(&self) -> u64 {
-        self.offset.unwrap_or(0)
+        self.offset.unwrap_or(0).min(i64::MAX as u64 / 2)
     }
 
     /// Runs a query for one page and the total count.
@@ -58,6 +59,11 @@ impl<T> Page<T> {
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), total: self.total, limit: self.limit, offset: self.offset }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            limit: self.limit,
+            offset: self.offset,
+        }
     }
 }

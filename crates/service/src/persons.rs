@@ -2,20 +2,21 @@
 //! to what the actor may see and recorded in the audit trail, with the
 //! changed values encrypted under the person's own key.
 
+use chrono::Datelike;
 use chrono::{NaiveDate, Utc};
 use lotse_db::entity::{person, provider};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, PersonScope, Resource, authorize, person_scope};
 use lotse_domain::person::{Gender, LabourStatus, ResidenceStatus, YesNo};
-use lotse_domain::{Actor, DomainError, EntityId};
+use lotse_domain::{Actor, DomainError, EntityId, text};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
+use crate::Lotse;
 use crate::audit::{self, Event, record};
 use crate::error::db_err;
 use crate::page::{Page, PageRequest};
-use crate::Lotse;
 
 /// A person's attributes as a client sends them (the columns of persons.csv).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -65,7 +66,11 @@ pub struct Person {
 }
 
 impl PersonInput {
-    fn validate(&self) -> Result<(), DomainError> {
+    /// Checks the rules serde cannot, and trims free text.
+    fn validate(&mut self) -> Result<(), DomainError> {
+        self.given_name = text::clean_opt("given_name", self.given_name.as_deref(), 200)?;
+        self.family_name = text::clean_opt("family_name", self.family_name.as_deref(), 200)?;
+        self.municipality = text::clean_opt("municipality", self.municipality.as_deref(), 200)?;
         if let Some(n) = &self.nationality {
             if n.len() != 2 || !n.chars().all(|c| c.is_ascii_uppercase()) {
                 return Err(DomainError::invalid(
@@ -76,18 +81,32 @@ impl PersonInput {
             }
         }
         if let Some(v) = self.education_isced.filter(|v| !(0..=8).contains(v)) {
-            return Err(DomainError::invalid("education_isced", format!("{v} liegt nicht zwischen 0 und 8."), format!("{v} is not between 0 and 8.")));
+            return Err(DomainError::invalid(
+                "education_isced",
+                format!("{v} liegt nicht zwischen 0 und 8."),
+                format!("{v} is not between 0 and 8."),
+            ));
         }
         if let Some(v) = self.sgb2_months_24.filter(|v| !(0..=24).contains(v)) {
-            return Err(DomainError::invalid("sgb2_months_24", format!("{v} liegt nicht zwischen 0 und 24."), format!("{v} is not between 0 and 24.")));
+            return Err(DomainError::invalid(
+                "sgb2_months_24",
+                format!("{v} liegt nicht zwischen 0 und 24."),
+                format!("{v} is not between 0 and 24."),
+            ));
         }
         if let Some(d) = self.birth_date.filter(|d| *d > Utc::now().date_naive()) {
-            return Err(DomainError::invalid("birth_date", format!("{d} liegt in der Zukunft."), format!("{d} is in the future.")));
+            return Err(DomainError::invalid(
+                "birth_date",
+                format!("{d} liegt in der Zukunft."),
+                format!("{d} is in the future."),
+            ));
         }
-        for (field, v) in [("given_name", &self.given_name), ("family_name", &self.family_name), ("municipality", &self.municipality)] {
-            if v.as_ref().is_some_and(|s| s.chars().count() > 200) {
-                return Err(DomainError::invalid(field, "Höchstens 200 Zeichen.", "At most 200 characters."));
-            }
+        if let Some(d) = self.birth_date.filter(|d| d.year() < 1900) {
+            return Err(DomainError::invalid(
+                "birth_date",
+                format!("{d} liegt vor 1900."),
+                format!("{d} is before 1900."),
+            ));
         }
         for (field, v) in [("district_id", &self.district_id), ("household_id", &self.household_id)] {
             if let Some(s) = v {
@@ -158,7 +177,12 @@ fn diff(old: Option<&PersonInput>, new: Option<&PersonInput>) -> serde_json::Val
     let o = old.map(|p| serde_json::to_value(p).unwrap_or_default()).unwrap_or_default();
     let n = new.map(|p| serde_json::to_value(p).unwrap_or_default()).unwrap_or_default();
     let mut out = serde_json::Map::new();
-    let keys = o.as_object().into_iter().chain(n.as_object()).flat_map(|m| m.keys().cloned()).collect::<std::collections::BTreeSet<_>>();
+    let keys = o
+        .as_object()
+        .into_iter()
+        .chain(n.as_object())
+        .flat_map(|m| m.keys().cloned())
+        .collect::<std::collections::BTreeSet<_>>();
     for k in keys {
         let (a, b) = (o.get(&k).cloned().unwrap_or_default(), n.get(&k).cloned().unwrap_or_default());
         if a != b {
@@ -221,9 +245,20 @@ impl Lotse {
         };
         let changes = diff(None, Some(&input));
         input.apply(&mut am);
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let m = am.insert(&txn).await.map_err(db_err)?;
-        record(&txn, actor, Event { action: AuditAction::Create, entity: "person", entity_id: &m.id, person: Some(&m.id), changes: Some(changes) }).await?;
+        record(
+            &txn,
+            actor,
+            Event {
+                action: AuditAction::Create,
+                entity: "person",
+                entity_id: &m.id,
+                person: Some(&m.id),
+                changes: Some(changes),
+            },
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Person::try_from(m)
     }
@@ -232,8 +267,13 @@ impl Lotse {
     pub async fn person(&self, actor: &Actor, id: &EntityId) -> Result<Person, DomainError> {
         let m = self.person_row(actor, id).await?;
         authorize(actor, Action::Read, &Resource::Person { provider: &EntityId::parse(&m.provider_id)? })?;
-        let txn = self.db.begin().await.map_err(db_err)?;
-        record(&txn, actor, Event { action: AuditAction::Read, entity: "person", entity_id: &m.id, person: Some(&m.id), changes: None }).await?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        record(
+            &txn,
+            actor,
+            Event { action: AuditAction::Read, entity: "person", entity_id: &m.id, person: Some(&m.id), changes: None },
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Person::try_from(m)
     }
@@ -241,6 +281,7 @@ impl Lotse {
     /// The persons the actor may see; the ids read are recorded.
     pub async fn persons(&self, actor: &Actor, query: PersonQuery) -> Result<Page<Person>, DomainError> {
         let scope = person_scope(actor)?;
+        let query = PersonQuery { q: text::clean_opt("q", query.q.as_deref(), 200)?, ..query };
         let page = PageRequest { limit: query.limit, offset: query.offset };
         let mut q = person::Entity::find().filter(person::Column::TenantId.eq(actor.tenant.as_str()));
         if let PersonScope::Provider(p) = &scope {
@@ -254,24 +295,34 @@ impl Lotse {
                     .add(Expr::expr(Func::lower(Expr::col(person::Column::GivenName))).like(pattern)),
             );
         }
-        let (rows, total) = page.fetch(q.order_by_asc(person::Column::FamilyName).order_by_asc(person::Column::Id), &self.db).await?;
+        let (rows, total) =
+            page.fetch(q.order_by_asc(person::Column::FamilyName).order_by_asc(person::Column::Id), &self.db).await?;
         if !rows.is_empty() {
             let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-            let txn = self.db.begin().await.map_err(db_err)?;
-            record(&txn, actor, Event {
-                action: AuditAction::Read,
-                entity: "person",
-                entity_id: "list",
-                person: None,
-                changes: Some(serde_json::json!({ "ids": ids })),
-            })
+            let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+            record(
+                &txn,
+                actor,
+                Event {
+                    action: AuditAction::Read,
+                    entity: "person",
+                    entity_id: "list",
+                    person: None,
+                    changes: Some(serde_json::json!({ "ids": ids })),
+                },
+            )
             .await?;
             txn.commit().await.map_err(db_err)?;
         }
         Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page))
     }
 
-    pub async fn update_person(&self, actor: &Actor, id: &EntityId, mut input: PersonInput) -> Result<Person, DomainError> {
+    pub async fn update_person(
+        &self,
+        actor: &Actor,
+        id: &EntityId,
+        mut input: PersonInput,
+    ) -> Result<Person, DomainError> {
         if input.id.take().is_some_and(|given| &given != id) {
             return Err(DomainError::invalid(
                 "id",
@@ -293,9 +344,20 @@ impl Lotse {
         let mut am: person::ActiveModel = old.into();
         input.apply(&mut am);
         am.updated_at = Set(Utc::now());
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let m = am.update(&txn).await.map_err(db_err)?;
-        record(&txn, actor, Event { action: AuditAction::Update, entity: "person", entity_id: &m.id, person: Some(&m.id), changes: Some(changes) }).await?;
+        record(
+            &txn,
+            actor,
+            Event {
+                action: AuditAction::Update,
+                entity: "person",
+                entity_id: &m.id,
+                person: Some(&m.id),
+                changes: Some(changes),
+            },
+        )
+        .await?;
         txn.commit().await.map_err(db_err)?;
         Person::try_from(m)
     }
@@ -305,10 +367,21 @@ impl Lotse {
     pub async fn delete_person(&self, actor: &Actor, id: &EntityId) -> Result<(), DomainError> {
         let old = self.person_row(actor, id).await?;
         authorize(actor, Action::Delete, &Resource::Person { provider: &EntityId::parse(&old.provider_id)? })?;
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         person::Entity::delete_by_id((actor.tenant.to_string(), id.to_string())).exec(&txn).await.map_err(db_err)?;
         audit::shred(&txn, &actor.tenant, id.as_str()).await?;
-        record(&txn, actor, Event { action: AuditAction::Delete, entity: "person", entity_id: id.as_str(), person: None, changes: None }).await?;
+        record(
+            &txn,
+            actor,
+            Event {
+                action: AuditAction::Delete,
+                entity: "person",
+                entity_id: id.as_str(),
+                person: None,
+                changes: None,
+            },
+        )
+        .await?;
         txn.commit().await.map_err(db_err)
     }
 }

@@ -2,13 +2,13 @@ use lotse_db::entity::provider;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError, EntityId};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
+use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
 use crate::page::{Page, PageRequest};
-use crate::Lotse;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -67,11 +67,12 @@ pub struct ProviderInput {
 impl Lotse {
     pub async fn create_provider(&self, actor: &Actor, input: ProviderInput) -> Result<Provider, DomainError> {
         authorize(actor, Action::Create, &Resource::Provider { id: Some(&input.id) })?;
-        let name = input.name.trim();
+        let name = lotse_domain::text::clean("name", &input.name, 200)?;
+        let name = name.as_str();
         if name.is_empty() {
             return Err(DomainError::invalid("name", "Der Name darf nicht leer sein.", "The name must not be empty."));
         }
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let m = provider::ActiveModel {
             tenant_id: Set(actor.tenant.to_string()),
             id: Set(input.id.to_string()),
@@ -82,13 +83,17 @@ impl Lotse {
         .insert(&txn)
         .await
         .map_err(db_err)?;
-        record(&txn, actor, Event {
-            action: AuditAction::Create,
-            entity: "provider",
-            entity_id: &m.id,
-            person: None,
-            changes: Some(serde_json::json!({ "name": m.name, "kind": m.kind })),
-        })
+        record(
+            &txn,
+            actor,
+            Event {
+                action: AuditAction::Create,
+                entity: "provider",
+                entity_id: &m.id,
+                person: None,
+                changes: Some(serde_json::json!({ "name": m.name, "kind": m.kind })),
+            },
+        )
         .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(m.into())

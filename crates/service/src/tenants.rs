@@ -34,10 +34,11 @@ impl Lotse {
                 format!("Tenant \"{id}\" exists already."),
             ));
         }
-        let m = tenant::ActiveModel { id: Set(id.to_string()), name: Set(name.to_owned()), created_at: Set(Utc::now()) }
-            .insert(&self.db)
-            .await
-            .map_err(db_err)?;
+        let m =
+            tenant::ActiveModel { id: Set(id.to_string()), name: Set(name.to_owned()), created_at: Set(Utc::now()) }
+                .insert(&self.db)
+                .await
+                .map_err(db_err)?;
         Ok(m.into())
     }
 

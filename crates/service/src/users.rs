@@ -3,14 +3,14 @@ use lotse_db::entity::{provider, user};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError, EntityId, Login, Role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
+use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::crypto;
 use crate::error::db_err;
 use crate::page::{Page, PageRequest};
-use crate::Lotse;
 
 /// A user account as shown (never with its password hash).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -79,6 +79,7 @@ impl Lotse {
             _ => {}
         }
         crypto::check_password_policy(&new.password)?;
+        new.display_name = lotse_domain::text::clean_opt("display_name", new.display_name.as_deref(), 200)?;
         let password = std::mem::take(&mut new.password);
         let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password))
             .await
@@ -89,7 +90,7 @@ impl Lotse {
     /// Stores an account whose password is already hashed (demo data hashes
     /// its one password once, not once per account).
     pub(crate) async fn insert_user(&self, actor: &Actor, new: NewUser, hash: String) -> Result<User, DomainError> {
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let existing = user::Entity::find()
             .filter(user::Column::TenantId.eq(actor.tenant.as_str()))
             .filter(user::Column::Login.eq(new.login.as_str()))
@@ -116,13 +117,17 @@ impl Lotse {
         .insert(&txn)
         .await
         .map_err(db_err)?;
-        record(&txn, actor, Event {
-            action: AuditAction::Create,
-            entity: "user",
-            entity_id: &m.id,
-            person: None,
-            changes: Some(serde_json::json!({ "login": m.login, "role": m.role, "provider_id": m.provider_id })),
-        })
+        record(
+            &txn,
+            actor,
+            Event {
+                action: AuditAction::Create,
+                entity: "user",
+                entity_id: &m.id,
+                person: None,
+                changes: Some(serde_json::json!({ "login": m.login, "role": m.role, "provider_id": m.provider_id })),
+            },
+        )
         .await?;
         txn.commit().await.map_err(db_err)?;
         User::try_from(m)
@@ -138,10 +143,24 @@ impl Lotse {
             .ok_or(DomainError::NotFound { entity: "user" })
     }
 
+    /// Only roles that may see some accounts get past the first check; an
+    /// account outside their scope is then not found, so that which logins
+    /// exist elsewhere does not leak.
+    fn may_manage_some_users(actor: &Actor) -> Result<(), DomainError> {
+        if actor.is_system() || matches!(actor.role, Role::Admin | Role::ProviderAdmin) {
+            return Ok(());
+        }
+        authorize(actor, Action::Read, &Resource::User { provider: None, role: Role::Admin })
+    }
+
     pub async fn user(&self, actor: &Actor, login: &Login) -> Result<User, DomainError> {
-        let m = self.user_by_login(actor, login).await?;
-        let u = User::try_from(m)?;
-        authorize(actor, Action::Read, &Resource::User { provider: opt_id(&u.provider_id).as_ref(), role: u.role })?;
+        Self::may_manage_some_users(actor)?;
+        let u = User::try_from(self.user_by_login(actor, login).await?)?;
+        if authorize(actor, Action::Read, &Resource::User { provider: opt_id(&u.provider_id).as_ref(), role: u.role })
+            .is_err()
+        {
+            return Err(DomainError::NotFound { entity: "user" });
+        }
         Ok(u)
     }
 
@@ -159,33 +178,53 @@ impl Lotse {
         Ok(Page::new(rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?, total, page))
     }
 
+    /// Sets a new password and ends everything signed in with the old one:
+    /// the account's sessions and API tokens (a reset often follows a leak).
     pub async fn reset_password(&self, actor: &Actor, login: &Login, password: String) -> Result<(), DomainError> {
+        Self::may_manage_some_users(actor)?;
         let m = self.user_by_login(actor, login).await?;
         let role = Role::parse(&m.role)?;
-        authorize(actor, Action::Update, &Resource::User { provider: opt_id(&m.provider_id).as_ref(), role })?;
+        if authorize(actor, Action::Update, &Resource::User { provider: opt_id(&m.provider_id).as_ref(), role })
+            .is_err()
+        {
+            return Err(DomainError::NotFound { entity: "user" });
+        }
         crypto::check_password_policy(&password)?;
         let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password))
             .await
             .map_err(DomainError::internal)??;
-        let txn = self.db.begin().await.map_err(db_err)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let id = m.id.clone();
         let mut am: user::ActiveModel = m.into();
         am.password_hash = Set(hash);
         am.update(&txn).await.map_err(db_err)?;
-        // Signed-in sessions of the account end with the old password.
+        // Signed-in sessions and tokens of the account end with the old password.
         lotse_db::entity::session::Entity::delete_many()
             .filter(lotse_db::entity::session::Column::TenantId.eq(actor.tenant.as_str()))
             .filter(lotse_db::entity::session::Column::UserId.eq(&id))
             .exec(&txn)
             .await
             .map_err(db_err)?;
-        record(&txn, actor, Event {
-            action: AuditAction::Update,
-            entity: "user",
-            entity_id: &id,
-            person: None,
-            changes: Some(serde_json::json!({ "password": "reset" })),
-        })
+        let revoked = lotse_db::entity::api_token::Entity::update_many()
+            .col_expr(lotse_db::entity::api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .filter(lotse_db::entity::api_token::Column::TenantId.eq(actor.tenant.as_str()))
+            .filter(lotse_db::entity::api_token::Column::UserId.eq(&id))
+            .filter(lotse_db::entity::api_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        record(
+            &txn,
+            actor,
+            Event {
+                action: AuditAction::Update,
+                entity: "user",
+                entity_id: &id,
+                person: None,
+                changes: Some(serde_json::json!({ "password": "reset", "tokens_revoked": revoked })),
+            },
+        )
         .await?;
         txn.commit().await.map_err(db_err)
     }

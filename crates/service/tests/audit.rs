@@ -18,13 +18,19 @@ fn actor(t: &fixture::Tenant, role: Role, login: &str, provider: Option<&str>) -
         provider: provider.map(|p| EntityId::parse(p).unwrap()),
         break_glass: None,
         address: Some("192.0.2.7".into()),
+        via_token: false,
     }
 }
 
-async fn entries(lotse: &lotse_service::Lotse, t: &fixture::Tenant, entity_id: &str) -> Vec<lotse_service::audit::AuditView> {
+async fn entries(
+    lotse: &lotse_service::Lotse,
+    t: &fixture::Tenant,
+    entity_id: &str,
+) -> Vec<lotse_service::audit::AuditView> {
     let auditor = actor(t, Role::Auditor, "auditor", None);
     let filter = AuditFilter { entity: Some("person".into()), entity_id: Some(entity_id.into()), ..Default::default() };
-    let mut items = lotse.audit_entries(&auditor, &filter, PageRequest { limit: Some(500), offset: None }).await.unwrap().items;
+    let mut items =
+        lotse.audit_entries(&auditor, &filter, PageRequest { limit: Some(500), offset: None }).await.unwrap().items;
     items.reverse(); // oldest first
     items
 }

@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 
 use lotse_domain::{Actor, EntityId, Login, Role, TenantId};
+use lotse_service::Lotse;
 use lotse_service::auth::NewToken;
 use lotse_service::persons::PersonInput;
 use lotse_service::providers::ProviderInput;
 use lotse_service::users::NewUser;
-use lotse_service::Lotse;
 
 pub struct Tenant {
     pub id: TenantId,
@@ -36,7 +36,10 @@ pub async fn tenant(lotse: &Lotse, id: &str) -> Tenant {
     let sys = Actor::system(tid.clone());
     for p in ["p1", "p2"] {
         lotse
-            .create_provider(&sys, ProviderInput { id: EntityId::parse(p).unwrap(), name: format!("Träger {p}"), kind: None })
+            .create_provider(
+                &sys,
+                ProviderInput { id: EntityId::parse(p).unwrap(), name: format!("Träger {p}"), kind: None },
+            )
             .await
             .unwrap();
     }
@@ -54,7 +57,10 @@ pub async fn tenant(lotse: &Lotse, id: &str) -> Tenant {
         };
         lotse.create_user(&sys, new).await.unwrap();
         let t = lotse
-            .create_token(&sys, NewToken { name: "Test".into(), days: None, login: Some(Login::parse(&login).unwrap()) })
+            .create_token(
+                &sys,
+                NewToken { name: "Test".into(), days: None, login: Some(Login::parse(&login).unwrap()) },
+            )
             .await
             .unwrap();
         tokens.insert(login, t.token);
@@ -63,7 +69,10 @@ pub async fn tenant(lotse: &Lotse, id: &str) -> Tenant {
     for (i, p) in ["p1", "p2"].iter().enumerate() {
         let pid = format!("{id}-person-{p}");
         lotse
-            .create_person(&sys, PersonInput { id: Some(EntityId::parse(&pid).unwrap()), ..person_input(p, &format!("Nachname{i}")) })
+            .create_person(
+                &sys,
+                PersonInput { id: Some(EntityId::parse(&pid).unwrap()), ..person_input(p, &format!("Nachname{i}")) },
+            )
             .await
             .unwrap();
         persons[i] = pid;

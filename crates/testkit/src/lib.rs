@@ -153,7 +153,11 @@ impl TestApp {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
-        let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
         TestApp { base: format!("http://{addr}"), client, task }
     }
 

@@ -89,10 +89,16 @@ pub fn json_message(raw: &str, lang: Lang) -> String {
     } else if let Some(rest) = detail.strip_prefix("invalid type: ") {
         format!("falscher Typ: {}", rest.replace(", expected ", ", erwartet: "))
     } else if let Some(rest) = detail.strip_prefix("unknown variant ") {
-        format!("unbekannter Wert {}", rest.replace(", expected one of ", ", erlaubt: ").replace(", expected ", ", erwartet: "))
+        format!(
+            "unbekannter Wert {}",
+            rest.replace(", expected one of ", ", erlaubt: ").replace(", expected ", ", erwartet: ")
+        )
     } else if detail.starts_with("input is out of range") {
         "ungültiges Datum (diesen Tag gibt es nicht); erwartet JJJJ-MM-TT".to_owned()
-    } else if ["input contains invalid characters", "premature end of input", "trailing input", "input is not enough"].iter().any(|p| detail.starts_with(p)) {
+    } else if ["input contains invalid characters", "premature end of input", "trailing input", "input is not enough"]
+        .iter()
+        .any(|p| detail.starts_with(p))
+    {
         "ungültiges Datum; erwartet JJJJ-MM-TT, z. B. 2001-04-17".to_owned()
     } else {
         detail.to_owned()

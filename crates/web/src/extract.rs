@@ -11,8 +11,8 @@ use axum_extra::extract::CookieJar;
 use lotse_domain::{Actor, DomainError, Lang};
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, json_message};
 use crate::AppState;
+use crate::error::{ApiError, json_message};
 
 pub const SESSION_COOKIE: &str = "lotse_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -23,8 +23,28 @@ pub fn lang_of(parts: &Parts) -> Lang {
     Lang::from_header(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
-pub fn address_of(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+/// The client's address: the peer, or behind a trusted proxy the last entry
+/// of `X-Forwarded-For`.
+pub fn client_address(headers: &axum::http::HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> Option<String> {
+    if trust_proxy {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
+            .last();
+        if let Some(ip) = forwarded {
+            return Some(ip.to_owned());
+        }
+    }
+    peer.map(|p| p.ip().to_string())
+}
+
+pub fn address_of(parts: &Parts, state: &AppState) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    client_address(&parts.headers, peer, state.config.trust_proxy)
 }
 
 /// The signed-in actor: by `Authorization: Bearer` token, or by session
@@ -38,7 +58,7 @@ impl FromRequestParts<AppState> for Authed {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let lang = lang_of(parts);
-        let address = address_of(parts);
+        let address = address_of(parts, state);
         let fail = |e: DomainError| ApiError::from_domain(e, lang);
         let bearer = parts
             .headers
@@ -100,16 +120,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 fn json_rejection(r: JsonRejection, lang: Lang) -> ApiError {
     let de = lang == Lang::De;
     match r {
-        JsonRejection::JsonDataError(e) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            json_message(&e.body_text(), lang),
-        ),
+        JsonRejection::JsonDataError(e) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", json_message(&e.body_text(), lang))
+        }
         JsonRejection::JsonSyntaxError(e) => ApiError::new(
             StatusCode::BAD_REQUEST,
             "malformed_json",
             if de {
-                format!("Der Inhalt ist kein gültiges JSON (oder kein gültiges UTF-8): {}", json_message(&e.body_text(), lang))
+                format!(
+                    "Der Inhalt ist kein gültiges JSON (oder kein gültiges UTF-8): {}",
+                    json_message(&e.body_text(), lang)
+                )
             } else {
                 format!("The body is not valid JSON (or not valid UTF-8): {}", e.body_text())
             },
@@ -117,7 +138,11 @@ fn json_rejection(r: JsonRejection, lang: Lang) -> ApiError {
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            if de { "Erwartet wird „Content-Type: application/json“." } else { "Expected \"Content-Type: application/json\"." },
+            if de {
+                "Erwartet wird „Content-Type: application/json“."
+            } else {
+                "Expected \"Content-Type: application/json\"."
+            },
         ),
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(lang),
         other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.body_text()),
@@ -144,13 +169,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let lang = lang_of(parts);
-        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| Query(q.0)).map_err(|r: QueryRejection| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                if lang == Lang::De { format!("Ungültige Abfrageparameter: {}", r.body_text()) } else { r.body_text() },
-            )
-        })
+        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| Query(q.0)).map_err(
+            |r: QueryRejection| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    if lang == Lang::De {
+                        format!("Ungültige Abfrageparameter: {}", r.body_text())
+                    } else {
+                        r.body_text()
+                    },
+                )
+            },
+        )
     }
 }
 
@@ -160,5 +191,21 @@ pub struct JsonOut<T>(pub T);
 impl<T: serde::Serialize> axum::response::IntoResponse for JsonOut<T> {
     fn into_response(self) -> axum::response::Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+
+    #[test]
+    fn forwarded_address_only_behind_a_trusted_proxy() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("x-forwarded-for", "203.0.113.9, 198.51.100.2".parse().unwrap());
+        let peer = Some("10.0.0.1:443".parse().unwrap());
+        assert_eq!(client_address(&h, peer, false).as_deref(), Some("10.0.0.1"));
+        assert_eq!(client_address(&h, peer, true).as_deref(), Some("198.51.100.2"));
+        h.insert("x-forwarded-for", "kaputt".parse().unwrap());
+        assert_eq!(client_address(&h, peer, true).as_deref(), Some("10.0.0.1"));
     }
 }

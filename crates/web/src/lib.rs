@@ -25,6 +25,10 @@ pub const JSON_LIMIT: usize = 256 * 1024;
 pub struct WebConfig {
     /// The address users reach Lotse at; `https://…` marks cookies Secure.
     pub public_url: Option<String>,
+    /// Behind a reverse proxy: take the client's address from the last entry
+    /// of `X-Forwarded-For` (the one the proxy appended), for throttling and
+    /// the audit trail. Only set this when a proxy always sets the header.
+    pub trust_proxy: bool,
 }
 
 #[derive(Clone)]
@@ -39,14 +43,19 @@ pub fn app(lotse: Lotse, config: WebConfig) -> Router {
     let (api, openapi) = api::router().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).expect("OpenAPI document serializes");
     let api = api
-        .route("/api/v1/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json) }))
-        .fallback(api::fallback);
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json) }),
+        )
+        .fallback(api::fallback)
+        .layer(axum::middleware::from_fn(api::error_shape));
     Router::new()
         .merge(api)
         .merge(ui::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(telemetry::metrics))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(api::panic_response))
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

@@ -76,12 +76,25 @@ async fn postgres_pg_dump_and_pg_restore_round_trip() {
         setup(&s);
         let dir = tempfile::tempdir().unwrap();
         let dump = dir.path().join("lotse.dump");
-        let st = Command::new("pg_dump").args(["--format=custom", "--no-owner", "--file"]).arg(&dump).arg(&s).status().expect("pg_dump installed");
+        let st = Command::new("pg_dump")
+            .args(["--format=custom", "--no-owner", "--file"])
+            .arg(&dump)
+            .arg(&s)
+            .status()
+            .expect("pg_dump installed");
         assert!(st.success());
         // Into an empty database: drop what the harness migrated there first.
-        let st = Command::new("psql").env("PGOPTIONS", "--client-min-messages=warning").args(["-q", "-v", "ON_ERROR_STOP=1", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;", &d]).status().unwrap();
+        let st = Command::new("psql")
+            .env("PGOPTIONS", "--client-min-messages=warning")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;", &d])
+            .status()
+            .unwrap();
         assert!(st.success());
-        let st = Command::new("pg_restore").args(["--no-owner", "--exit-on-error", "--dbname", &d]).arg(&dump).status().unwrap();
+        let st = Command::new("pg_restore")
+            .args(["--no-owner", "--exit-on-error", "--dbname", &d])
+            .arg(&dump)
+            .status()
+            .unwrap();
         assert!(st.success());
     })
     .await

@@ -95,8 +95,15 @@ async fn crash_during_writes(backend: Backend) {
     let l = lotse_service::Lotse::open(&url).await.unwrap();
     let creates: u64 = l
         .audit_entries(
-            &lotse_domain::Actor { role: lotse_domain::Role::Auditor, ..lotse_domain::Actor::system(lotse_domain::TenantId::parse("t").unwrap()) },
-            &lotse_service::audit::AuditFilter { entity: Some("person".into()), action: Some("create".into()), ..Default::default() },
+            &lotse_domain::Actor {
+                role: lotse_domain::Role::Auditor,
+                ..lotse_domain::Actor::system(lotse_domain::TenantId::parse("t").unwrap())
+            },
+            &lotse_service::audit::AuditFilter {
+                entity: Some("person".into()),
+                action: Some("create".into()),
+                ..Default::default()
+            },
             Default::default(),
         )
         .await

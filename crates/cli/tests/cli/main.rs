@@ -26,7 +26,12 @@ pub fn lotse(args: &[&str], stdin: Option<&str>) -> Output {
 
 pub fn ok(args: &[&str], stdin: Option<&str>) -> String {
     let out = lotse(args, stdin);
-    assert!(out.status.success(), "lotse {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "lotse {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -34,6 +39,24 @@ pub fn ok(args: &[&str], stdin: Option<&str>) -> String {
 pub fn setup(url: &str) -> String {
     ok(&["--db", url, "admin", "tenant", "create", "t", "--name", "Teststadt"], None);
     ok(&["admin", "provider", "create", "--tenant", "t", "p1", "--name", "Träger 1", "--db", url], None);
-    ok(&["admin", "user", "create", "--tenant", "t", "--login", "cm", "--role", "case_manager", "--provider", "p1", "--password-stdin", "--db", url], Some("geheim123\n"));
+    ok(
+        &[
+            "admin",
+            "user",
+            "create",
+            "--tenant",
+            "t",
+            "--login",
+            "cm",
+            "--role",
+            "case_manager",
+            "--provider",
+            "p1",
+            "--password-stdin",
+            "--db",
+            url,
+        ],
+        Some("geheim123\n"),
+    );
     ok(&["--db", url, "admin", "token", "create", "--tenant", "t", "--login", "cm"], None).trim().to_owned()
 }

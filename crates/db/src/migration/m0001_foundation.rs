@@ -97,7 +97,9 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(a("expires_at")))
                 .col(timestamp_with_time_zone_null(a("revoked_at")))
                 .col(timestamp_with_time_zone_null(a("last_used_at")))
-                .foreign_key(&mut tenant_fk("api_tokens", "user_id", "users").on_delete(ForeignKeyAction::Cascade).to_owned())
+                .foreign_key(
+                    &mut tenant_fk("api_tokens", "user_id", "users").on_delete(ForeignKeyAction::Cascade).to_owned(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -109,7 +111,9 @@ impl MigrationTrait for Migration {
                 .col(string_len(a("csrf_token"), 64))
                 .col(timestamp_with_time_zone(a("created_at")))
                 .col(timestamp_with_time_zone(a("expires_at")))
-                .foreign_key(&mut tenant_fk("sessions", "user_id", "users").on_delete(ForeignKeyAction::Cascade).to_owned())
+                .foreign_key(
+                    &mut tenant_fk("sessions", "user_id", "users").on_delete(ForeignKeyAction::Cascade).to_owned(),
+                )
                 .to_owned(),
         )
         .await?;

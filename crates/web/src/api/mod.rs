@@ -38,7 +38,10 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -60,6 +63,49 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 pub async fn fallback(ReqLang(lang): ReqLang) -> ApiError {
     ApiError::not_found(lang)
+}
+
+/// Errors that axum produces itself (405, a path that is not valid UTF-8 …)
+/// come as plain text; under /api they get our error shape too.
+pub async fn error_shape(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let lang = Lang::from_header(req.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !status.is_client_error() || is_json {
+        return res;
+    }
+    let de = lang == Lang::De;
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            if de {
+                "Diese Methode ist für diese Adresse nicht vorgesehen."
+            } else {
+                "This method is not allowed for this address."
+            },
+        ),
+        StatusCode::NOT_FOUND => return ApiError::not_found(lang).into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => return crate::extract::too_large(lang).into_response(),
+        _ => ("bad_request", if de { "Die Anfrage ist ungültig." } else { "The request is invalid." }),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = res.headers().get(axum::http::header::ALLOW) {
+        out.headers_mut().insert(axum::http::header::ALLOW, allow.clone());
+    }
+    out
+}
+
+/// A panic is a bug; the client gets the internal-error shape, the log the
+/// fact (not the payload, which might quote data).
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("handler panicked");
+    ApiError::from_domain(DomainError::internal("panic"), Lang::De).into_response()
 }
 
 /// An id from the path. One that cannot be valid cannot exist either: 404.

@@ -1,8 +1,8 @@
 use serde::Serialize;
 
+use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authed, JsonOut};
-use crate::AppState;
 use axum::extract::State;
 
 #[derive(Serialize, utoipa::ToSchema)]

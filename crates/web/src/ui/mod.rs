@@ -3,21 +3,21 @@
 //! session yet, uses a double-submit cookie.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use lotse_domain::ids::split_qualified_login;
 use lotse_domain::{DomainError, Lang};
 use lotse_service::crypto;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-use crate::extract::SESSION_COOKIE;
 use crate::AppState;
+use crate::extract::{SESSION_COOKIE, client_address};
 
 const LOGIN_CSRF_COOKIE: &str = "lotse_login_csrf";
 
@@ -83,11 +83,17 @@ async fn accessibility() -> Response {
     render(&AccessibilityPage)
 }
 
-async fn home(State(s): State<AppState>, jar: CookieJar, ConnectInfo(addr): ConnectInfo<SocketAddr>) -> Response {
+async fn home(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+) -> Response {
     let Some(c) = jar.get(SESSION_COOKIE) else {
         return Redirect::to("/anmelden").into_response();
     };
-    let Ok(session) = s.lotse.session(c.value(), Some(addr.ip().to_string())).await else {
+    let address = client_address(&headers, Some(addr), s.config.trust_proxy);
+    let Ok(session) = s.lotse.session(c.value(), address).await else {
         return Redirect::to("/anmelden").into_response();
     };
     let a = &session.actor;
@@ -101,7 +107,14 @@ async fn home(State(s): State<AppState>, jar: CookieJar, ConnectInfo(addr): Conn
     })
 }
 
-fn login_page(s: &AppState, headers: &HeaderMap, jar: CookieJar, login: String, error: Option<String>, status: StatusCode) -> Response {
+fn login_page(
+    s: &AppState,
+    headers: &HeaderMap,
+    jar: CookieJar,
+    login: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let csrf = crypto::random_token();
     let jar = jar.add(cookie(LOGIN_CSRF_COOKIE, csrf.clone(), secure(s, headers)));
     (status, jar, render(&LoginPage { csrf, login, error })).into_response()
@@ -134,11 +147,14 @@ async fn login(
         let msg = "Bitte den Anmeldenamen in der Form name@mandant eingeben.".to_owned();
         return login_page(&s, &headers, jar, f.login, Some(msg), StatusCode::UNPROCESSABLE_ENTITY);
     };
-    match s.lotse.login(&tenant, &login, &f.password, Some(addr.ip().to_string())).await {
+    let address = client_address(&headers, Some(addr), s.config.trust_proxy);
+    match s.lotse.login(&tenant, &login, &f.password, address).await {
         Ok(session) => {
-            let jar = jar
-                .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
-                .add(cookie(SESSION_COOKIE, session.cookie, secure(&s, &headers)));
+            let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")).add(cookie(
+                SESSION_COOKIE,
+                session.cookie,
+                secure(&s, &headers),
+            ));
             (jar, Redirect::to("/")).into_response()
         }
         Err(e) => {

@@ -33,6 +33,9 @@ lotse_testkit::both_backends! {
             ("invalid id", with(&|b| b["id"] = "mit leerzeichen".into()).into_bytes(), "application/json", 422, "invalid_input", "ungültig"),
             ("unknown provider", with(&|b| b["provider_id"] = "p9".into()).into_bytes(), "application/json", 403, "forbidden", ""),
             ("wrong content type", good().to_string().into_bytes(), "text/plain", 415, "unsupported_media_type", "application/json"),
+            ("control character", with(&|b| b["family_name"] = "Nach\u{0}name".into()).into_bytes(), "application/json", 422, "invalid_input", "Steuerzeichen"),
+            ("birth date before 1900", with(&|b| b["birth_date"] = "1899-12-31".into()).into_bytes(), "application/json", 422, "invalid_input", "vor 1900"),
+            ("signed year", with(&|b| b["birth_date"] = "-20000-01-01".into()).into_bytes(), "application/json", 422, "invalid_input", "birth_date"),
             ("oversized body", too_big.into_bytes(), "application/json", 413, "payload_too_large", "zu groß"),
         ];
         for (what, body, ctype, status, code, words) in cases {
@@ -68,6 +71,19 @@ lotse_testkit::both_backends! {
         // Bad query parameters.
         let (s, b) = json(app.get("/api/v1/persons?limit=viele", cm).send().await.unwrap()).await;
         assert_eq!((s, b["error"]["code"].as_str().unwrap()), (400, "invalid_query"));
+        // A NUL in a query and a huge offset are handled, not crashed on.
+        let (s, b) = json(app.get("/api/v1/persons?q=%00", cm).send().await.unwrap()).await;
+        assert_eq!((s, b["error"]["code"].as_str().unwrap()), (422, "invalid_input"));
+        let (s, _) = json(app.get("/api/v1/persons?offset=18446744073709551615", cm).send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        let (s, b) = json(app.delete("/api/v1/tokens/%00", &t.tokens["admin"]).send().await.unwrap()).await;
+        assert_eq!((s, b["error"]["code"].as_str().unwrap()), (404, "not_found"));
+        // Errors axum makes itself have our shape too.
+        let (s, b) = json(app.client.patch(app.url("/api/v1/persons")).bearer_auth(cm).send().await.unwrap()).await;
+        assert_eq!((s, b["error"]["code"].as_str().unwrap()), (405, "method_not_allowed"));
+        let (s, b) = json(app.get("/api/v1/persons/%FF", cm).send().await.unwrap()).await;
+        assert!(s == 400 || s == 404, "{s}");
+        assert!(b["error"]["code"].is_string(), "{b}");
         // Pagination is bounded.
         let (_, b) = json(app.get("/api/v1/persons?limit=100000", cm).send().await.unwrap()).await;
         assert_eq!(b["limit"], 500);

@@ -10,20 +10,22 @@ const ROLES: [&str; 7] = ["admin", "head", "coordinator", "case_manager", "provi
 /// Expected status per role, in the order of `ROLES`.
 const MATRIX: &[(&str, [u16; 7])] = &[
     //                          admin head coord cm   padm ctrl audit
-    ("list persons",           [403, 403, 403, 200, 403, 403, 403]),
+    ("list persons", [403, 403, 403, 200, 403, 403, 403]),
     ("read own provider's person", [403, 403, 403, 200, 403, 403, 403]),
     ("read other provider's person", [403, 403, 403, 404, 403, 403, 403]),
-    ("create person",          [403, 403, 403, 201, 403, 403, 403]),
-    ("update person",          [403, 403, 403, 200, 403, 403, 403]),
-    ("delete person",          [403, 403, 403, 204, 403, 403, 403]),
-    ("list providers",         [200, 200, 200, 200, 200, 200, 403]),
-    ("create provider",        [201, 403, 201, 403, 403, 403, 403]),
-    ("list users",             [200, 403, 403, 403, 200, 403, 403]),
-    ("create case manager",    [201, 403, 403, 403, 201, 403, 403]),
-    ("create administrator",   [201, 403, 403, 403, 403, 403, 403]),
-    ("create own token",       [201, 201, 201, 201, 201, 201, 201]),
-    ("read audit trail",       [403, 403, 403, 403, 403, 403, 200]),
-    ("verify audit trail",     [403, 403, 403, 403, 403, 403, 200]),
+    ("create person", [403, 403, 403, 201, 403, 403, 403]),
+    ("update person", [403, 403, 403, 200, 403, 403, 403]),
+    ("delete person", [403, 403, 403, 204, 403, 403, 403]),
+    ("list providers", [200, 200, 200, 200, 200, 200, 403]),
+    ("create provider", [201, 403, 201, 403, 403, 403, 403]),
+    ("list users", [200, 403, 403, 403, 200, 403, 403]),
+    ("create case manager", [201, 403, 403, 403, 201, 403, 403]),
+    ("create administrator", [201, 403, 403, 403, 403, 403, 403]),
+    // These requests carry API tokens, and a token cannot mint tokens.
+    ("create own token", [403, 403, 403, 403, 403, 403, 403]),
+    ("create token for another account", [403, 403, 403, 403, 403, 403, 403]),
+    ("read audit trail", [403, 403, 403, 403, 403, 403, 200]),
+    ("verify audit trail", [403, 403, 403, 403, 403, 403, 200]),
 ];
 
 lotse_testkit::both_backends! {
@@ -62,6 +64,10 @@ lotse_testkit::both_backends! {
                     "create administrator" => app.post("/api/v1/users", token).json(&serde_json::json!({
                         "login": format!("adm-{ri}"), "role": "admin", "password": "sicher-genug"})),
                     "create own token" => app.post("/api/v1/tokens", token).json(&serde_json::json!({"name": "Matrix"})),
+                    "create token for another account" => app
+                        .post("/api/v1/tokens", token)
+                        .json(&serde_json::json!({"name": "Matrix", "login": "case_manager2"})),
+                    "create token for another account" => app.post("/api/v1/tokens", token).json(&serde_json::json!({"name": "Matrix", "login": "case_manager2"})),
                     "read audit trail" => app.get("/api/v1/audit", token),
                     "verify audit trail" => app.post("/api/v1/audit/verify", token),
                     other => panic!("unknown operation {other}"),

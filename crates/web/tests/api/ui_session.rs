@@ -51,6 +51,13 @@ lotse_testkit::both_backends! {
         let page_csrf = hidden_csrf(&home);
         let (s, _) = json(c.post(app.url("/api/v1/users")).header("x-csrf-token", &page_csrf).json(&new_user).send().await.unwrap()).await;
         assert_eq!(s, 201);
+        // Signed in with a password, one issues one's own tokens — not other people's.
+        let (s, issued) = json(c.post(app.url("/api/v1/tokens")).header("x-csrf-token", &page_csrf).json(&serde_json::json!({"name": "Auswertung"})).send().await.unwrap()).await;
+        assert_eq!(s, 201, "{issued}");
+        let (s, me) = json(app.get("/api/v1/me", issued["token"].as_str().unwrap()).send().await.unwrap()).await;
+        assert_eq!((s, me["login"].as_str().unwrap()), (200, "admin"));
+        let (s, _) = json(c.post(app.url("/api/v1/tokens")).header("x-csrf-token", &page_csrf).json(&serde_json::json!({"name": "X", "login": "case_manager"})).send().await.unwrap()).await;
+        assert_eq!(s, 403);
 
         // Logging out ends the session.
         let r = c.post(app.url("/abmelden")).form(&[("csrf", page_csrf.as_str())]).send().await.unwrap();
@@ -58,6 +65,41 @@ lotse_testkit::both_backends! {
         let (s, _) = json(c.get(app.url("/api/v1/me")).send().await.unwrap()).await;
         assert_eq!(s, 401);
         let _ = t;
+    }
+
+    async fn concurrent_attempts_cannot_slip_past_the_throttle(db) {
+        let t = fixture::tenant(&db.lotse, "burst").await;
+        let mut tasks = vec![];
+        for _ in 0..20 {
+            let (lotse, tenant) = (db.lotse.clone(), t.id.clone());
+            tasks.push(tokio::spawn(async move {
+                let login = lotse_domain::Login::parse("coordinator").unwrap();
+                lotse.login(&tenant, &login, "falsch", Some("10.0.0.9".into())).await.unwrap_err().code()
+            }));
+        }
+        let mut checked = 0;
+        for task in tasks {
+            if task.await.unwrap() == "unauthenticated" {
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 5, "only five passwords were checked; the rest were refused");
+    }
+
+    async fn password_reset_ends_sessions_and_tokens(db) {
+        let t = fixture::tenant(&db.lotse, "reset").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let cm = &t.tokens["case_manager"];
+        assert_eq!(json(app.get("/api/v1/me", cm).send().await.unwrap()).await.0, 200);
+        let (s, _) = json(app.post("/api/v1/users/case_manager/password", &t.tokens["admin"]).json(&serde_json::json!({"password": "ganz-neu"})).send().await.unwrap()).await;
+        assert_eq!(s, 204);
+        assert_eq!(json(app.get("/api/v1/me", cm).send().await.unwrap()).await.0, 401);
+        // A provider administrator of p1 does not learn which logins exist at p2.
+        let pa = &t.tokens["provider_admin"];
+        let (s, _) = json(app.get("/api/v1/users/case_manager2", pa).send().await.unwrap()).await;
+        assert_eq!(s, 404);
+        let (s, _) = json(app.get("/api/v1/users/gibt-es-nicht", pa).send().await.unwrap()).await;
+        assert_eq!(s, 404);
     }
 
     async fn repeated_failures_are_throttled(db) {
