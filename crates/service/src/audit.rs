@@ -31,6 +31,23 @@ pub struct Event<'a> {
     pub changes: Option<serde_json::Value>,
 }
 
+impl<'a> Event<'a> {
+    pub fn new(action: AuditAction, entity: &'a str, entity_id: &'a str) -> Self {
+        Event { action, entity, entity_id, person: None, changes: None }
+    }
+
+    /// The entry concerns this person's data: `changes` are encrypted with their key.
+    pub fn of_person(mut self, person: &'a str) -> Self {
+        self.person = Some(person);
+        self
+    }
+
+    pub fn changes(mut self, changes: serde_json::Value) -> Self {
+        self.changes = Some(changes);
+        self
+    }
+}
+
 /// Writes an unsealed entry in the caller's transaction.
 pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, event: Event<'_>) -> Result<(), DomainError> {
     let tenant = actor.tenant.as_str();

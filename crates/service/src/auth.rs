@@ -186,13 +186,8 @@ impl Lotse {
                 record(
                     &txn,
                     &Actor { login: login.clone(), ..who },
-                    Event {
-                        action: AuditAction::Login,
-                        entity: "user",
-                        entity_id: login.as_str(),
-                        person: None,
-                        changes: Some(serde_json::json!({ "success": false })),
-                    },
+                    Event::new(AuditAction::Login, "user", login.as_str())
+                        .changes(serde_json::json!({ "success": false })),
                 )
                 .await?;
                 txn.commit().await.map_err(db_err)?;
@@ -220,13 +215,8 @@ impl Lotse {
         record(
             &txn,
             &actor,
-            Event {
-                action: AuditAction::Login,
-                entity: "user",
-                entity_id: &u.id,
-                person: None,
-                changes: Some(serde_json::json!({ "success": true, "via": "session" })),
-            },
+            Event::new(AuditAction::Login, "user", &u.id)
+                .changes(serde_json::json!({ "success": true, "via": "session" })),
         )
         .await?;
         txn.commit().await.map_err(db_err)?;
@@ -336,13 +326,8 @@ impl Lotse {
         record(
             &txn,
             actor,
-            Event {
-                action: AuditAction::Create,
-                entity: "token",
-                entity_id: &id,
-                person: None,
-                changes: Some(serde_json::json!({ "name": name, "user_id": m.user_id, "expires_at": m.expires_at })),
-            },
+            Event::new(AuditAction::Create, "token", &id)
+                .changes(serde_json::json!({ "name": name, "user_id": m.user_id, "expires_at": m.expires_at })),
         )
         .await?;
         txn.commit().await.map_err(db_err)?;
@@ -416,13 +401,7 @@ impl Lotse {
         record(
             &txn,
             actor,
-            Event {
-                action: AuditAction::Delete,
-                entity: "token",
-                entity_id: id,
-                person: None,
-                changes: Some(serde_json::json!({ "revoked": true })),
-            },
+            Event::new(AuditAction::Delete, "token", id).changes(serde_json::json!({ "revoked": true })),
         )
         .await?;
         txn.commit().await.map_err(db_err)?;

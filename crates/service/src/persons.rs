@@ -247,18 +247,7 @@ impl Lotse {
         input.apply(&mut am);
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let m = am.insert(&txn).await.map_err(db_err)?;
-        record(
-            &txn,
-            actor,
-            Event {
-                action: AuditAction::Create,
-                entity: "person",
-                entity_id: &m.id,
-                person: Some(&m.id),
-                changes: Some(changes),
-            },
-        )
-        .await?;
+        record(&txn, actor, Event::new(AuditAction::Create, "person", &m.id).of_person(&m.id).changes(changes)).await?;
         txn.commit().await.map_err(db_err)?;
         Person::try_from(m)
     }
@@ -268,12 +257,7 @@ impl Lotse {
         let m = self.person_row(actor, id).await?;
         authorize(actor, Action::Read, &Resource::Person { provider: &EntityId::parse(&m.provider_id)? })?;
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(
-            &txn,
-            actor,
-            Event { action: AuditAction::Read, entity: "person", entity_id: &m.id, person: Some(&m.id), changes: None },
-        )
-        .await?;
+        record(&txn, actor, Event::new(AuditAction::Read, "person", &m.id).of_person(&m.id)).await?;
         txn.commit().await.map_err(db_err)?;
         Person::try_from(m)
     }
@@ -303,13 +287,7 @@ impl Lotse {
             record(
                 &txn,
                 actor,
-                Event {
-                    action: AuditAction::Read,
-                    entity: "person",
-                    entity_id: "list",
-                    person: None,
-                    changes: Some(serde_json::json!({ "ids": ids })),
-                },
+                Event::new(AuditAction::Read, "person", "list").changes(serde_json::json!({ "ids": ids })),
             )
             .await?;
             txn.commit().await.map_err(db_err)?;
@@ -346,18 +324,7 @@ impl Lotse {
         am.updated_at = Set(Utc::now());
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let m = am.update(&txn).await.map_err(db_err)?;
-        record(
-            &txn,
-            actor,
-            Event {
-                action: AuditAction::Update,
-                entity: "person",
-                entity_id: &m.id,
-                person: Some(&m.id),
-                changes: Some(changes),
-            },
-        )
-        .await?;
+        record(&txn, actor, Event::new(AuditAction::Update, "person", &m.id).of_person(&m.id).changes(changes)).await?;
         txn.commit().await.map_err(db_err)?;
         Person::try_from(m)
     }
@@ -370,18 +337,7 @@ impl Lotse {
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         person::Entity::delete_by_id((actor.tenant.to_string(), id.to_string())).exec(&txn).await.map_err(db_err)?;
         audit::shred(&txn, &actor.tenant, id.as_str()).await?;
-        record(
-            &txn,
-            actor,
-            Event {
-                action: AuditAction::Delete,
-                entity: "person",
-                entity_id: id.as_str(),
-                person: None,
-                changes: None,
-            },
-        )
-        .await?;
+        record(&txn, actor, Event::new(AuditAction::Delete, "person", id.as_str())).await?;
         txn.commit().await.map_err(db_err)
     }
 }

@@ -86,13 +86,8 @@ impl Lotse {
         record(
             &txn,
             actor,
-            Event {
-                action: AuditAction::Create,
-                entity: "provider",
-                entity_id: &m.id,
-                person: None,
-                changes: Some(serde_json::json!({ "name": m.name, "kind": m.kind })),
-            },
+            Event::new(AuditAction::Create, "provider", &m.id)
+                .changes(serde_json::json!({ "name": m.name, "kind": m.kind })),
         )
         .await?;
         txn.commit().await.map_err(db_err)?;

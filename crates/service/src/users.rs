@@ -120,13 +120,8 @@ impl Lotse {
         record(
             &txn,
             actor,
-            Event {
-                action: AuditAction::Create,
-                entity: "user",
-                entity_id: &m.id,
-                person: None,
-                changes: Some(serde_json::json!({ "login": m.login, "role": m.role, "provider_id": m.provider_id })),
-            },
+            Event::new(AuditAction::Create, "user", &m.id)
+                .changes(serde_json::json!({ "login": m.login, "role": m.role, "provider_id": m.provider_id })),
         )
         .await?;
         txn.commit().await.map_err(db_err)?;
@@ -217,13 +212,8 @@ impl Lotse {
         record(
             &txn,
             actor,
-            Event {
-                action: AuditAction::Update,
-                entity: "user",
-                entity_id: &id,
-                person: None,
-                changes: Some(serde_json::json!({ "password": "reset", "tokens_revoked": revoked })),
-            },
+            Event::new(AuditAction::Update, "user", &id)
+                .changes(serde_json::json!({ "password": "reset", "tokens_revoked": revoked })),
         )
         .await?;
         txn.commit().await.map_err(db_err)
