@@ -3,6 +3,7 @@
 mod admin;
 mod backup;
 mod crash;
+mod logs;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
