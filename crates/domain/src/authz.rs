@@ -43,6 +43,10 @@ pub enum Resource<'a> {
     Report,
     /// The audit trail.
     AuditTrail,
+    /// Importing a data bundle (it writes persons, cases and programme data).
+    Import,
+    /// Exporting a tenant's complete data: the operator at the command line only.
+    Export,
 }
 
 impl Resource<'_> {
@@ -56,6 +60,8 @@ impl Resource<'_> {
             Resource::ProgramData { .. } => "program_data",
             Resource::Report => "report",
             Resource::AuditTrail => "audit_trail",
+            Resource::Import => "import",
+            Resource::Export => "export",
         }
     }
 }
@@ -122,6 +128,10 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
         },
         Resource::Report => matches!(actor.role, Head | Coordinator | Controller),
         Resource::AuditTrail => actor.role == Auditor && action == Read,
+        // Coordinators bring providers' lists in; what they upload they had
+        // already, and the import answers with counts and errors only.
+        Resource::Import => actor.role == Coordinator,
+        Resource::Export => false,
     }
 }
 

@@ -9,6 +9,8 @@ pub mod auth;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod page;
 pub mod persons;
 pub mod providers;

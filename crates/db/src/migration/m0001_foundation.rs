@@ -8,7 +8,7 @@ pub struct Migration;
 /// A table whose primary key is `(tenant_id, <key>)`, with `tenant_id`
 /// referencing `tenants`. Every tenant-owned table is built by this, so the
 /// tenant leads every key.
-fn tenant_table(name: &str, key: &str) -> TableCreateStatement {
+pub(super) fn tenant_table(name: &str, key: &str) -> TableCreateStatement {
     let mut t = Table::create();
     t.table(Alias::new(name))
         .col(string_len(Alias::new("tenant_id"), 64))
@@ -24,7 +24,7 @@ fn tenant_table(name: &str, key: &str) -> TableCreateStatement {
 }
 
 /// A reference `(tenant_id, column)` → `(tenant_id, id)` of another tenant table.
-fn tenant_fk(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
+pub(super) fn tenant_fk(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
     let mut fk = ForeignKey::create();
     fk.from_tbl(Alias::new(from))
         .from_col(Alias::new("tenant_id"))
@@ -35,7 +35,7 @@ fn tenant_fk(from: &str, column: &str, to: &str) -> ForeignKeyCreateStatement {
     fk
 }
 
-fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
+pub(super) fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
     let mut i = Index::create();
     i.name(name).table(Alias::new(table));
     for c in cols {
@@ -47,7 +47,7 @@ fn index(table: &str, name: &str, cols: &[&str], unique: bool) -> IndexCreateSta
     i
 }
 
-fn a(s: &str) -> Alias {
+pub(super) fn a(s: &str) -> Alias {
     Alias::new(s)
 }
 

@@ -1,0 +1,292 @@
+//! The files of the bundle and their columns, exactly as
+//! ../shared/spec/exchange-format.md defines them.
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// An id: 1–64 letters, digits, `-`, `_`.
+    Id,
+    /// A reference to the key of another file (by file name).
+    Ref(&'static str),
+    Text,
+    /// One of a closed set of lower-case codes.
+    Code(&'static [&'static str]),
+    Date,
+    Int { min: i64, max: i64 },
+    /// A non-negative decimal number (area, full-time equivalents, quantities).
+    Decimal,
+    /// Euro with at most two decimals, stored as whole cents.
+    Money,
+    /// ISO 3166-1 alpha-2.
+    Country,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Col {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// The column's name in the database table.
+    pub db: &'static str,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FileSpec {
+    pub name: &'static str,
+    pub table: &'static str,
+    /// The columns that identify a row (all of them required).
+    pub key: &'static [&'static str],
+    pub cols: &'static [Col],
+}
+
+impl FileSpec {
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.cols.iter().position(|c| c.name == name)
+    }
+
+    pub fn by_name(name: &str) -> Option<&'static FileSpec> {
+        let stem = name.strip_suffix(".csv").unwrap_or(name);
+        FILES.iter().find(|f| f.name.strip_suffix(".csv") == Some(stem))
+    }
+}
+
+const fn c(name: &'static str, kind: Kind, required: bool) -> Col {
+    Col { name, kind, required, db: name }
+}
+
+const fn key(name: &'static str) -> Col {
+    Col { name, kind: Kind::Id, required: true, db: "id" }
+}
+
+pub const YES_NO: &[&str] = &["yes", "no", "unknown"];
+pub const GENDER: &[&str] = &["female", "male", "diverse", "unknown"];
+pub const RESIDENCE: &[&str] = &["german", "eu", "permit", "gestattung", "duldung", "other", "unknown"];
+pub const LABOUR: &[&str] =
+    &["employed", "self_employed", "unemployed", "long_term_unemployed", "inactive", "in_education", "unknown"];
+pub const PROVIDER_KIND: &[&str] = &["public", "welfare", "education", "jobcenter", "other"];
+pub const MODULE_KIND: &[&str] = &[
+    "coaching",
+    "qualification",
+    "school_certificate",
+    "preparation",
+    "innovation",
+    "participation_management",
+    "other",
+];
+pub const DELIVERY: &[&str] = &["individual", "group"];
+pub const TOPIC: &[&str] =
+    &["self_help", "parents", "social_learning", "culture_sport_leisure", "language", "job_orientation", "other"];
+pub const LIFE_STAGE: &[&str] = &[
+    "pregnancy_birth",
+    "early_childhood",
+    "daycare",
+    "primary_school",
+    "secondary_school",
+    "school_to_work",
+    "adult",
+];
+pub const EXIT_REASON: &[&str] = &["completed", "dropped_out", "moved", "handed_over", "other"];
+pub const TIMING: &[&str] = &["at_exit", "follow_up_6m"];
+pub const OUTCOME_KIND: &[&str] = &[
+    "apprenticeship",
+    "employment_insured",
+    "minijob",
+    "self_employment",
+    "school",
+    "vocational_preparation",
+    "language_course",
+    "qualification_gained",
+    "volunteering",
+    "job_searching",
+    "further_support",
+    "stabilisation",
+    "none",
+];
+pub const CONSENT_SCOPE: &[&str] = &["share_with_provider", "process_for_program", "follow_up_contact"];
+pub const FINANCE_KIND: &[&str] = &["expense", "funding", "revenue"];
+pub const EXPENSE_CATEGORY: &[&str] = &["personnel", "material", "capital", "other"];
+pub const FUNDING_CATEGORY: &[&str] = &["federal", "land", "esf", "jobcenter", "municipality", "other"];
+pub const REVENUE_CATEGORY: &[&str] = &["work_16i", "hze_avoided", "own_offers", "other"];
+/// Every category of any finance kind; which fits which kind is checked per row.
+pub const FINANCE_CATEGORY: &[&str] = &[
+    "personnel",
+    "material",
+    "capital",
+    "other",
+    "federal",
+    "land",
+    "esf",
+    "jobcenter",
+    "municipality",
+    "work_16i",
+    "hze_avoided",
+    "own_offers",
+];
+
+const YEAR: Kind = Kind::Int { min: 1900, max: 2200 };
+const COUNT: Kind = Kind::Int { min: 0, max: 100_000_000 };
+
+/// The files in the order they are imported: everything a file refers to
+/// comes before it.
+pub const FILES: &[FileSpec] = &[
+    FileSpec {
+        name: "districts.csv",
+        table: "districts",
+        key: &["district_id"],
+        cols: &[key("district_id"), c("name", Kind::Text, true), c("parent_id", Kind::Ref("districts.csv"), false), c("area_km2", Kind::Decimal, false)],
+    },
+    FileSpec {
+        name: "district_stats.csv",
+        table: "district_stats",
+        key: &["district_id", "year", "indicator"],
+        cols: &[
+            Col { name: "district_id", kind: Kind::Ref("districts.csv"), required: true, db: "district_id" },
+            c("year", YEAR, true),
+            Col { name: "indicator", kind: Kind::Id, required: true, db: "indicator" },
+            c("value", Kind::Decimal, true),
+        ],
+    },
+    FileSpec {
+        name: "providers.csv",
+        table: "providers",
+        key: &["provider_id"],
+        cols: &[key("provider_id"), c("name", Kind::Text, true), c("kind", Kind::Code(PROVIDER_KIND), false)],
+    },
+    FileSpec {
+        name: "programs.csv",
+        table: "programs",
+        key: &["program_id"],
+        cols: &[
+            key("program_id"),
+            c("name", Kind::Text, true),
+            c("funder", Kind::Text, false),
+            c("start_date", Kind::Date, false),
+            c("end_date", Kind::Date, false),
+            c("target_group", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "modules.csv",
+        table: "modules",
+        key: &["module_id"],
+        cols: &[
+            key("module_id"),
+            c("program_id", Kind::Ref("programs.csv"), true),
+            c("number", Kind::Int { min: 0, max: 1000 }, false),
+            c("name", Kind::Text, true),
+            c("kind", Kind::Code(MODULE_KIND), false),
+        ],
+    },
+    FileSpec {
+        name: "offers.csv",
+        table: "offers",
+        key: &["offer_id"],
+        cols: &[
+            key("offer_id"),
+            c("name", Kind::Text, true),
+            c("provider_id", Kind::Ref("providers.csv"), true),
+            c("module_id", Kind::Ref("modules.csv"), false),
+            c("delivery", Kind::Code(DELIVERY), true),
+            c("topic", Kind::Code(TOPIC), false),
+            c("life_stage", Kind::Code(LIFE_STAGE), false),
+            c("district_id", Kind::Ref("districts.csv"), false),
+            c("start_date", Kind::Date, false),
+            c("end_date", Kind::Date, false),
+            c("capacity", COUNT, false),
+            c("unregistered_participants", COUNT, false),
+        ],
+    },
+    FileSpec {
+        name: "staff.csv",
+        table: "staff",
+        key: &["staff_id"],
+        cols: &[
+            key("staff_id"),
+            c("provider_id", Kind::Ref("providers.csv"), true),
+            c("name", Kind::Text, true),
+            c("role", Kind::Text, false),
+            c("fte", Kind::Decimal, false),
+        ],
+    },
+    FileSpec {
+        name: "persons.csv",
+        table: "persons",
+        key: &["person_id"],
+        cols: &[
+            key("person_id"),
+            c("provider_id", Kind::Ref("providers.csv"), true),
+            c("given_name", Kind::Text, false),
+            c("family_name", Kind::Text, false),
+            c("birth_date", Kind::Date, false),
+            c("gender", Kind::Code(GENDER), true),
+            c("nationality", Kind::Country, false),
+            c("residence_status", Kind::Code(RESIDENCE), false),
+            c("migration_background", Kind::Code(YES_NO), false),
+            c("district_id", Kind::Ref("districts.csv"), false),
+            c("municipality", Kind::Text, false),
+            c("household_id", Kind::Id, false),
+            c("single_parent", Kind::Code(YES_NO), false),
+            c("disability", Kind::Code(YES_NO), false),
+            c("education_isced", Kind::Int { min: 0, max: 8 }, false),
+            c("labour_status", Kind::Code(LABOUR), false),
+            c("sgb2_months_24", Kind::Int { min: 0, max: 24 }, false),
+            c("homeless", Kind::Code(YES_NO), false),
+        ],
+    },
+    FileSpec {
+        name: "participations.csv",
+        table: "participations",
+        key: &["participation_id"],
+        cols: &[
+            key("participation_id"),
+            c("person_id", Kind::Ref("persons.csv"), true),
+            c("offer_id", Kind::Ref("offers.csv"), true),
+            c("staff_id", Kind::Ref("staff.csv"), false),
+            c("entry_date", Kind::Date, true),
+            c("exit_date", Kind::Date, false),
+            c("exit_reason", Kind::Code(EXIT_REASON), false),
+        ],
+    },
+    FileSpec {
+        name: "outcomes.csv",
+        table: "outcomes",
+        key: &["outcome_id"],
+        cols: &[
+            key("outcome_id"),
+            c("participation_id", Kind::Ref("participations.csv"), true),
+            c("kind", Kind::Code(OUTCOME_KIND), true),
+            c("date", Kind::Date, true),
+            c("timing", Kind::Code(TIMING), true),
+        ],
+    },
+    FileSpec {
+        name: "consents.csv",
+        table: "consents",
+        key: &["consent_id"],
+        cols: &[
+            key("consent_id"),
+            c("person_id", Kind::Ref("persons.csv"), true),
+            c("scope", Kind::Code(CONSENT_SCOPE), true),
+            c("provider_id", Kind::Ref("providers.csv"), false),
+            c("program_id", Kind::Ref("programs.csv"), false),
+            c("given_date", Kind::Date, true),
+            c("withdrawn_date", Kind::Date, false),
+        ],
+    },
+    FileSpec {
+        name: "finance.csv",
+        table: "finance",
+        key: &["entry_id"],
+        cols: &[
+            key("entry_id"),
+            c("year", YEAR, true),
+            c("kind", Kind::Code(FINANCE_KIND), true),
+            c("category", Kind::Code(FINANCE_CATEGORY), false),
+            c("program_id", Kind::Ref("programs.csv"), false),
+            Col { name: "amount_eur", kind: Kind::Money, required: true, db: "amount_cents" },
+            c("quantity", Kind::Decimal, false),
+            c("unit", Kind::Text, false),
+            c("note", Kind::Text, false),
+        ],
+    },
+];

@@ -1,0 +1,729 @@
+//! Importing a data bundle: all or nothing, every error at once, idempotent.
+//!
+//! One pass over the files in dependency order, inside one write
+//! transaction: each row is parsed into typed cells, checked, and written
+//! (created, updated, or left as it is). If any error turns up, writing
+//! stops, checking goes on so that every error is reported, and the
+//! transaction is rolled back — nothing is written. Memory grows with the
+//! number of distinct ids (for references and cross-file checks), not with
+//! the size of the files.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use chrono::{NaiveDate, Utc};
+use lotse_bundle::cell::{self, Cell};
+use lotse_bundle::source::Bundle;
+use lotse_bundle::spec::{FILES, FileSpec, Kind};
+use lotse_bundle::Problem;
+use lotse_db::entity;
+use lotse_domain::audit::AuditAction;
+use lotse_domain::authz::{Action, Resource, authorize};
+use lotse_domain::{Actor, DomainError};
+use sea_orm::sea_query::{ColumnType, Value};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult, IntoActiveModel,
+    ModelTrait, QueryFilter, QuerySelect,
+};
+use serde::Serialize;
+
+use crate::audit::{Event, record};
+use crate::error::db_err;
+use crate::Lotse;
+
+/// At most this many errors are listed (all are counted).
+const MAX_LISTED: usize = 1000;
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct FileSummary {
+    pub file: String,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub warnings: u64,
+}
+
+impl FileSummary {
+    pub fn line(&self, english: bool) -> String {
+        if english {
+            format!(
+                "{}: created {}, updated {}, unchanged {}, warnings {}",
+                self.file, self.created, self.updated, self.unchanged, self.warnings
+            )
+        } else {
+            format!(
+                "{}: {} angelegt, {} geändert, {} unverändert, {} Warnungen",
+                self.file, self.created, self.updated, self.unchanged, self.warnings
+            )
+        }
+    }
+}
+
+/// The outcome of an import. `written` is false whenever `error_count > 0`.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub files: Vec<FileSummary>,
+    pub errors: Vec<Problem>,
+    pub error_count: usize,
+    pub warnings: Vec<Problem>,
+    pub written: bool,
+}
+
+/// Progress: file name and rows read so far in it.
+pub type Progress<'a> = &'a (dyn Fn(&str, u64) + Send + Sync);
+
+/// Per-row facts later files check against.
+#[derive(Default)]
+struct Known {
+    /// Keys by file name: what references may point to (tenant's stored rows
+    /// plus the bundle's rows so far).
+    ids: HashMap<&'static str, HashSet<String>>,
+    /// Keys each table had before the import (to tell create from update).
+    stored: HashMap<&'static str, HashSet<String>>,
+    /// offer → (start, end)
+    offer_period: HashMap<String, (Option<NaiveDate>, Option<NaiveDate>)>,
+    offer_capacity: HashMap<String, i64>,
+    /// participation → (entry, exit)
+    participation: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
+}
+
+struct Ctx<'a> {
+    problems: ImportReport,
+    known: Known,
+    progress: Option<Progress<'a>>,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, p: Problem) {
+        self.problems.error_count += 1;
+        if self.problems.errors.len() < MAX_LISTED {
+            self.problems.errors.push(p);
+        }
+    }
+
+    fn warn(&mut self, summary: &mut FileSummary, p: Problem) {
+        summary.warnings += 1;
+        if self.problems.warnings.len() < MAX_LISTED {
+            self.problems.warnings.push(p);
+        }
+    }
+
+    fn ok(&self) -> bool {
+        self.problems.error_count == 0
+    }
+}
+
+/// A parsed row: a cell (or nothing) per spec column, and which columns the file has.
+struct Parsed<'s> {
+    spec: &'s FileSpec,
+    line: u64,
+    cells: Vec<Option<Cell>>,
+}
+
+impl Parsed<'_> {
+    fn get(&self, col: &str) -> Option<&Cell> {
+        self.spec.col(col).and_then(|i| self.cells[i].as_ref())
+    }
+    fn text(&self, col: &str) -> Option<&str> {
+        match self.get(col) {
+            Some(Cell::Text(s)) => Some(s),
+            _ => None,
+        }
+    }
+    fn date(&self, col: &str) -> Option<NaiveDate> {
+        match self.get(col) {
+            Some(Cell::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+    fn int(&self, col: &str) -> Option<i64> {
+        match self.get(col) {
+            Some(Cell::Int(v)) => Some(*v),
+            _ => None,
+        }
+    }
+    fn key(&self) -> String {
+        self.spec.key.iter().map(|k| self.get(k).map(cell::format).unwrap_or_default()).collect::<Vec<_>>().join("\u{1f}")
+    }
+}
+
+impl Lotse {
+    /// Imports `bundle` into the actor's tenant. Bad data is not an `Err`:
+    /// it comes back in the report's `errors`, with nothing written.
+    pub async fn import_bundle(
+        &self,
+        actor: &Actor,
+        bundle: &Bundle,
+        progress: Option<Progress<'_>>,
+    ) -> Result<ImportReport, DomainError> {
+        authorize(actor, Action::Create, &Resource::Import)?;
+        self.tenant(&actor.tenant).await?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        let mut ctx = Ctx { problems: ImportReport::default(), known: Known::default(), progress };
+        preload(&txn, actor, &mut ctx.known).await?;
+
+        let names: Vec<String> = bundle.files().map(str::to_owned).collect();
+        for name in &names {
+            if FileSpec::by_name(name).is_none() {
+                let mut s = FileSummary { file: name.clone(), ..Default::default() };
+                ctx.warn(
+                    &mut s,
+                    Problem::new(
+                        name,
+                        1,
+                        "",
+                        "unbekannte Datei, wird nicht eingelesen",
+                        "unknown file, not imported",
+                    ),
+                );
+                ctx.problems.files.push(s);
+            }
+        }
+        for spec in FILES {
+            let Some(name) = names.iter().find(|n| FileSpec::by_name(n).is_some_and(|s| s.name == spec.name)) else {
+                continue;
+            };
+            let rows = bundle.rows(name).map_err(|e| {
+                DomainError::invalid("bundle", format!("{name}: {e}"), format!("{name}: {e}"))
+            })?;
+            let Some(rows) = rows else { continue };
+            let summary = match spec.table {
+                "districts" => import_file::<entity::district::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "district_stats" => import_file::<entity::district_stat::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "providers" => import_file::<entity::provider::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "programs" => import_file::<entity::program::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "modules" => import_file::<entity::module::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "offers" => import_file::<entity::offer::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "staff" => import_file::<entity::staff::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "persons" => import_file::<entity::person::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "participations" => import_file::<entity::participation::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "outcomes" => import_file::<entity::outcome::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "consents" => import_file::<entity::consent::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "finance" => import_file::<entity::finance::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                other => unreachable!("no table {other}"),
+            };
+            ctx.problems.files.push(summary);
+        }
+        let mut report = ctx.problems;
+        report.files.sort_by_key(|f| FILES.iter().position(|s| s.name == f.file).unwrap_or(usize::MAX));
+        if report.error_count == 0 {
+            txn.commit().await.map_err(db_err)?;
+            report.written = true;
+        }
+        // Otherwise dropping the transaction rolls everything back.
+        Ok(report)
+    }
+}
+
+/// Loads the tenant's existing keys (and the dates later checks need).
+async fn preload(txn: &DatabaseTransaction, actor: &Actor, known: &mut Known) -> Result<(), DomainError> {
+    let t = actor.tenant.as_str();
+    macro_rules! ids {
+        ($file:literal, $entity:path, $col:expr) => {{
+            let ids: Vec<String> = <$entity>::find()
+                .select_only()
+                .column($col)
+                .filter(column::<$entity>("tenant_id").eq(t))
+                .into_tuple()
+                .all(txn)
+                .await
+                .map_err(db_err)?;
+            let set: HashSet<String> = ids.into_iter().collect();
+            known.stored.insert($file, set.clone());
+            known.ids.insert($file, set);
+        }};
+    }
+    use entity::*;
+    ids!("districts.csv", district::Entity, district::Column::Id);
+    ids!("providers.csv", provider::Entity, provider::Column::Id);
+    ids!("programs.csv", program::Entity, program::Column::Id);
+    ids!("modules.csv", module::Entity, module::Column::Id);
+    ids!("staff.csv", staff::Entity, staff::Column::Id);
+    ids!("persons.csv", person::Entity, person::Column::Id);
+    ids!("consents.csv", consent::Entity, consent::Column::Id);
+    ids!("finance.csv", finance::Entity, finance::Column::Id);
+    ids!("outcomes.csv", outcome::Entity, outcome::Column::Id);
+    let stats: Vec<(String, i32, String)> = district_stat::Entity::find()
+        .select_only()
+        .columns([district_stat::Column::DistrictId, district_stat::Column::Year, district_stat::Column::Indicator])
+        .filter(district_stat::Column::TenantId.eq(t))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    known.stored.insert("district_stats.csv", stats.into_iter().map(|(d, y, i)| format!("{d}\u{1f}{y}\u{1f}{i}")).collect());
+    let offers: Vec<(String, Option<NaiveDate>, Option<NaiveDate>, Option<i32>)> = offer::Entity::find()
+        .select_only()
+        .columns([offer::Column::Id, offer::Column::StartDate, offer::Column::EndDate, offer::Column::Capacity])
+        .filter(offer::Column::TenantId.eq(t))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    let mut ids = HashSet::new();
+    for (id, s, e, c) in offers {
+        known.offer_period.insert(id.clone(), (s, e));
+        if let Some(c) = c {
+            known.offer_capacity.insert(id.clone(), c.into());
+        }
+        ids.insert(id);
+    }
+    known.stored.insert("offers.csv", ids.clone());
+    known.ids.insert("offers.csv", ids);
+    let parts: Vec<(String, NaiveDate, Option<NaiveDate>)> = participation::Entity::find()
+        .select_only()
+        .columns([participation::Column::Id, participation::Column::EntryDate, participation::Column::ExitDate])
+        .filter(participation::Column::TenantId.eq(t))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    let mut ids = HashSet::new();
+    for (id, entry, exit) in parts {
+        known.participation.insert(id.clone(), (entry, exit));
+        ids.insert(id);
+    }
+    known.stored.insert("participations.csv", ids.clone());
+    known.ids.insert("participations.csv", ids);
+    Ok(())
+}
+
+/// A table's column by name; the bundle spec and the entities are defined
+/// together, so a missing one is a programming error.
+pub(crate) fn column<E: EntityTrait>(name: &str) -> E::Column {
+    E::Column::from_str(name).unwrap_or_else(|_| panic!("table has no column {name}"))
+}
+
+/// The database value of a cell for a column of type `ty` (or its typed NULL).
+fn db_value(ty: &ColumnType, cell: Option<&Cell>) -> Value {
+    match (ty, cell) {
+        (ColumnType::SmallInteger, Some(Cell::Int(v))) => Value::SmallInt(Some(*v as i16)),
+        (ColumnType::SmallInteger, _) => Value::SmallInt(None),
+        (ColumnType::Integer, Some(Cell::Int(v))) => Value::Int(Some(*v as i32)),
+        (ColumnType::Integer, _) => Value::Int(None),
+        (ColumnType::BigInteger, Some(Cell::Int(v) | Cell::Money(v))) => Value::BigInt(Some(*v)),
+        (ColumnType::BigInteger, _) => Value::BigInt(None),
+        (ColumnType::Double | ColumnType::Float, Some(Cell::Decimal(v))) => Value::Double(Some(*v)),
+        (ColumnType::Double | ColumnType::Float, _) => Value::Double(None),
+        (ColumnType::Date, Some(Cell::Date(d))) => Value::ChronoDate(Some(*d)),
+        (ColumnType::Date, _) => Value::ChronoDate(None),
+        (_, Some(c)) => Value::String(Some(cell::format(c))),
+        (_, None) => Value::String(None),
+    }
+}
+
+/// The cell's value as JSON, for the audit trail's changes.
+fn json_of(v: &Value) -> serde_json::Value {
+    match v {
+        Value::String(Some(s)) => s.clone().into(),
+        Value::SmallInt(Some(x)) => (*x).into(),
+        Value::Int(Some(x)) => (*x).into(),
+        Value::BigInt(Some(x)) => (*x).into(),
+        Value::Double(Some(x)) => (*x).into(),
+        Value::ChronoDate(Some(d)) => d.to_string().into(),
+        _ => serde_json::Value::Null,
+    }
+}
+
+const INSERT_PARAMS: usize = 30_000;
+const UPDATE_CHECK_BATCH: usize = 500;
+
+async fn import_file<E>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    spec: &'static FileSpec,
+    rows: lotse_bundle::source::Rows,
+    ctx: &mut Ctx<'_>,
+) -> Result<FileSummary, DomainError>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + ModelTrait<Entity = E> + IntoActiveModel<E::ActiveModel> + Sync,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Default + Send,
+{
+    let file = spec.name;
+    let mut summary = FileSummary { file: file.to_owned(), ..Default::default() };
+    let dialect = rows.dialect;
+    // Header: which spec column each field feeds.
+    let header = rows.header.clone();
+    let mut feed: Vec<Option<usize>> = Vec::with_capacity(header.len());
+    let mut seen_cols = HashSet::new();
+    for h in &header {
+        match spec.col(h) {
+            Some(i) if seen_cols.insert(i) => feed.push(Some(i)),
+            Some(_) => {
+                ctx.error(Problem::new(file, 1, h, "Spalte kommt doppelt vor", "column appears twice"));
+                feed.push(None);
+            }
+            None => {
+                ctx.warn(
+                    &mut summary,
+                    Problem::new(file, 1, h, format!("unbekannte Spalte „{h}“ wird ignoriert"), format!("unknown column \"{h}\" is ignored")),
+                );
+                feed.push(None);
+            }
+        }
+    }
+    let present: Vec<bool> = (0..spec.cols.len()).map(|i| seen_cols.contains(&i)).collect();
+    for (i, c) in spec.cols.iter().enumerate() {
+        if c.required && !present[i] {
+            ctx.error(Problem::new(file, 1, c.name, "Pflichtspalte fehlt", "required column is missing"));
+        }
+    }
+    let header_ok = spec.cols.iter().enumerate().all(|(i, c)| !c.required || present[i]);
+
+    let columns: Vec<(E::Column, ColumnType)> = spec
+        .cols
+        .iter()
+        .map(|c| {
+            let col = column::<E>(c.db);
+            let ty = col.def().get_column_type().clone();
+            (col, ty)
+        })
+        .collect();
+    let tenant_col = column::<E>("tenant_id");
+    let stamp_cols: Vec<E::Column> = ["created_at", "updated_at"].iter().filter_map(|c| E::Column::from_str(c).ok()).collect();
+    let stored = ctx.known.stored.get(file).cloned().unwrap_or_default();
+    let mut keys_in_file: HashSet<String> = HashSet::new();
+    let mut inserts: Vec<E::ActiveModel> = Vec::new();
+    let mut maybe_updates: Vec<Parsed<'static>> = Vec::new();
+    let insert_batch = (INSERT_PARAMS / (spec.cols.len() + 3)).max(1);
+    let mut deferred_parent_refs: Vec<(u64, String)> = Vec::new();
+    // For the capacity warning: offer → (entry, exit) of its participations.
+    let mut spans: HashMap<String, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
+    let mut read = 0u64;
+
+    if !header_ok {
+        return Ok(summary);
+    }
+    for row in rows {
+        read += 1;
+        if read % 10_000 == 0 {
+            if let Some(p) = ctx.progress {
+                p(file, read);
+            }
+        }
+        let row = match row {
+            Ok(r) => r,
+            Err(p) => {
+                ctx.error(p);
+                continue;
+            }
+        };
+        let line = row.line;
+        if row.fields.len() > header.len() && row.fields[header.len()..].iter().any(|f| !f.trim().is_empty()) {
+            ctx.error(Problem::new(file, line, "", "mehr Werte als Spalten in der Kopfzeile", "more values than header columns"));
+            continue;
+        }
+        let mut cells: Vec<Option<Cell>> = vec![None; spec.cols.len()];
+        let mut row_ok = true;
+        for (fi, raw) in row.fields.iter().enumerate() {
+            let Some(Some(ci)) = feed.get(fi) else { continue };
+            let raw = raw.trim();
+            if raw.is_empty() {
+                continue;
+            }
+            match cell::parse(spec.cols[*ci].kind, raw, dialect) {
+                Ok(c) => cells[*ci] = Some(c),
+                Err((de, en)) => {
+                    ctx.error(Problem::new(file, line, spec.cols[*ci].name, de, en));
+                    row_ok = false;
+                }
+            }
+        }
+        for (i, c) in spec.cols.iter().enumerate() {
+            if c.required && cells[i].is_none() && row_ok {
+                ctx.error(Problem::new(file, line, c.name, "Pflichtwert fehlt", "required value is missing"));
+                row_ok = false;
+            }
+        }
+        if !row_ok {
+            continue;
+        }
+        let parsed = Parsed { spec, line, cells };
+        let key = parsed.key();
+        if !keys_in_file.insert(key.clone()) {
+            let k = spec.key[0];
+            ctx.error(Problem::new(file, line, k, format!("doppelte Kennung „{}“ in dieser Datei", key.replace('\u{1f}', "/")), format!("duplicate id \"{}\" in this file", key.replace('\u{1f}', "/"))));
+            continue;
+        }
+        // References.
+        for (i, c) in spec.cols.iter().enumerate() {
+            let (Kind::Ref(target), Some(Cell::Text(id))) = (c.kind, &parsed.cells[i]) else { continue };
+            if target == file {
+                deferred_parent_refs.push((line, id.clone()));
+                continue;
+            }
+            if !ctx.known.ids.get(target).is_some_and(|s| s.contains(id)) {
+                ctx.error(Problem::new(
+                    file,
+                    line,
+                    c.name,
+                    format!("„{id}“ gibt es weder in {target} noch im Mandanten"),
+                    format!("\"{id}\" is neither in {target} nor in the tenant"),
+                ));
+                row_ok = false;
+            }
+        }
+        if !check_row(&parsed, ctx, &mut summary) {
+            row_ok = false;
+        }
+        if !row_ok {
+            continue;
+        }
+        remember(&parsed, &key, ctx, &mut spans);
+        if !ctx.ok() {
+            continue; // keep checking, stop writing
+        }
+        if stored.contains(&key) {
+            maybe_updates.push(parsed);
+            if maybe_updates.len() >= UPDATE_CHECK_BATCH {
+                update_batch::<E>(txn, actor, spec, &columns, &present, &stamp_cols, std::mem::take(&mut maybe_updates), &mut summary).await?;
+            }
+        } else {
+            let mut am = <E::ActiveModel as ActiveModelTrait>::default();
+            am.set(tenant_col, Value::String(Some(actor.tenant.to_string())));
+            for (i, (col, ty)) in columns.iter().enumerate() {
+                am.set(*col, db_value(ty, parsed.cells[i].as_ref()));
+            }
+            for c in &stamp_cols {
+                am.set(*c, Value::ChronoDateTimeUtc(Some(Utc::now())));
+            }
+            inserts.push(am);
+            summary.created += 1;
+            if inserts.len() >= insert_batch {
+                E::insert_many(std::mem::take(&mut inserts)).exec_without_returning(txn).await.map_err(db_err)?;
+            }
+        }
+    }
+    if let Some(p) = ctx.progress {
+        p(file, read);
+    }
+    // Parent references within the file (districts may name a later parent).
+    for (line, id) in deferred_parent_refs {
+        if !keys_in_file.contains(&id) && !ctx.known.ids.get(file).is_some_and(|s| s.contains(&id)) {
+            ctx.error(Problem::new(file, line, "parent_id", format!("„{id}“ gibt es weder in {file} noch im Mandanten"), format!("\"{id}\" is neither in {file} nor in the tenant")));
+        }
+    }
+    if file == "participations.csv" {
+        for (offer, mut list) in spans {
+            let Some(cap) = ctx.known.offer_capacity.get(&offer).copied() else { continue };
+            let peak = peak_concurrent(&mut list);
+            if peak > cap {
+                ctx.warn(&mut summary, Problem::new(file, 1, "offer_id", format!("Angebot „{offer}“: bis zu {peak} Personen gleichzeitig bei einer Kapazität von {cap}"), format!("offer \"{offer}\": up to {peak} people at once for a capacity of {cap}")));
+            }
+        }
+    }
+    if ctx.ok() {
+        if !inserts.is_empty() {
+            E::insert_many(inserts).exec_without_returning(txn).await.map_err(db_err)?;
+        }
+        if !maybe_updates.is_empty() {
+            update_batch::<E>(txn, actor, spec, &columns, &present, &stamp_cols, maybe_updates, &mut summary).await?;
+        }
+        if summary.created > 0 {
+            let changes = serde_json::json!({ "file": file, "created": summary.created, "via": "import" });
+            record(txn, actor, Event::new(AuditAction::Create, spec.table, "import").changes(changes)).await?;
+        }
+    }
+    Ok(summary)
+}
+
+/// Compares rows whose key is stored with the stored record and writes what
+/// differs (only the columns the file has: a missing column keeps its value,
+/// an empty cell clears it).
+#[allow(clippy::too_many_arguments)]
+async fn update_batch<E>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    spec: &FileSpec,
+    columns: &[(E::Column, ColumnType)],
+    present: &[bool],
+    stamp_cols: &[E::Column],
+    batch: Vec<Parsed<'static>>,
+    summary: &mut FileSummary,
+) -> Result<(), DomainError>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + ModelTrait<Entity = E> + IntoActiveModel<E::ActiveModel> + Sync,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Default + Send,
+{
+    let tenant_col = column::<E>("tenant_id");
+    let key_cols: Vec<(usize, E::Column)> =
+        spec.key.iter().map(|k| { let i = spec.col(k).expect("key column"); (i, columns[i].0) }).collect();
+    let mut cond = Condition::any();
+    for p in &batch {
+        let mut all = Condition::all();
+        for (i, col) in &key_cols {
+            all = all.add(col.eq(db_value(&columns[*i].1, p.cells[*i].as_ref())));
+        }
+        cond = cond.add(all);
+    }
+    let existing = E::find().filter(tenant_col.eq(actor.tenant.as_str())).filter(cond).all(txn).await.map_err(db_err)?;
+    let mut by_key: HashMap<String, E::Model> = HashMap::new();
+    for m in existing {
+        let k = key_cols.iter().map(|(i, col)| value_text(&m.get(*col), &columns[*i].1)).collect::<Vec<_>>().join("\u{1f}");
+        by_key.insert(k, m);
+    }
+    for p in batch {
+        let Some(model) = by_key.remove(&p.key()) else { continue };
+        let mut diff = serde_json::Map::new();
+        let mut am = model.clone().into_active_model();
+        for (i, (col, ty)) in columns.iter().enumerate() {
+            if !present[i] {
+                continue;
+            }
+            let new = db_value(ty, p.cells[i].as_ref());
+            let old = model.get(*col);
+            if old != new {
+                diff.insert(spec.cols[i].name.to_owned(), serde_json::json!([json_of(&old), json_of(&new)]));
+                am.set(*col, new);
+            }
+        }
+        if diff.is_empty() {
+            summary.unchanged += 1;
+            continue;
+        }
+        for c in stamp_cols.iter().skip(1) {
+            am.set(*c, Value::ChronoDateTimeUtc(Some(Utc::now())));
+        }
+        am.update(txn).await.map_err(db_err)?;
+        summary.updated += 1;
+        let key = p.key().replace('\u{1f}', "/");
+        let mut event = Event::new(AuditAction::Update, spec.table, &key).changes(serde_json::Value::Object(diff));
+        if spec.table == "persons" {
+            event = event.of_person(&key);
+        }
+        record(txn, actor, event).await?;
+    }
+    Ok(())
+}
+
+/// A stored value as the key text the bundle uses.
+fn value_text(v: &Value, ty: &ColumnType) -> String {
+    let _ = ty;
+    match v {
+        Value::String(Some(s)) => s.clone(),
+        Value::Int(Some(x)) => x.to_string(),
+        Value::SmallInt(Some(x)) => x.to_string(),
+        Value::BigInt(Some(x)) => x.to_string(),
+        Value::ChronoDate(Some(d)) => d.format("%Y-%m-%d").to_string(),
+        Value::Double(Some(x)) => x.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The rules that tie a row's cells together, and those that look at rows
+/// of files read before. Returns false when the row has an error.
+fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bool {
+    let file = p.spec.name;
+    let mut ok = true;
+    let mut error = |ctx: &mut Ctx<'_>, col: &str, de: String, en: String| {
+        ctx.error(Problem::new(file, p.line, col, de, en));
+        ok = false;
+    };
+    let before = |a: Option<NaiveDate>, b: Option<NaiveDate>| matches!((a, b), (Some(a), Some(b)) if b < a);
+    match file {
+        "programs.csv" | "offers.csv" if before(p.date("start_date"), p.date("end_date")) => {
+            error(ctx, "end_date", "Das Ende liegt vor dem Beginn".into(), "the end is before the start".into());
+        }
+        "persons.csv" => {
+            if let Some(b) = p.date("birth_date").filter(|b| *b > Utc::now().date_naive()) {
+                error(ctx, "birth_date", format!("{b} liegt in der Zukunft"), format!("{b} is in the future"));
+            }
+        }
+        "participations.csv" => {
+            let (entry, exit) = (p.date("entry_date"), p.date("exit_date"));
+            if before(entry, exit) {
+                error(ctx, "exit_date", "Der Austritt liegt vor dem Eintritt".into(), "the exit is before the entry".into());
+            }
+            if p.text("exit_reason").is_some() && exit.is_none() {
+                error(ctx, "exit_reason", "Austrittsgrund ohne Austrittsdatum".into(), "exit reason without an exit date".into());
+            }
+            if let Some((start, end)) = p.text("offer_id").and_then(|o| ctx.known.offer_period.get(o)).copied() {
+                // Entry before the offer starts, or entry or exit after it ends.
+                let outside = before(start, entry) || before(entry, end) || before(exit, end);
+                if outside {
+                    ctx.warn(summary, Problem::new(file, p.line, "entry_date", "Teilnahme liegt (teilweise) außerhalb des Angebotszeitraums", "participation lies (partly) outside the offer's period"));
+                }
+            }
+        }
+        "outcomes.csv" => {
+            let part = p.text("participation_id").and_then(|id| ctx.known.participation.get(id)).copied();
+            if let (Some((entry, exit)), Some(date)) = (part, p.date("date")) {
+                if date < entry {
+                    error(ctx, "date", "Das Ergebnis liegt vor dem Eintritt".into(), "the outcome is dated before the entry".into());
+                }
+                match exit {
+                    None => error(ctx, "participation_id", "Ergebnis zu einer Teilnahme ohne Austritt".into(), "outcome on a participation without an exit".into()),
+                    Some(x) if p.text("timing") == Some("at_exit") && (date - x).num_days() > 28 => {
+                        ctx.warn(summary, Problem::new(file, p.line, "date", "Ergebnis „beim Austritt“ liegt mehr als 28 Tage nach dem Austritt", "\"at exit\" outcome is dated more than 28 days after the exit"));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        "consents.csv" => {
+            match p.text("scope") {
+                Some("share_with_provider") if p.text("provider_id").is_none() => error(ctx, "provider_id", "„share_with_provider“ braucht einen Träger".into(), "\"share_with_provider\" needs provider_id".into()),
+                Some("process_for_program") if p.text("program_id").is_none() => error(ctx, "program_id", "„process_for_program“ braucht ein Programm".into(), "\"process_for_program\" needs program_id".into()),
+                _ => {}
+            }
+            if before(p.date("given_date"), p.date("withdrawn_date")) {
+                error(ctx, "withdrawn_date", "Der Widerruf liegt vor der Einwilligung".into(), "withdrawn before it was given".into());
+            }
+        }
+        "finance.csv" => {
+            let allowed: &[&str] = match p.text("kind") {
+                Some("expense") => lotse_bundle::spec::EXPENSE_CATEGORY,
+                Some("funding") => lotse_bundle::spec::FUNDING_CATEGORY,
+                _ => lotse_bundle::spec::REVENUE_CATEGORY,
+            };
+            if let Some(cat) = p.text("category").filter(|c| !allowed.contains(c)) {
+                error(ctx, "category", format!("„{cat}“ passt nicht zur Art „{}“; erlaubt: {}", p.text("kind").unwrap_or(""), allowed.join(", ")), format!("\"{cat}\" does not fit kind \"{}\"; allowed: {}", p.text("kind").unwrap_or(""), allowed.join(", ")));
+            }
+        }
+        _ => {}
+    }
+    ok
+}
+
+/// Keeps what later files and checks need to know about a valid row.
+fn remember(p: &Parsed<'_>, key: &str, ctx: &mut Ctx<'_>, spans: &mut HashMap<String, Vec<(NaiveDate, Option<NaiveDate>)>>) {
+    let file = p.spec.name;
+    ctx.known.ids.entry(file).or_default().insert(key.to_owned());
+    match file {
+        "offers.csv" => {
+            ctx.known.offer_period.insert(key.to_owned(), (p.date("start_date"), p.date("end_date")));
+            match p.int("capacity") {
+                Some(c) => ctx.known.offer_capacity.insert(key.to_owned(), c),
+                None => ctx.known.offer_capacity.remove(key),
+            };
+        }
+        "participations.csv" => {
+            let entry = p.date("entry_date").expect("required");
+            ctx.known.participation.insert(key.to_owned(), (entry, p.date("exit_date")));
+            if let Some(o) = p.text("offer_id").filter(|o| ctx.known.offer_capacity.contains_key(*o)) {
+                spans.entry(o.to_owned()).or_default().push((entry, p.date("exit_date")));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The most spans overlapping on one day (both ends included).
+pub fn peak_concurrent(spans: &mut [(NaiveDate, Option<NaiveDate>)]) -> i64 {
+    let mut events: Vec<(NaiveDate, i64)> = Vec::with_capacity(spans.len() * 2);
+    for (entry, exit) in spans.iter() {
+        events.push((*entry, 1));
+        if let Some(x) = exit.and_then(|x| x.succ_opt()) {
+            events.push((x, -1));
+        }
+    }
+    events.sort();
+    let (mut cur, mut peak) = (0, 0);
+    for (_, d) in events {
+        cur += d;
+        peak = peak.max(cur);
+    }
+    peak
+}
