@@ -61,6 +61,25 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Import a data bundle (folder, .zip or .xlsx) into a tenant: all or nothing.
+    Import {
+        #[arg(long)]
+        tenant: String,
+        path: PathBuf,
+        /// Language of messages and the summary.
+        #[arg(long, value_enum, default_value_t = LangArg::De)]
+        lang: LangArg,
+    },
+    /// Export a tenant as a canonical bundle: a folder, or with --zip/--xlsx a file.
+    Export {
+        #[arg(long)]
+        tenant: String,
+        out: PathBuf,
+        #[arg(long, conflicts_with = "xlsx")]
+        zip: bool,
+        #[arg(long)]
+        xlsx: bool,
+    },
     /// Demo data.
     Demo {
         #[command(subcommand)]
@@ -191,6 +210,12 @@ struct AuditList {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum LangArg {
+    De,
+    En,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Format {
     Text,
     Json,
@@ -301,6 +326,61 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Sicherung geschrieben: {}", file.display());
         }
         Command::Restore { .. } => unreachable!(),
+        Command::Import { tenant, path, lang } => {
+            let english = lang == LangArg::En;
+            let t = TenantId::parse(&tenant).map_err(human)?;
+            let bundle = lotse_bundle::source::Bundle::open(&path)?;
+            let bar = progress_bar();
+            let tick = |file: &str, rows: u64| {
+                if let Some(b) = &bar {
+                    b.set_message(format!("{file}: {rows} Zeilen"));
+                    b.tick();
+                }
+            };
+            let report = lotse.import_bundle(&Actor::system(t), &bundle, Some(&tick)).await.map_err(human)?;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            for w in &report.warnings {
+                eprintln!("{}", w.render(english));
+            }
+            for e in &report.errors {
+                eprintln!("{}", e.render(english));
+            }
+            if report.error_count > report.errors.len() {
+                let more = report.error_count - report.errors.len();
+                eprintln!("{}", if english { format!("… and {more} more errors") } else { format!("… und {more} weitere Fehler") });
+            }
+            if report.written {
+                for f in &report.files {
+                    println!("{}", f.line(english));
+                }
+            } else {
+                eprintln!(
+                    "{}",
+                    if english {
+                        format!("{} errors: nothing was imported.", report.error_count)
+                    } else {
+                        format!("{} Fehler: es wurde nichts übernommen.", report.error_count)
+                    }
+                );
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Export { tenant, out, zip, xlsx } => {
+            let t = TenantId::parse(&tenant).map_err(human)?;
+            let sink: Box<dyn lotse_bundle::write::Sink> = if zip {
+                Box::new(lotse_bundle::write::ZipSink::new(&out)?)
+            } else if xlsx {
+                Box::new(lotse_bundle::write::XlsxSink::new(&out))
+            } else {
+                Box::new(lotse_bundle::write::FolderSink::new(&out)?)
+            };
+            let counts = lotse.export_bundle(&Actor::system(t), sink).await.map_err(human)?;
+            for (file, n) in counts {
+                println!("{file}: {n} Zeilen");
+            }
+        }
         Command::Demo { cmd: DemoCmd::Load } => {
             let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
             print_demo_logins(&logins);
@@ -387,6 +467,17 @@ async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A spinner with the current file and row count, on a terminal only.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new_spinner();
+    b.set_style(indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("template"));
+    b.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(b)
 }
 
 fn print_demo_logins(logins: &[lotse_service::demo::DemoLogin]) {

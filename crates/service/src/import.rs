@@ -80,6 +80,9 @@ struct Known {
     ids: HashMap<&'static str, HashSet<String>>,
     /// Keys each table had before the import (to tell create from update).
     stored: HashMap<&'static str, HashSet<String>>,
+    /// Keys of rows that had errors: references to them are not reported
+    /// again as missing (the row's own error says what is wrong).
+    failed: HashMap<&'static str, HashSet<String>>,
     /// offer → (start, end)
     offer_period: HashMap<String, (Option<NaiveDate>, Option<NaiveDate>)>,
     offer_capacity: HashMap<String, i64>,
@@ -364,12 +367,14 @@ where
         }
     }
     let present: Vec<bool> = (0..spec.cols.len()).map(|i| seen_cols.contains(&i)).collect();
-    for (i, c) in spec.cols.iter().enumerate() {
-        if c.required && !present[i] {
-            ctx.error(Problem::new(file, 1, c.name, "Pflichtspalte fehlt", "required column is missing"));
+    // Key columns are needed to know which record a row is; other required
+    // columns only for new records (checked per row).
+    for k in spec.key {
+        if !present[spec.col(k).expect("key column")] {
+            ctx.error(Problem::new(file, 1, k, "Schlüsselspalte fehlt", "key column is missing"));
         }
     }
-    let header_ok = spec.cols.iter().enumerate().all(|(i, c)| !c.required || present[i]);
+    let header_ok = spec.key.iter().all(|k| present[spec.col(k).expect("key column")]);
 
     let columns: Vec<(E::Column, ColumnType)> = spec
         .cols
@@ -415,6 +420,7 @@ where
             continue;
         }
         let mut cells: Vec<Option<Cell>> = vec![None; spec.cols.len()];
+        let mut unreadable = vec![false; spec.cols.len()];
         let mut row_ok = true;
         for (fi, raw) in row.fields.iter().enumerate() {
             let Some(Some(ci)) = feed.get(fi) else { continue };
@@ -426,21 +432,30 @@ where
                 Ok(c) => cells[*ci] = Some(c),
                 Err((de, en)) => {
                     ctx.error(Problem::new(file, line, spec.cols[*ci].name, de, en));
+                    unreadable[*ci] = true;
                     row_ok = false;
                 }
             }
         }
+        let parsed = Parsed { spec, line, cells };
+        let key = parsed.key();
+        // A column the file lacks keeps the stored value: only new rows need every required one.
+        let is_new = !stored.contains(&key);
         for (i, c) in spec.cols.iter().enumerate() {
-            if c.required && cells[i].is_none() && row_ok {
-                ctx.error(Problem::new(file, line, c.name, "Pflichtwert fehlt", "required value is missing"));
+            if c.required && parsed.cells[i].is_none() && !unreadable[i] && (present[i] || is_new) {
+                let (de, en) = if present[i] {
+                    ("Pflichtwert fehlt".to_owned(), "required value is missing".to_owned())
+                } else {
+                    (format!("Pflichtspalte „{}“ fehlt; neue Datensätze brauchen sie", c.name), format!("required column \"{}\" is missing; new records need it", c.name))
+                };
+                ctx.error(Problem::new(file, line, c.name, de, en));
                 row_ok = false;
             }
         }
-        if !row_ok {
+        let key_readable = spec.key.iter().all(|k| parsed.get(k).is_some());
+        if !key_readable {
             continue;
         }
-        let parsed = Parsed { spec, line, cells };
-        let key = parsed.key();
         if !keys_in_file.insert(key.clone()) {
             let k = spec.key[0];
             ctx.error(Problem::new(file, line, k, format!("doppelte Kennung „{}“ in dieser Datei", key.replace('\u{1f}', "/")), format!("duplicate id \"{}\" in this file", key.replace('\u{1f}', "/"))));
@@ -453,7 +468,9 @@ where
                 deferred_parent_refs.push((line, id.clone()));
                 continue;
             }
-            if !ctx.known.ids.get(target).is_some_and(|s| s.contains(id)) {
+            if ctx.known.failed.get(target).is_some_and(|s| s.contains(id)) {
+                row_ok = false; // its own error is reported
+            } else if !ctx.known.ids.get(target).is_some_and(|s| s.contains(id)) {
                 ctx.error(Problem::new(
                     file,
                     line,
@@ -468,6 +485,7 @@ where
             row_ok = false;
         }
         if !row_ok {
+            ctx.known.failed.entry(file).or_default().insert(key);
             continue;
         }
         remember(&parsed, &key, ctx, &mut spans);

@@ -1,0 +1,225 @@
+//! The data bundle: import rules, idempotency, dialects, containers, and the
+//! round trip export → import → export, on both backends.
+
+use std::path::{Path, PathBuf};
+
+use lotse_bundle::source::Bundle;
+use lotse_bundle::write::{FolderSink, XlsxSink, ZipSink};
+use lotse_domain::{Actor, Role, TenantId};
+use lotse_service::Lotse;
+use lotse_service::audit::AuditFilter;
+use lotse_service::import::ImportReport;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/example/bundle")
+}
+
+async fn tenant(lotse: &Lotse, id: &str) -> Actor {
+    let t = TenantId::parse(id).unwrap();
+    lotse.create_tenant(&t, id).await.unwrap();
+    Actor::system(t)
+}
+
+async fn import(lotse: &Lotse, actor: &Actor, path: &Path) -> ImportReport {
+    lotse.import_bundle(actor, &Bundle::open(path).unwrap(), None).await.unwrap()
+}
+
+async fn export_dir(lotse: &Lotse, actor: &Actor) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    lotse.export_bundle(actor, Box::new(FolderSink::new(dir.path()).unwrap())).await.unwrap();
+    dir
+}
+
+fn same_dirs(a: &Path, b: &Path) {
+    let mut names: Vec<_> = std::fs::read_dir(a).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names.len(), 12, "every file of the spec is exported");
+    for n in names {
+        let (x, y) = (std::fs::read(a.join(&n)).unwrap(), std::fs::read(b.join(&n)).unwrap());
+        assert!(x == y, "{n:?} differs");
+    }
+}
+
+fn summary(r: &ImportReport, file: &str) -> (u64, u64, u64, u64) {
+    let f = r.files.iter().find(|f| f.file == file).unwrap_or_else(|| panic!("no summary for {file}"));
+    (f.created, f.updated, f.unchanged, f.warnings)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+fn edit(dir: &Path, file: &str, f: impl Fn(&str) -> String) {
+    let p = dir.join(file);
+    let s = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, f(&s)).unwrap();
+}
+
+lotse_testkit::both_backends! {
+    async fn example_imports_idempotently_and_round_trips(db) {
+        let lotse = &db.lotse;
+        let a = tenant(lotse, "example").await;
+        let r = import(lotse, &a, &example()).await;
+        assert!(r.written && r.error_count == 0, "{:?}", r.errors);
+        assert_eq!(summary(&r, "persons.csv"), (60, 0, 0, 0));
+        assert_eq!(summary(&r, "participations.csv").0, 148);
+        assert_eq!(summary(&r, "finance.csv").0, 75);
+        // The example has at-exit outcomes dated long after the exit: warnings, not errors.
+        assert!(summary(&r, "outcomes.csv").3 > 0);
+        assert!(r.warnings.iter().any(|w| w.render(false).starts_with("outcomes.csv:2:date: ")));
+
+        // Twice: nothing changes.
+        let again = import(lotse, &a, &example()).await;
+        for f in &again.files {
+            assert_eq!((f.created, f.updated), (0, 0), "{}", f.file);
+        }
+        assert_eq!(summary(&again, "persons.csv"), (0, 0, 60, 0));
+
+        // Export → import into an empty tenant → export gives identical files.
+        let first = export_dir(lotse, &a).await;
+        let b = tenant(lotse, "kopie").await;
+        let r = import(lotse, &b, first.path()).await;
+        assert!(r.written, "{:?}", r.errors);
+        let second = export_dir(lotse, &b).await;
+        same_dirs(first.path(), second.path());
+        // Canonical input comes out as it went in (persons.csv is canonical already).
+        let mut orig: Vec<String> = std::fs::read_to_string(example().join("persons.csv")).unwrap().lines().map(str::to_owned).collect();
+        let mut out: Vec<String> = std::fs::read_to_string(first.path().join("persons.csv")).unwrap().lines().map(str::to_owned).collect();
+        orig.sort();
+        out.sort();
+        assert_eq!(orig, out);
+
+        // The same through a zip and a workbook.
+        for kind in ["zip", "xlsx"] {
+            let tmp = tempfile::tempdir().unwrap();
+            let file = tmp.path().join(format!("bundle.{kind}"));
+            let sink: Box<dyn lotse_bundle::write::Sink> =
+                if kind == "zip" { Box::new(ZipSink::new(&file).unwrap()) } else { Box::new(XlsxSink::new(&file)) };
+            lotse.export_bundle(&a, sink).await.unwrap();
+            let c = tenant(lotse, &format!("via-{kind}")).await;
+            let r = import(lotse, &c, &file).await;
+            assert!(r.written, "{kind}: {:?}", r.errors);
+            same_dirs(first.path(), export_dir(lotse, &c).await.path());
+        }
+    }
+
+    async fn a_bundle_with_many_errors_reports_all_and_writes_nothing(db) {
+        let lotse = &db.lotse;
+        let a = tenant(lotse, "fehler").await;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("b");
+        copy_dir(&example(), &dir);
+        edit(&dir, "persons.csv", |s| {
+            s.replacen(",female,AL,unknown,", ",female,AL,asyl,", 1) // unknown code
+                .replacen("sy-p00002,sy-pr2,", "sy-p00002,sy-pr99,", 1) // reference that does not resolve
+                + "sy-p00001,sy-pr1,Doppelt,X,2000-01-01,male,,,,,,,,,,,,\n" // duplicate id
+                + "sy-p99999,sy-pr1,Ohne,Geschlecht,2000-13-01,,,,,,,,,,9,,25,\n" // bad date, missing gender, ranges
+        });
+        edit(&dir, "participations.csv", |s| s.to_owned() + "sy-x1,sy-p00003,sy-i00,,2023-05-01,2023-04-01,completed\n");
+        edit(&dir, "outcomes.csv", |s| s.to_owned() + "sy-o-x1,sy-x1,school,2020-01-01,at_exit\nsy-o-x2,sy-a00001,schule,2023-01-01,at_exit\n");
+        edit(&dir, "finance.csv", |s| s.to_owned() + "sy-f9999,2023,expense,federal,,12.345,,,\n");
+        edit(&dir, "consents.csv", |s| s.to_owned() + "sy-c9999,sy-p00004,share_with_provider,,,2021-01-01,\n");
+        let r = import(lotse, &a, &dir).await;
+        assert!(!r.written);
+        let all: Vec<String> = r.errors.iter().map(|e| e.render(false)).collect();
+        let text = all.join("\n");
+        let n_persons = std::fs::read_to_string(dir.join("persons.csv")).unwrap().lines().count();
+        for expected in [
+            "residence_status: unbekannter Wert „asyl“".to_owned(),
+            ":provider_id: „sy-pr99“ gibt es weder in providers.csv noch im Mandanten".to_owned(),
+            format!("persons.csv:{}:person_id: doppelte Kennung „sy-p00001“", n_persons - 1),
+            format!("persons.csv:{n_persons}:birth_date: ungültiges Datum „2000-13-01“"),
+            format!("persons.csv:{n_persons}:education_isced: 9 liegt außerhalb des zulässigen Bereichs 0–8"),
+            format!("persons.csv:{n_persons}:sgb2_months_24: 25 liegt außerhalb"),
+            "participations.csv:".to_owned() + "150:exit_date: Der Austritt liegt vor dem Eintritt",
+            "outcomes.csv:".to_owned() + "313:kind: unbekannter Wert „schule“",
+            "finance.csv:77:category: „federal“ passt nicht zur Art „expense“".to_owned(),
+            "finance.csv:77:amount_eur: „12.345“ ist kein Eurobetrag".to_owned(),
+            "consents.csv:17:provider_id: „share_with_provider“ braucht einen Träger".to_owned(),
+        ] {
+            assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+        }
+        // A row that refers to a row with errors is not reported again as "missing".
+        assert!(!text.contains("„sy-p00002“ gibt es weder"), "no follow-up errors:\n{text}");
+        // English on request.
+        assert!(r.errors.iter().any(|e| e.render(true).contains("unknown value \"asyl\"")));
+        // Nothing was written, not even the valid files before the first error.
+        let export = export_dir(lotse, &a).await;
+        for f in ["districts.csv", "persons.csv", "finance.csv"] {
+            assert_eq!(std::fs::read_to_string(export.path().join(f)).unwrap().lines().count(), 1, "{f} stays empty");
+        }
+    }
+
+    async fn changed_rows_update_and_show_in_the_audit_trail(db) {
+        let lotse = &db.lotse;
+        let a = tenant(lotse, "aenderung").await;
+        assert!(import(lotse, &a, &example()).await.written);
+        let tmp = tempfile::tempdir().unwrap();
+        // Only two columns: the others keep their stored values; an empty cell clears.
+        std::fs::write(tmp.path().join("persons.csv"), "person_id,provider_id,municipality,extra\nsy-p00001,sy-pr1,Neustadt,x\nsy-p00002,sy-pr2,,y\n").unwrap();
+        let r = import(lotse, &a, tmp.path()).await;
+        assert!(r.written, "{:?}", r.errors);
+        assert_eq!(summary(&r, "persons.csv"), (0, 2, 0, 1)); // the unknown column is a warning
+        assert!(r.warnings[0].render(false).contains("persons.csv:1:extra: unbekannte Spalte"));
+        let out = export_dir(lotse, &a).await;
+        let persons = std::fs::read_to_string(out.path().join("persons.csv")).unwrap();
+        let p1 = persons.lines().find(|l| l.starts_with("sy-p00001,")).unwrap();
+        assert!(p1.contains(",Neustadt,") && p1.contains(",female,"), "{p1}");
+        let auditor = Actor { role: Role::Auditor, ..a.clone() };
+        let entries = lotse
+            .audit_entries(&auditor, &AuditFilter { entity: Some("persons".into()), action: Some("update".into()), ..Default::default() }, Default::default())
+            .await
+            .unwrap();
+        assert_eq!(entries.total, 2);
+        let e = entries.items.iter().find(|e| e.entity_id == "sy-p00001").unwrap();
+        assert_eq!(e.changes["municipality"][1], "Neustadt");
+    }
+
+    async fn german_spreadsheet_dialect_in_windows_1252(db) {
+        let lotse = &db.lotse;
+        let a = tenant(lotse, "kanonisch").await;
+        let b = tenant(lotse, "deutsch").await;
+        let tmp = tempfile::tempdir().unwrap();
+        let (canon, german) = (tmp.path().join("c"), tmp.path().join("g"));
+        std::fs::create_dir_all(&canon).unwrap();
+        std::fs::create_dir_all(&german).unwrap();
+        std::fs::write(canon.join("providers.csv"), "provider_id,name,kind\np1,Jugendberufshilfe Süd,welfare\n").unwrap();
+        std::fs::write(canon.join("programs.csv"), "program_id,name,funder,start_date,end_date,target_group\nprog,Durchstarten,Land NRW,2020-03-01,2023-06-30,\n").unwrap();
+        std::fs::write(canon.join("finance.csv"), "entry_id,year,kind,category,program_id,amount_eur,quantity,unit,note\nf1,2023,funding,land,prog,29958.39,,,\nf2,2023,revenue,hze_avoided,,1234567.5,4180,HzE-Einheit,Schätzung\n").unwrap();
+        let german_text = [
+            ("providers.csv", "provider_id;name;kind\r\np1;Jugendberufshilfe Süd;welfare\r\n"),
+            ("programs.csv", "program_id;name;funder;start_date;end_date;target_group\r\nprog;Durchstarten;Land NRW;01.03.2020;30.06.2023;\r\n"),
+            ("finance.csv", "entry_id;year;kind;category;program_id;amount_eur;quantity;unit;note\r\nf1;2023;funding;land;prog;29.958,39;;;\r\nf2;2023;revenue;hze_avoided;;1.234.567,50;4.180;HzE-Einheit;Schätzung\r\n"),
+        ];
+        for (name, text) in german_text {
+            let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+            if text.contains('ü') {
+                assert!(std::str::from_utf8(&bytes).is_err(), "really not UTF-8");
+            }
+            std::fs::write(german.join(name), bytes).unwrap();
+        }
+        let ra = import(lotse, &a, &canon).await;
+        let rb = import(lotse, &b, &german).await;
+        assert!(ra.written && rb.written, "{:?} {:?}", ra.errors, rb.errors);
+        same_dirs(export_dir(lotse, &a).await.path(), export_dir(lotse, &b).await.path());
+        let fin = std::fs::read_to_string(export_dir(lotse, &b).await.path().join("finance.csv")).unwrap();
+        assert!(fin.contains("f1,2023,funding,land,prog,29958.39,,,") && fin.contains("1234567.50,4180,HzE-Einheit,Schätzung"), "{fin}");
+    }
+
+    async fn only_coordinators_and_the_operator_import(db) {
+        let lotse = &db.lotse;
+        let a = tenant(lotse, "rechte").await;
+        let bundle = Bundle::open(&example()).unwrap();
+        for (role, ok) in [(Role::CaseManager, false), (Role::Controller, false), (Role::Admin, false), (Role::Coordinator, true)] {
+            let actor = Actor { role, user_id: "u".into(), ..a.clone() };
+            let r = lotse.import_bundle(&actor, &bundle, None).await;
+            assert_eq!(r.is_ok(), ok, "{role}");
+        }
+        let cm = Actor { role: Role::Coordinator, user_id: "u".into(), ..a.clone() };
+        assert!(lotse.export_bundle(&cm, Box::new(FolderSink::new(tempfile::tempdir().unwrap().path()).unwrap())).await.is_err());
+    }
+}
