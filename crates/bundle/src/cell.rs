@@ -38,10 +38,12 @@ pub fn is_id(s: &str) -> bool {
 }
 
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().or_else(|| NaiveDate::parse_from_str(s, "%d.%m.%Y").ok()).filter(|d| {
-        use chrono::Datelike;
-        (1900..=2200).contains(&d.year())
-    })
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().or_else(|| NaiveDate::parse_from_str(s, "%d.%m.%Y").ok()).filter(
+        |d| {
+            use chrono::Datelike;
+            (1900..=2200).contains(&d.year())
+        },
+    )
 }
 
 /// The number's text in canonical form (`1234.5`), or None.

@@ -7,12 +7,13 @@
 //! writes canonical CSV (and zip/xlsx) for the export.
 
 pub mod cell;
+pub mod generate;
 pub mod source;
 pub mod spec;
 pub mod write;
 
 pub use cell::{Cell, Dialect};
-pub use spec::{Col, FileSpec, Kind, FILES};
+pub use spec::{Col, FILES, FileSpec, Kind};
 
 /// A problem found in a bundle, located as a spreadsheet shows it:
 /// `file:line:column: message` (header = line 1; column = its header name).

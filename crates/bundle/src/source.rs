@@ -103,7 +103,9 @@ impl Bundle {
     pub fn rows(&self, name: &str) -> io::Result<Option<Rows>> {
         let Some((_, inner)) = self.files.iter().find(|(n, _)| n == name) else { return Ok(None) };
         match &self.kind {
-            Kind::Folder(dir) => csv_rows(name, Box::new(BufReader::with_capacity(1 << 20, File::open(dir.join(inner))?))).map(Some),
+            Kind::Folder(dir) => {
+                csv_rows(name, Box::new(BufReader::with_capacity(1 << 20, File::open(dir.join(inner))?))).map(Some)
+            }
             Kind::Zip(path) => {
                 let mut zip = zip::ZipArchive::new(File::open(path)?).map_err(io::Error::other)?;
                 let mut entry = zip.by_name(inner).map_err(io::Error::other)?;
@@ -116,14 +118,19 @@ impl Bundle {
                 let range = wb.worksheet_range(inner).map_err(io::Error::other)?;
                 let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<_>>()).collect::<Vec<_>>();
                 if rows.is_empty() {
-                    return Ok(Some(Rows { header: vec![], dialect: Dialect::Canonical, inner: Box::new(std::iter::empty()) }));
+                    return Ok(Some(Rows {
+                        header: vec![],
+                        dialect: Dialect::Canonical,
+                        inner: Box::new(std::iter::empty()),
+                    }));
                 }
                 let header = rows.remove(0).into_iter().map(|h| h.trim().to_owned()).collect();
-                let iter = rows
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, fields)| Ok(RawRow { line: i as u64 + 2, fields }))
-                    .filter(|r: &Result<RawRow, Problem>| r.as_ref().map_or(true, |r| r.fields.iter().any(|f| !f.is_empty())));
+                let iter =
+                    rows.into_iter().enumerate().map(|(i, fields)| Ok(RawRow { line: i as u64 + 2, fields })).filter(
+                        |r: &Result<RawRow, Problem>| {
+                            r.as_ref().map_or(true, |r| r.fields.iter().any(|f| !f.is_empty()))
+                        },
+                    );
                 Ok(Some(Rows { header, dialect: Dialect::Canonical, inner: Box::new(iter) }))
             }
         }

@@ -12,7 +12,10 @@ pub enum Kind {
     /// One of a closed set of lower-case codes.
     Code(&'static [&'static str]),
     Date,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// A non-negative decimal number (area, full-time equivalents, quantities).
     Decimal,
     /// Euro with at most two decimals, stored as whole cents.
@@ -76,15 +79,8 @@ pub const MODULE_KIND: &[&str] = &[
 pub const DELIVERY: &[&str] = &["individual", "group"];
 pub const TOPIC: &[&str] =
     &["self_help", "parents", "social_learning", "culture_sport_leisure", "language", "job_orientation", "other"];
-pub const LIFE_STAGE: &[&str] = &[
-    "pregnancy_birth",
-    "early_childhood",
-    "daycare",
-    "primary_school",
-    "secondary_school",
-    "school_to_work",
-    "adult",
-];
+pub const LIFE_STAGE: &[&str] =
+    &["pregnancy_birth", "early_childhood", "daycare", "primary_school", "secondary_school", "school_to_work", "adult"];
 pub const EXIT_REASON: &[&str] = &["completed", "dropped_out", "moved", "handed_over", "other"];
 pub const TIMING: &[&str] = &["at_exit", "follow_up_6m"];
 pub const OUTCOME_KIND: &[&str] = &[
@@ -133,7 +129,12 @@ pub const FILES: &[FileSpec] = &[
         name: "districts.csv",
         table: "districts",
         key: &["district_id"],
-        cols: &[key("district_id"), c("name", Kind::Text, true), c("parent_id", Kind::Ref("districts.csv"), false), c("area_km2", Kind::Decimal, false)],
+        cols: &[
+            key("district_id"),
+            c("name", Kind::Text, true),
+            c("parent_id", Kind::Ref("districts.csv"), false),
+            c("area_km2", Kind::Decimal, false),
+        ],
     },
     FileSpec {
         name: "district_stats.csv",

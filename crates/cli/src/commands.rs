@@ -80,6 +80,14 @@ enum Command {
         #[arg(long)]
         xlsx: bool,
     },
+    /// Write a synthetic bundle with realistic distributions (deterministic for a seed).
+    Generate {
+        #[arg(long)]
+        persons: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        out: PathBuf,
+    },
     /// Demo data.
     Demo {
         #[command(subcommand)]
@@ -248,6 +256,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Restore { file, force } = &cli.command {
         return restore(&cfg.db, file, *force).map(|_| ExitCode::SUCCESS);
     }
+    if let Command::Generate { persons, seed, out } = &cli.command {
+        let start = std::time::Instant::now();
+        let g = lotse_bundle::generate::generate(out, *persons, *seed)?;
+        println!(
+            "{} Personen, {} Teilnahmen, {} Ergebnisse, {} Angebote nach {} geschrieben ({:.1} s).",
+            g.persons,
+            g.participations,
+            g.outcomes,
+            g.offers,
+            out.display(),
+            start.elapsed().as_secs_f64()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let lotse = Lotse::open(&cfg.db).await?;
     match cli.command {
         Command::Serve { demo, .. } => serve(lotse, &cfg, demo).await?,
@@ -325,7 +347,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lotse_db::backend::sqlite_backup(&lotse.db, &file).await?;
             println!("Sicherung geschrieben: {}", file.display());
         }
-        Command::Restore { .. } => unreachable!(),
+        Command::Restore { .. } | Command::Generate { .. } => unreachable!(),
         Command::Import { tenant, path, lang } => {
             let english = lang == LangArg::En;
             let t = TenantId::parse(&tenant).map_err(human)?;
@@ -349,7 +371,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if report.error_count > report.errors.len() {
                 let more = report.error_count - report.errors.len();
-                eprintln!("{}", if english { format!("… and {more} more errors") } else { format!("… und {more} weitere Fehler") });
+                eprintln!(
+                    "{}",
+                    if english {
+                        format!("… and {more} more errors")
+                    } else {
+                        format!("… und {more} weitere Fehler")
+                    }
+                );
             }
             if report.written {
                 for f in &report.files {

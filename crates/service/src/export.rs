@@ -12,10 +12,10 @@ use lotse_domain::{Actor, DomainError};
 use sea_orm::sea_query::Value;
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, ModelTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
 use crate::import::column;
-use crate::Lotse;
 
 const PAGE: u64 = 20_000;
 
@@ -40,8 +40,7 @@ where
     let header: Vec<&str> = spec.cols.iter().map(|c| c.name).collect();
     sink.begin(spec.name, &header).map_err(DomainError::internal)?;
     let cols: Vec<E::Column> = spec.cols.iter().map(|c| column::<E>(c.db)).collect();
-    let key_cols: Vec<E::Column> =
-        spec.key.iter().map(|k| cols[spec.col(k).expect("key")]).collect();
+    let key_cols: Vec<E::Column> = spec.key.iter().map(|k| cols[spec.col(k).expect("key")]).collect();
     let tenant_col = column::<E>("tenant_id");
     let mut n = 0u64;
     let mut offset = 0u64;
@@ -55,7 +54,8 @@ where
         let page = q.offset(offset).limit(PAGE).all(&lotse.db).await.map_err(db_err)?;
         let len = page.len() as u64;
         for m in page {
-            let fields: Vec<String> = cols.iter().zip(spec.cols).map(|(c, spec_col)| text(&m.get(*c), spec_col.kind)).collect();
+            let fields: Vec<String> =
+                cols.iter().zip(spec.cols).map(|(c, spec_col)| text(&m.get(*c), spec_col.kind)).collect();
             sink.row(&fields).map_err(DomainError::internal)?;
         }
         n += len;
@@ -70,7 +70,11 @@ where
 
 impl Lotse {
     /// Writes the actor's tenant as a canonical bundle; returns rows per file.
-    pub async fn export_bundle(&self, actor: &Actor, mut sink: Box<dyn Sink>) -> Result<Vec<(String, u64)>, DomainError> {
+    pub async fn export_bundle(
+        &self,
+        actor: &Actor,
+        mut sink: Box<dyn Sink>,
+    ) -> Result<Vec<(String, u64)>, DomainError> {
         authorize(actor, Action::Read, &Resource::Export)?;
         self.tenant(&actor.tenant).await?;
         let mut counts = vec![];
@@ -97,7 +101,8 @@ impl Lotse {
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let summary: serde_json::Map<String, serde_json::Value> =
             counts.iter().map(|(f, n)| (f.clone(), (*n).into())).collect();
-        record(&txn, actor, Event::new(AuditAction::Export, "tenant", actor.tenant.as_str()).changes(summary.into())).await?;
+        record(&txn, actor, Event::new(AuditAction::Export, "tenant", actor.tenant.as_str()).changes(summary.into()))
+            .await?;
         txn.commit().await.map_err(db_err)?;
         Ok(counts)
     }

@@ -12,10 +12,10 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
+use lotse_bundle::Problem;
 use lotse_bundle::cell::{self, Cell};
 use lotse_bundle::source::Bundle;
 use lotse_bundle::spec::{FILES, FileSpec, Kind};
-use lotse_bundle::Problem;
 use lotse_db::entity;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
@@ -27,9 +27,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
-use crate::Lotse;
 
 /// At most this many errors are listed (all are counted).
 const MAX_LISTED: usize = 1000;
@@ -146,7 +146,12 @@ impl Parsed<'_> {
         }
     }
     fn key(&self) -> String {
-        self.spec.key.iter().map(|k| self.get(k).map(cell::format).unwrap_or_default()).collect::<Vec<_>>().join("\u{1f}")
+        self.spec
+            .key
+            .iter()
+            .map(|k| self.get(k).map(cell::format).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\u{1f}")
     }
 }
 
@@ -171,13 +176,7 @@ impl Lotse {
                 let mut s = FileSummary { file: name.clone(), ..Default::default() };
                 ctx.warn(
                     &mut s,
-                    Problem::new(
-                        name,
-                        1,
-                        "",
-                        "unbekannte Datei, wird nicht eingelesen",
-                        "unknown file, not imported",
-                    ),
+                    Problem::new(name, 1, "", "unbekannte Datei, wird nicht eingelesen", "unknown file, not imported"),
                 );
                 ctx.problems.files.push(s);
             }
@@ -186,20 +185,24 @@ impl Lotse {
             let Some(name) = names.iter().find(|n| FileSpec::by_name(n).is_some_and(|s| s.name == spec.name)) else {
                 continue;
             };
-            let rows = bundle.rows(name).map_err(|e| {
-                DomainError::invalid("bundle", format!("{name}: {e}"), format!("{name}: {e}"))
-            })?;
+            let rows = bundle
+                .rows(name)
+                .map_err(|e| DomainError::invalid("bundle", format!("{name}: {e}"), format!("{name}: {e}")))?;
             let Some(rows) = rows else { continue };
             let summary = match spec.table {
                 "districts" => import_file::<entity::district::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "district_stats" => import_file::<entity::district_stat::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "district_stats" => {
+                    import_file::<entity::district_stat::Entity>(&txn, actor, spec, rows, &mut ctx).await?
+                }
                 "providers" => import_file::<entity::provider::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
                 "programs" => import_file::<entity::program::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
                 "modules" => import_file::<entity::module::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
                 "offers" => import_file::<entity::offer::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
                 "staff" => import_file::<entity::staff::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
                 "persons" => import_file::<entity::person::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "participations" => import_file::<entity::participation::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
+                "participations" => {
+                    import_file::<entity::participation::Entity>(&txn, actor, spec, rows, &mut ctx).await?
+                }
                 "outcomes" => import_file::<entity::outcome::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
                 "consents" => import_file::<entity::consent::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
                 "finance" => import_file::<entity::finance::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
@@ -254,7 +257,9 @@ async fn preload(txn: &DatabaseTransaction, actor: &Actor, known: &mut Known) ->
         .all(txn)
         .await
         .map_err(db_err)?;
-    known.stored.insert("district_stats.csv", stats.into_iter().map(|(d, y, i)| format!("{d}\u{1f}{y}\u{1f}{i}")).collect());
+    known
+        .stored
+        .insert("district_stats.csv", stats.into_iter().map(|(d, y, i)| format!("{d}\u{1f}{y}\u{1f}{i}")).collect());
     let offers: Vec<(String, Option<NaiveDate>, Option<NaiveDate>, Option<i32>)> = offer::Entity::find()
         .select_only()
         .columns([offer::Column::Id, offer::Column::StartDate, offer::Column::EndDate, offer::Column::Capacity])
@@ -360,7 +365,13 @@ where
             None => {
                 ctx.warn(
                     &mut summary,
-                    Problem::new(file, 1, h, format!("unbekannte Spalte „{h}“ wird ignoriert"), format!("unknown column \"{h}\" is ignored")),
+                    Problem::new(
+                        file,
+                        1,
+                        h,
+                        format!("unbekannte Spalte „{h}“ wird ignoriert"),
+                        format!("unknown column \"{h}\" is ignored"),
+                    ),
                 );
                 feed.push(None);
             }
@@ -386,7 +397,8 @@ where
         })
         .collect();
     let tenant_col = column::<E>("tenant_id");
-    let stamp_cols: Vec<E::Column> = ["created_at", "updated_at"].iter().filter_map(|c| E::Column::from_str(c).ok()).collect();
+    let stamp_cols: Vec<E::Column> =
+        ["created_at", "updated_at"].iter().filter_map(|c| E::Column::from_str(c).ok()).collect();
     let stored = ctx.known.stored.get(file).cloned().unwrap_or_default();
     let mut keys_in_file: HashSet<String> = HashSet::new();
     let mut inserts: Vec<E::ActiveModel> = Vec::new();
@@ -416,7 +428,13 @@ where
         };
         let line = row.line;
         if row.fields.len() > header.len() && row.fields[header.len()..].iter().any(|f| !f.trim().is_empty()) {
-            ctx.error(Problem::new(file, line, "", "mehr Werte als Spalten in der Kopfzeile", "more values than header columns"));
+            ctx.error(Problem::new(
+                file,
+                line,
+                "",
+                "mehr Werte als Spalten in der Kopfzeile",
+                "more values than header columns",
+            ));
             continue;
         }
         let mut cells: Vec<Option<Cell>> = vec![None; spec.cols.len()];
@@ -446,7 +464,10 @@ where
                 let (de, en) = if present[i] {
                     ("Pflichtwert fehlt".to_owned(), "required value is missing".to_owned())
                 } else {
-                    (format!("Pflichtspalte „{}“ fehlt; neue Datensätze brauchen sie", c.name), format!("required column \"{}\" is missing; new records need it", c.name))
+                    (
+                        format!("Pflichtspalte „{}“ fehlt; neue Datensätze brauchen sie", c.name),
+                        format!("required column \"{}\" is missing; new records need it", c.name),
+                    )
                 };
                 ctx.error(Problem::new(file, line, c.name, de, en));
                 row_ok = false;
@@ -458,7 +479,13 @@ where
         }
         if !keys_in_file.insert(key.clone()) {
             let k = spec.key[0];
-            ctx.error(Problem::new(file, line, k, format!("doppelte Kennung „{}“ in dieser Datei", key.replace('\u{1f}', "/")), format!("duplicate id \"{}\" in this file", key.replace('\u{1f}', "/"))));
+            ctx.error(Problem::new(
+                file,
+                line,
+                k,
+                format!("doppelte Kennung „{}“ in dieser Datei", key.replace('\u{1f}', "/")),
+                format!("duplicate id \"{}\" in this file", key.replace('\u{1f}', "/")),
+            ));
             continue;
         }
         // References.
@@ -495,7 +522,17 @@ where
         if stored.contains(&key) {
             maybe_updates.push(parsed);
             if maybe_updates.len() >= UPDATE_CHECK_BATCH {
-                update_batch::<E>(txn, actor, spec, &columns, &present, &stamp_cols, std::mem::take(&mut maybe_updates), &mut summary).await?;
+                update_batch::<E>(
+                    txn,
+                    actor,
+                    spec,
+                    &columns,
+                    &present,
+                    &stamp_cols,
+                    std::mem::take(&mut maybe_updates),
+                    &mut summary,
+                )
+                .await?;
             }
         } else {
             let mut am = <E::ActiveModel as ActiveModelTrait>::default();
@@ -519,7 +556,13 @@ where
     // Parent references within the file (districts may name a later parent).
     for (line, id) in deferred_parent_refs {
         if !keys_in_file.contains(&id) && !ctx.known.ids.get(file).is_some_and(|s| s.contains(&id)) {
-            ctx.error(Problem::new(file, line, "parent_id", format!("„{id}“ gibt es weder in {file} noch im Mandanten"), format!("\"{id}\" is neither in {file} nor in the tenant")));
+            ctx.error(Problem::new(
+                file,
+                line,
+                "parent_id",
+                format!("„{id}“ gibt es weder in {file} noch im Mandanten"),
+                format!("\"{id}\" is neither in {file} nor in the tenant"),
+            ));
         }
     }
     if file == "participations.csv" {
@@ -527,7 +570,16 @@ where
             let Some(cap) = ctx.known.offer_capacity.get(&offer).copied() else { continue };
             let peak = peak_concurrent(&mut list);
             if peak > cap {
-                ctx.warn(&mut summary, Problem::new(file, 1, "offer_id", format!("Angebot „{offer}“: bis zu {peak} Personen gleichzeitig bei einer Kapazität von {cap}"), format!("offer \"{offer}\": up to {peak} people at once for a capacity of {cap}")));
+                ctx.warn(
+                    &mut summary,
+                    Problem::new(
+                        file,
+                        1,
+                        "offer_id",
+                        format!("Angebot „{offer}“: bis zu {peak} Personen gleichzeitig bei einer Kapazität von {cap}"),
+                        format!("offer \"{offer}\": up to {peak} people at once for a capacity of {cap}"),
+                    ),
+                );
             }
         }
     }
@@ -566,8 +618,14 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + Default + Send,
 {
     let tenant_col = column::<E>("tenant_id");
-    let key_cols: Vec<(usize, E::Column)> =
-        spec.key.iter().map(|k| { let i = spec.col(k).expect("key column"); (i, columns[i].0) }).collect();
+    let key_cols: Vec<(usize, E::Column)> = spec
+        .key
+        .iter()
+        .map(|k| {
+            let i = spec.col(k).expect("key column");
+            (i, columns[i].0)
+        })
+        .collect();
     let mut cond = Condition::any();
     for p in &batch {
         let mut all = Condition::all();
@@ -576,10 +634,12 @@ where
         }
         cond = cond.add(all);
     }
-    let existing = E::find().filter(tenant_col.eq(actor.tenant.as_str())).filter(cond).all(txn).await.map_err(db_err)?;
+    let existing =
+        E::find().filter(tenant_col.eq(actor.tenant.as_str())).filter(cond).all(txn).await.map_err(db_err)?;
     let mut by_key: HashMap<String, E::Model> = HashMap::new();
     for m in existing {
-        let k = key_cols.iter().map(|(i, col)| value_text(&m.get(*col), &columns[*i].1)).collect::<Vec<_>>().join("\u{1f}");
+        let k =
+            key_cols.iter().map(|(i, col)| value_text(&m.get(*col), &columns[*i].1)).collect::<Vec<_>>().join("\u{1f}");
         by_key.insert(k, m);
     }
     for p in batch {
@@ -652,16 +712,35 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
         "participations.csv" => {
             let (entry, exit) = (p.date("entry_date"), p.date("exit_date"));
             if before(entry, exit) {
-                error(ctx, "exit_date", "Der Austritt liegt vor dem Eintritt".into(), "the exit is before the entry".into());
+                error(
+                    ctx,
+                    "exit_date",
+                    "Der Austritt liegt vor dem Eintritt".into(),
+                    "the exit is before the entry".into(),
+                );
             }
             if p.text("exit_reason").is_some() && exit.is_none() {
-                error(ctx, "exit_reason", "Austrittsgrund ohne Austrittsdatum".into(), "exit reason without an exit date".into());
+                error(
+                    ctx,
+                    "exit_reason",
+                    "Austrittsgrund ohne Austrittsdatum".into(),
+                    "exit reason without an exit date".into(),
+                );
             }
             if let Some((start, end)) = p.text("offer_id").and_then(|o| ctx.known.offer_period.get(o)).copied() {
                 // Entry before the offer starts, or entry or exit after it ends.
                 let outside = before(start, entry) || before(entry, end) || before(exit, end);
                 if outside {
-                    ctx.warn(summary, Problem::new(file, p.line, "entry_date", "Teilnahme liegt (teilweise) außerhalb des Angebotszeitraums", "participation lies (partly) outside the offer's period"));
+                    ctx.warn(
+                        summary,
+                        Problem::new(
+                            file,
+                            p.line,
+                            "entry_date",
+                            "Teilnahme liegt (teilweise) außerhalb des Angebotszeitraums",
+                            "participation lies (partly) outside the offer's period",
+                        ),
+                    );
                 }
             }
         }
@@ -669,12 +748,31 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
             let part = p.text("participation_id").and_then(|id| ctx.known.participation.get(id)).copied();
             if let (Some((entry, exit)), Some(date)) = (part, p.date("date")) {
                 if date < entry {
-                    error(ctx, "date", "Das Ergebnis liegt vor dem Eintritt".into(), "the outcome is dated before the entry".into());
+                    error(
+                        ctx,
+                        "date",
+                        "Das Ergebnis liegt vor dem Eintritt".into(),
+                        "the outcome is dated before the entry".into(),
+                    );
                 }
                 match exit {
-                    None => error(ctx, "participation_id", "Ergebnis zu einer Teilnahme ohne Austritt".into(), "outcome on a participation without an exit".into()),
+                    None => error(
+                        ctx,
+                        "participation_id",
+                        "Ergebnis zu einer Teilnahme ohne Austritt".into(),
+                        "outcome on a participation without an exit".into(),
+                    ),
                     Some(x) if p.text("timing") == Some("at_exit") && (date - x).num_days() > 28 => {
-                        ctx.warn(summary, Problem::new(file, p.line, "date", "Ergebnis „beim Austritt“ liegt mehr als 28 Tage nach dem Austritt", "\"at exit\" outcome is dated more than 28 days after the exit"));
+                        ctx.warn(
+                            summary,
+                            Problem::new(
+                                file,
+                                p.line,
+                                "date",
+                                "Ergebnis „beim Austritt“ liegt mehr als 28 Tage nach dem Austritt",
+                                "\"at exit\" outcome is dated more than 28 days after the exit",
+                            ),
+                        );
                     }
                     _ => {}
                 }
@@ -682,12 +780,27 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
         }
         "consents.csv" => {
             match p.text("scope") {
-                Some("share_with_provider") if p.text("provider_id").is_none() => error(ctx, "provider_id", "„share_with_provider“ braucht einen Träger".into(), "\"share_with_provider\" needs provider_id".into()),
-                Some("process_for_program") if p.text("program_id").is_none() => error(ctx, "program_id", "„process_for_program“ braucht ein Programm".into(), "\"process_for_program\" needs program_id".into()),
+                Some("share_with_provider") if p.text("provider_id").is_none() => error(
+                    ctx,
+                    "provider_id",
+                    "„share_with_provider“ braucht einen Träger".into(),
+                    "\"share_with_provider\" needs provider_id".into(),
+                ),
+                Some("process_for_program") if p.text("program_id").is_none() => error(
+                    ctx,
+                    "program_id",
+                    "„process_for_program“ braucht ein Programm".into(),
+                    "\"process_for_program\" needs program_id".into(),
+                ),
                 _ => {}
             }
             if before(p.date("given_date"), p.date("withdrawn_date")) {
-                error(ctx, "withdrawn_date", "Der Widerruf liegt vor der Einwilligung".into(), "withdrawn before it was given".into());
+                error(
+                    ctx,
+                    "withdrawn_date",
+                    "Der Widerruf liegt vor der Einwilligung".into(),
+                    "withdrawn before it was given".into(),
+                );
             }
         }
         "finance.csv" => {
@@ -697,7 +810,20 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
                 _ => lotse_bundle::spec::REVENUE_CATEGORY,
             };
             if let Some(cat) = p.text("category").filter(|c| !allowed.contains(c)) {
-                error(ctx, "category", format!("„{cat}“ passt nicht zur Art „{}“; erlaubt: {}", p.text("kind").unwrap_or(""), allowed.join(", ")), format!("\"{cat}\" does not fit kind \"{}\"; allowed: {}", p.text("kind").unwrap_or(""), allowed.join(", ")));
+                error(
+                    ctx,
+                    "category",
+                    format!(
+                        "„{cat}“ passt nicht zur Art „{}“; erlaubt: {}",
+                        p.text("kind").unwrap_or(""),
+                        allowed.join(", ")
+                    ),
+                    format!(
+                        "\"{cat}\" does not fit kind \"{}\"; allowed: {}",
+                        p.text("kind").unwrap_or(""),
+                        allowed.join(", ")
+                    ),
+                );
             }
         }
         _ => {}
@@ -706,7 +832,12 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
 }
 
 /// Keeps what later files and checks need to know about a valid row.
-fn remember(p: &Parsed<'_>, key: &str, ctx: &mut Ctx<'_>, spans: &mut HashMap<String, Vec<(NaiveDate, Option<NaiveDate>)>>) {
+fn remember(
+    p: &Parsed<'_>,
+    key: &str,
+    ctx: &mut Ctx<'_>,
+    spans: &mut HashMap<String, Vec<(NaiveDate, Option<NaiveDate>)>>,
+) {
     let file = p.spec.name;
     ctx.known.ids.entry(file).or_default().insert(key.to_owned());
     match file {

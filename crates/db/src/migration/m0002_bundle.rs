@@ -101,8 +101,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(index("participations", "participations_person", &["tenant_id", "person_id"], false)).await?;
-        m.create_index(index("participations", "participations_offer", &["tenant_id", "offer_id", "entry_date"], false))
-            .await?;
+        m.create_index(index(
+            "participations",
+            "participations_offer",
+            &["tenant_id", "offer_id", "entry_date"],
+            false,
+        ))
+        .await?;
         m.create_table(
             tenant_table("outcomes", "id")
                 .col(string_len(a("participation_id"), 64))
