@@ -17,18 +17,18 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::cell::format_money;
 
-struct Origin {
-    weight: u32,
-    nationality: &'static [&'static str],
-    given_f: &'static [&'static str],
-    given_m: &'static [&'static str],
-    family: &'static [&'static str],
+pub(crate) struct Origin {
+    pub(crate) weight: u32,
+    pub(crate) nationality: &'static [&'static str],
+    pub(crate) given_f: &'static [&'static str],
+    pub(crate) given_m: &'static [&'static str],
+    pub(crate) family: &'static [&'static str],
     /// residence status codes with weights
-    residence: &'static [(&'static str, u32)],
-    migration_background: bool,
+    pub(crate) residence: &'static [(&'static str, u32)],
+    pub(crate) migration_background: bool,
 }
 
-const ORIGINS: &[Origin] = &[
+pub(crate) const ORIGINS: &[Origin] = &[
     Origin {
         weight: 40,
         nationality: &["DE"],
@@ -129,7 +129,7 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [T]) -> &'a T {
     &xs[rng.random_range(0..xs.len())]
 }
 
-fn pick_str(rng: &mut ChaCha8Rng, xs: &[&'static str]) -> &'static str {
+pub(crate) fn pick_str(rng: &mut ChaCha8Rng, xs: &[&'static str]) -> &'static str {
     xs[rng.random_range(0..xs.len())]
 }
 
@@ -145,11 +145,11 @@ fn weighted<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [(T, u32)]) -> &'a T {
     &xs[0].0
 }
 
-fn date(d: NaiveDate) -> String {
+pub(crate) fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn writer(dir: &Path, name: &str, header: &[&str]) -> io::Result<csv::Writer<BufWriter<File>>> {
+pub(crate) fn writer(dir: &Path, name: &str, header: &[&str]) -> io::Result<csv::Writer<BufWriter<File>>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(BufWriter::with_capacity(1 << 20, File::create(dir.join(name))?));

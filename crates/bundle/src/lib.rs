@@ -7,6 +7,7 @@
 //! writes canonical CSV (and zip/xlsx) for the export.
 
 pub mod cell;
+pub mod demo;
 pub mod generate;
 pub mod source;
 pub mod spec;

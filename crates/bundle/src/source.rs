@@ -37,7 +37,7 @@ pub struct RawRow {
 pub struct Rows {
     pub header: Vec<String>,
     pub dialect: Dialect,
-    inner: Box<dyn Iterator<Item = Result<RawRow, Problem>>>,
+    inner: Box<dyn Iterator<Item = Result<RawRow, Problem>> + Send>,
 }
 
 impl Iterator for Rows {
@@ -163,7 +163,7 @@ fn decode(bytes: &[u8]) -> String {
     }
 }
 
-fn csv_rows(name: &str, mut reader: Box<dyn BufRead>) -> io::Result<Rows> {
+fn csv_rows(name: &str, mut reader: Box<dyn BufRead + Send>) -> io::Result<Rows> {
     // The dialect is recognised from the header line.
     let first = reader.fill_buf()?;
     let end = first.iter().position(|&b| b == b'\n').unwrap_or(first.len());

@@ -233,6 +233,9 @@ enum Format {
 enum DemoCmd {
     /// Create the demo tenants and their logins (password "demo").
     Load,
+    /// Write the demo bundles (the files in the repository's demo/ folder).
+    #[command(hide = true)]
+    WriteBundles { dir: PathBuf },
 }
 
 fn human(e: DomainError) -> anyhow::Error {
@@ -255,6 +258,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = config::load(cli.config.as_deref(), &Flags { db: cli.db.clone(), bind: bind_flag })?;
     if let Command::Restore { file, force } = &cli.command {
         return restore(&cfg.db, file, *force).map(|_| ExitCode::SUCCESS);
+    }
+    if let Command::Demo { cmd: DemoCmd::WriteBundles { dir } } = &cli.command {
+        lotse_bundle::demo::write_all(dir)?;
+        println!("Demo-Bündel nach {} geschrieben.", dir.display());
+        return Ok(ExitCode::SUCCESS);
     }
     if let Command::Generate { persons, seed, out } = &cli.command {
         let start = std::time::Instant::now();
@@ -410,6 +418,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{file}: {n} Zeilen");
             }
         }
+        Command::Demo { cmd: DemoCmd::WriteBundles { .. } } => unreachable!(),
         Command::Demo { cmd: DemoCmd::Load } => {
             let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
             print_demo_logins(&logins);

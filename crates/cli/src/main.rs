@@ -1,6 +1,11 @@
 //! `lotse`: the one binary. Serves the web interface and API, migrates,
 //! administers tenants and accounts, checks the audit trail, backs up.
 
+/// mimalloc: the import allocates a small string per cell; glibc malloc
+/// spent 40 % of an import in malloc and free (measured with perf).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod commands;
 mod config;
 

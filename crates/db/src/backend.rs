@@ -77,6 +77,11 @@ pub async fn connect_unmigrated(url: &str) -> Result<Db, ConnectError> {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
+                // A page cache of up to 128 MiB per connection (allocated only
+                // as used): bulk imports update several B-trees at random
+                // positions, and the default 2 MiB made them disk-bound.
+                .pragma("cache_size", "-131072")
+                .pragma("temp_store", "memory")
         });
         // One writer at a time is SQLite's nature; a modest pool serves readers.
         opts.max_connections(8).min_connections(1);

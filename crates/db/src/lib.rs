@@ -7,6 +7,7 @@
 //! database runs.
 
 pub mod backend;
+pub mod bulk;
 pub mod entity;
 pub mod migration;
 

@@ -3,8 +3,8 @@
 //! provider staff also `ROLE.PROVIDER@TENANT`.
 //!
 //! The tenants' data (persons, programmes, figures from the seed documents)
-//! is loaded from the demo bundle by the importer; this module only sets up
-//! tenants, providers and accounts.
+//! is the demo bundle in the repository's `demo/` folder, loaded through the
+//! ordinary importer.
 
 use lotse_domain::{Actor, DomainError, EntityId, Login, Role, TenantId};
 
@@ -32,8 +32,8 @@ pub const TENANTS: &[DemoTenant] = &[
         id: "leverkusen",
         name: "Stadt Leverkusen",
         providers: &[
-            ("kja", "Katholische Jugendagentur Leverkusen", ProviderKind::Welfare),
-            ("dekra", "DEKRA Akademie", ProviderKind::Education),
+            ("kja", "Katholische Jugendagentur Leverkusen, Rhein-Berg, Oberberg (KJA)", ProviderKind::Welfare),
+            ("dekra", "DEKRA Akademie Leverkusen", ProviderKind::Education),
         ],
     },
     DemoTenant {
@@ -46,6 +46,63 @@ pub const TENANTS: &[DemoTenant] = &[
         name: "Land Nordrhein-Westfalen",
         providers: &[("gib", "G.I.B. – Gesellschaft für innovative Beschäftigungsförderung", ProviderKind::Public)],
     },
+];
+
+/// The demo bundles (the repository's `demo/` folder, written by
+/// `lotse_bundle::demo::write_all`), compiled into the binary so that
+/// `lotse serve --demo` works wherever the binary is.
+pub const BUNDLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "krefeld",
+        &[
+            ("districts.csv", include_str!("../../../demo/krefeld/districts.csv")),
+            ("district_stats.csv", include_str!("../../../demo/krefeld/district_stats.csv")),
+            ("providers.csv", include_str!("../../../demo/krefeld/providers.csv")),
+            ("programs.csv", include_str!("../../../demo/krefeld/programs.csv")),
+            ("modules.csv", include_str!("../../../demo/krefeld/modules.csv")),
+            ("offers.csv", include_str!("../../../demo/krefeld/offers.csv")),
+            ("staff.csv", include_str!("../../../demo/krefeld/staff.csv")),
+            ("persons.csv", include_str!("../../../demo/krefeld/persons.csv")),
+            ("participations.csv", include_str!("../../../demo/krefeld/participations.csv")),
+            ("outcomes.csv", include_str!("../../../demo/krefeld/outcomes.csv")),
+            ("consents.csv", include_str!("../../../demo/krefeld/consents.csv")),
+            ("finance.csv", include_str!("../../../demo/krefeld/finance.csv")),
+        ],
+    ),
+    (
+        "leverkusen",
+        &[
+            ("districts.csv", include_str!("../../../demo/leverkusen/districts.csv")),
+            ("district_stats.csv", include_str!("../../../demo/leverkusen/district_stats.csv")),
+            ("providers.csv", include_str!("../../../demo/leverkusen/providers.csv")),
+            ("programs.csv", include_str!("../../../demo/leverkusen/programs.csv")),
+            ("modules.csv", include_str!("../../../demo/leverkusen/modules.csv")),
+            ("offers.csv", include_str!("../../../demo/leverkusen/offers.csv")),
+            ("staff.csv", include_str!("../../../demo/leverkusen/staff.csv")),
+            ("persons.csv", include_str!("../../../demo/leverkusen/persons.csv")),
+            ("participations.csv", include_str!("../../../demo/leverkusen/participations.csv")),
+            ("outcomes.csv", include_str!("../../../demo/leverkusen/outcomes.csv")),
+            ("consents.csv", include_str!("../../../demo/leverkusen/consents.csv")),
+            ("finance.csv", include_str!("../../../demo/leverkusen/finance.csv")),
+        ],
+    ),
+    (
+        "gross-gerau",
+        &[
+            ("districts.csv", include_str!("../../../demo/gross-gerau/districts.csv")),
+            ("district_stats.csv", include_str!("../../../demo/gross-gerau/district_stats.csv")),
+            ("providers.csv", include_str!("../../../demo/gross-gerau/providers.csv")),
+            ("programs.csv", include_str!("../../../demo/gross-gerau/programs.csv")),
+            ("modules.csv", include_str!("../../../demo/gross-gerau/modules.csv")),
+            ("offers.csv", include_str!("../../../demo/gross-gerau/offers.csv")),
+            ("staff.csv", include_str!("../../../demo/gross-gerau/staff.csv")),
+            ("persons.csv", include_str!("../../../demo/gross-gerau/persons.csv")),
+            ("participations.csv", include_str!("../../../demo/gross-gerau/participations.csv")),
+            ("outcomes.csv", include_str!("../../../demo/gross-gerau/outcomes.csv")),
+            ("consents.csv", include_str!("../../../demo/gross-gerau/consents.csv")),
+            ("finance.csv", include_str!("../../../demo/gross-gerau/finance.csv")),
+        ],
+    ),
 ];
 
 /// One demo login, for printing.
@@ -65,6 +122,9 @@ pub async fn load(lotse: &Lotse) -> Result<Vec<DemoLogin>, DomainError> {
             lotse.create_tenant(&tenant, t.name).await?;
         }
         let system = Actor::system(tenant.clone());
+        if let Some((_, files)) = BUNDLES.iter().find(|(id, _)| *id == t.id) {
+            import_embedded(lotse, &system, files).await?;
+        }
         for (id, name, kind) in t.providers {
             let pid = EntityId::parse(id)?;
             if lotse.provider(&system, &pid).await.is_err() {
@@ -100,4 +160,26 @@ pub async fn load(lotse: &Lotse) -> Result<Vec<DemoLogin>, DomainError> {
         }
     }
     Ok(logins)
+}
+
+/// Imports an embedded bundle through the ordinary importer (idempotent:
+/// on a second start nothing changes).
+async fn import_embedded(lotse: &Lotse, actor: &Actor, files: &[(&str, &str)]) -> Result<(), DomainError> {
+    let dir = std::env::temp_dir().join(format!("lotse-demo-{}-{}", actor.tenant, uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).map_err(DomainError::internal)?;
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).map_err(DomainError::internal)?;
+    }
+    let bundle = lotse_bundle::source::Bundle::open(&dir).map_err(DomainError::internal)?;
+    let report = lotse.import_bundle(actor, &bundle, None).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = report?;
+    if !report.written {
+        let first = report.errors.first().map(|e| e.render(false)).unwrap_or_default();
+        return Err(DomainError::internal(format!(
+            "demo bundle {} has {} errors, first: {first}",
+            actor.tenant, report.error_count
+        )));
+    }
+    Ok(())
 }

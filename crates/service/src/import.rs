@@ -333,7 +333,6 @@ fn json_of(v: &Value) -> serde_json::Value {
     }
 }
 
-const INSERT_PARAMS: usize = 30_000;
 const UPDATE_CHECK_BATCH: usize = 500;
 
 async fn import_file<E>(
@@ -396,14 +395,20 @@ where
             (col, ty)
         })
         .collect();
-    let tenant_col = column::<E>("tenant_id");
     let stamp_cols: Vec<E::Column> =
         ["created_at", "updated_at"].iter().filter_map(|c| E::Column::from_str(c).ok()).collect();
     let stored = ctx.known.stored.get(file).cloned().unwrap_or_default();
     let mut keys_in_file: HashSet<String> = HashSet::new();
-    let mut inserts: Vec<E::ActiveModel> = Vec::new();
+    let mut inserts: Vec<Vec<Value>> = Vec::new();
+    // The columns of a new row, in the order the bulk insert writes them.
+    let mut insert_cols: Vec<(&str, ColumnType)> = vec![("tenant_id", ColumnType::String(Default::default()))];
+    insert_cols.extend(spec.cols.iter().zip(&columns).map(|(c, (_, ty))| (c.db, ty.clone())));
+    let stamps: Vec<&str> =
+        ["created_at", "updated_at"].into_iter().filter(|c| E::Column::from_str(c).is_ok()).collect();
+    insert_cols.extend(stamps.iter().map(|c| (*c, ColumnType::TimestampWithTimeZone)));
+    let now = Utc::now();
     let mut maybe_updates: Vec<Parsed<'static>> = Vec::new();
-    let insert_batch = (INSERT_PARAMS / (spec.cols.len() + 3)).max(1);
+    let insert_batch = lotse_db::bulk::PG_BATCH;
     let mut deferred_parent_refs: Vec<(u64, String)> = Vec::new();
     // For the capacity warning: offer → (entry, exit) of its participations.
     let mut spans: HashMap<String, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
@@ -535,18 +540,18 @@ where
                 .await?;
             }
         } else {
-            let mut am = <E::ActiveModel as ActiveModelTrait>::default();
-            am.set(tenant_col, Value::String(Some(actor.tenant.to_string())));
-            for (i, (col, ty)) in columns.iter().enumerate() {
-                am.set(*col, db_value(ty, parsed.cells[i].as_ref()));
+            let mut row = Vec::with_capacity(insert_cols.len());
+            row.push(Value::String(Some(actor.tenant.to_string())));
+            for (i, (_, ty)) in columns.iter().enumerate() {
+                row.push(db_value(ty, parsed.cells[i].as_ref()));
             }
-            for c in &stamp_cols {
-                am.set(*c, Value::ChronoDateTimeUtc(Some(Utc::now())));
-            }
-            inserts.push(am);
+            row.extend(stamps.iter().map(|_| Value::ChronoDateTimeUtc(Some(now))));
+            inserts.push(row);
             summary.created += 1;
             if inserts.len() >= insert_batch {
-                E::insert_many(std::mem::take(&mut inserts)).exec_without_returning(txn).await.map_err(db_err)?;
+                lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, std::mem::take(&mut inserts))
+                    .await
+                    .map_err(db_err)?;
             }
         }
     }
@@ -584,9 +589,7 @@ where
         }
     }
     if ctx.ok() {
-        if !inserts.is_empty() {
-            E::insert_many(inserts).exec_without_returning(txn).await.map_err(db_err)?;
-        }
+        lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, inserts).await.map_err(db_err)?;
         if !maybe_updates.is_empty() {
             update_batch::<E>(txn, actor, spec, &columns, &present, &stamp_cols, maybe_updates, &mut summary).await?;
         }

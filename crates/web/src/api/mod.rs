@@ -2,6 +2,7 @@
 //! is generated from the code it describes.
 
 mod audit;
+pub mod imports;
 mod persons;
 mod providers;
 mod session;
@@ -59,6 +60,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::revoke_token))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(imports::create))
+                .layer(axum::extract::DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
+        )
 }
 
 pub async fn fallback(ReqLang(lang): ReqLang) -> ApiError {

@@ -1,0 +1,129 @@
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use lotse_bundle::source::Bundle;
+use lotse_domain::Lang;
+use lotse_service::import::FileSummary;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::Authed;
+
+/// Largest upload accepted for an import.
+pub const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportProblem {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+    /// `file:line:column: message`, as the command line prints it.
+    pub text: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportResult {
+    pub written: bool,
+    pub error_count: usize,
+    pub errors: Vec<ImportProblem>,
+    pub warnings: Vec<ImportProblem>,
+    pub files: Vec<FileSummary>,
+}
+
+fn problems(ps: &[lotse_bundle::Problem], english: bool) -> Vec<ImportProblem> {
+    ps.iter()
+        .map(|p| ImportProblem {
+            file: p.file.clone(),
+            line: p.line,
+            column: p.column.clone(),
+            message: if english { p.en.clone() } else { p.de.clone() },
+            text: p.render(english),
+        })
+        .collect()
+}
+
+/// Imports a data bundle: one `.zip` or `.xlsx` file, or the CSV files of a
+/// bundle as several parts (multipart/form-data, each part with its file
+/// name). All or nothing: with any error nothing is written, and the answer
+/// (422) lists every error as `file:line:column: message`.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "data",
+    request_body(content_type = "multipart/form-data", description = "Bundle: .zip, .xlsx or CSV files"),
+    responses((status = 200, body = ImportResult), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create(
+    State(s): State<AppState>,
+    Authed(actor, lang): Authed,
+    mut form: Multipart,
+) -> Result<Response, ApiError> {
+    let english = lang == Lang::En;
+    let bad = |de: String, en: String| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_upload", if english { en } else { de })
+    };
+    // Refuse before reading a large upload when the role may not import at all.
+    lotse_domain::authz::authorize(&actor, lotse_domain::authz::Action::Create, &lotse_domain::authz::Resource::Import)
+        .map_err(|e| ApiError::from_domain(e, lang))?;
+    let dir = tempfile::tempdir().map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
+    let folder = dir.path().join("bundle");
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
+    let mut single: Option<std::path::PathBuf> = None;
+    let mut csv_parts = 0;
+    while let Some(field) =
+        form.next_field().await.map_err(|e| bad(format!("Upload unlesbar: {e}"), format!("unreadable upload: {e}")))?
+    {
+        let name = field.file_name().unwrap_or_default().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
+        let lower = name.to_ascii_lowercase();
+        if name.is_empty() || name.starts_with('.') {
+            continue;
+        }
+        let bytes =
+            field.bytes().await.map_err(|e| bad(format!("Upload unlesbar: {e}"), format!("unreadable upload: {e}")))?;
+        if lower.ends_with(".zip") || lower.ends_with(".xlsx") {
+            let p = dir.path().join(if lower.ends_with(".zip") { "bundle.zip" } else { "bundle.xlsx" });
+            std::fs::write(&p, &bytes)
+                .map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
+            single = Some(p);
+        } else if lower.ends_with(".csv") {
+            std::fs::write(folder.join(&name), &bytes)
+                .map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
+            csv_parts += 1;
+        } else {
+            return Err(bad(
+                format!("„{name}“: erwartet werden .csv-Dateien, eine .zip- oder eine .xlsx-Datei"),
+                format!("\"{name}\": expected .csv files, one .zip or one .xlsx file"),
+            ));
+        }
+    }
+    let path = match (single, csv_parts) {
+        (Some(p), 0) => p,
+        (None, n) if n > 0 => folder,
+        (None, _) => return Err(bad("Keine Datei hochgeladen.".into(), "No file uploaded.".into())),
+        (Some(_), _) => {
+            return Err(bad(
+                "Bitte entweder CSV-Dateien oder eine .zip/.xlsx-Datei hochladen.".into(),
+                "Upload either CSV files or one .zip/.xlsx file.".into(),
+            ));
+        }
+    };
+    let bundle =
+        Bundle::open(&path).map_err(|e| bad(format!("Bündel unlesbar: {e}"), format!("unreadable bundle: {e}")))?;
+    let report = s.lotse.import_bundle(&actor, &bundle, None).await.map_err(|e| ApiError::from_domain(e, lang))?;
+    let result = ImportResult {
+        written: report.written,
+        error_count: report.error_count,
+        errors: problems(&report.errors, english),
+        warnings: problems(&report.warnings, english),
+        files: report.files,
+    };
+    if result.written {
+        return Ok(axum::Json(result).into_response());
+    }
+    let message = if english {
+        format!("{} errors: nothing was imported.", result.error_count)
+    } else {
+        format!("{} Fehler: es wurde nichts übernommen.", result.error_count)
+    };
+    let body = serde_json::json!({ "error": { "code": "invalid_bundle", "message": message }, "report": result });
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response())
+}
