@@ -1,0 +1,40 @@
+//! Importing a bundle through the API (multipart upload), as the web
+//! interface will.
+
+use lotse_testkit::{TestApp, fixture, json};
+
+fn part(name: &str, text: &str) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name(name.to_owned())
+}
+
+lotse_testkit::both_backends! {
+    async fn upload_with_an_error_lists_it_and_writes_nothing(db) {
+        let t = fixture::tenant(&db.lotse, "upload").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let coord = &t.tokens["coordinator"];
+        let providers = "provider_id,name,kind\nkja,Jugendagentur,welfare\n";
+        let bad_programs = "program_id,name,funder,start_date,end_date,target_group\nds,Durchstarten,Land,2020-03-01,31.02.2023,\n";
+        let form = reqwest::multipart::Form::new().part("f1", part("providers.csv", providers)).part("f2", part("programs.csv", bad_programs));
+        let (s, body) = json(app.post("/api/v1/imports", coord).multipart(form).send().await.unwrap()).await;
+        assert_eq!(s, 422, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_bundle");
+        assert_eq!(body["report"]["errors"][0]["text"], "programs.csv:2:end_date: ungültiges Datum „31.02.2023“; erwartet JJJJ-MM-TT oder TT.MM.JJJJ");
+        let (_, list) = json(app.get("/api/v1/providers", coord).send().await.unwrap()).await;
+        assert_eq!(list["total"], 2, "only the fixture's providers: nothing was written");
+
+        // Corrected, it goes through.
+        let good_programs = bad_programs.replace("31.02.2023", "30.06.2023");
+        let form = reqwest::multipart::Form::new().part("f1", part("providers.csv", providers)).part("f2", part("programs.csv", &good_programs));
+        let (s, body) = json(app.post("/api/v1/imports", coord).multipart(form).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(body["files"][0]["file"], "providers.csv");
+        assert_eq!(body["files"][0]["created"], 1);
+        // A case manager may not import; an unsupported file is a clear 400.
+        let form = reqwest::multipart::Form::new().part("f1", part("providers.csv", providers));
+        let (s, _) = json(app.post("/api/v1/imports", &t.tokens["case_manager"]).multipart(form).send().await.unwrap()).await;
+        assert_eq!(s, 403);
+        let form = reqwest::multipart::Form::new().part("f1", part("liste.pdf", "%PDF"));
+        let (s, body) = json(app.post("/api/v1/imports", coord).multipart(form).send().await.unwrap()).await;
+        assert_eq!((s, body["error"]["code"].as_str().unwrap()), (400, "invalid_upload"));
+    }
+}
