@@ -22,6 +22,15 @@ pub fn sqlite_batch(columns: usize) -> usize {
 /// Rows per statement on PostgreSQL (arrays: no parameter limit per row).
 pub const PG_BATCH: usize = 20_000;
 
+/// How many rows to hand to [`insert_rows`] at a time so that each call is
+/// one statement (and so can run while the caller prepares the next).
+pub fn batch_rows(conn: &impl ConnectionTrait, columns: usize) -> usize {
+    match conn.get_database_backend() {
+        DbBackend::Postgres => PG_BATCH,
+        _ => sqlite_batch(columns),
+    }
+}
+
 fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }

@@ -408,7 +408,7 @@ where
     insert_cols.extend(stamps.iter().map(|c| (*c, ColumnType::TimestampWithTimeZone)));
     let now = Utc::now();
     let mut maybe_updates: Vec<Parsed<'static>> = Vec::new();
-    let insert_batch = lotse_db::bulk::PG_BATCH;
+    let insert_batch = lotse_db::bulk::batch_rows(txn, spec.cols.len() + 3);
     let mut deferred_parent_refs: Vec<(u64, String)> = Vec::new();
     // For the capacity warning: offer → (entry, exit) of its participations.
     let mut spans: HashMap<String, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
