@@ -30,7 +30,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::cell::format_money;
-use crate::generate::{ORIGINS, Origin, date, pick_str, writer};
+use crate::generate::{ORIGINS, Origin, date, pick_str, spec_writer};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
@@ -41,27 +41,6 @@ type Out = csv::Writer<io::BufWriter<std::fs::File>>;
 struct PersonFile {
     w: Out,
 }
-
-const PERSON_HEADER: &[&str] = &[
-    "person_id",
-    "provider_id",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "gender",
-    "nationality",
-    "residence_status",
-    "migration_background",
-    "district_id",
-    "municipality",
-    "household_id",
-    "single_parent",
-    "disability",
-    "education_isced",
-    "labour_status",
-    "sgb2_months_24",
-    "homeless",
-];
 
 struct P<'a> {
     id: &'a str,
@@ -115,19 +94,16 @@ fn origin(code: &str) -> &'static Origin {
 }
 
 fn participations(dir: &Path) -> io::Result<Out> {
-    writer(
-        dir,
-        "participations.csv",
-        &["participation_id", "person_id", "offer_id", "staff_id", "entry_date", "exit_date", "exit_reason"],
-    )
+    spec_writer(dir, "participations.csv")
 }
 
 fn outcomes(dir: &Path) -> io::Result<Out> {
-    writer(dir, "outcomes.csv", &["outcome_id", "participation_id", "kind", "date", "timing"])
+    spec_writer(dir, "outcomes.csv")
 }
 
-fn empty(dir: &Path, name: &str, header: &[&str]) -> io::Result<()> {
-    writer(dir, name, header)?.flush()
+/// A file with its header only.
+fn empty(dir: &Path, name: &str) -> io::Result<()> {
+    spec_writer(dir, name)?.flush()
 }
 
 /// Writes the three demo bundles into `dir/<tenant>/`.
@@ -142,7 +118,7 @@ const DURCHSTARTEN_RULE: &str = "age >= 18 && age <= 27 && residence_status in [
 fn leverkusen(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut rng = ChaCha8Rng::seed_from_u64(2023_12_07);
-    let mut w = writer(dir, "districts.csv", &["district_id", "name", "parent_id", "area_km2"])?;
+    let mut w = spec_writer(dir, "districts.csv")?;
     w.write_record(["lev", "Leverkusen", "", "78.85"])?;
     for (id, name, area) in
         [("lev-1", "Stadtbezirk I", "27.8"), ("lev-2", "Stadtbezirk II", "23.5"), ("lev-3", "Stadtbezirk III", "27.55")]
@@ -150,14 +126,13 @@ fn leverkusen(dir: &Path) -> io::Result<()> {
         w.write_record([id, name, "lev", area])?;
     }
     w.flush()?;
-    empty(dir, "district_stats.csv", &["district_id", "year", "indicator", "value"])?;
-    let mut w = writer(dir, "providers.csv", &["provider_id", "name", "kind"])?;
+    empty(dir, "district_stats.csv")?;
+    let mut w = spec_writer(dir, "providers.csv")?;
     w.write_record(["kja", "Katholische Jugendagentur Leverkusen, Rhein-Berg, Oberberg (KJA)", "welfare"])?;
     w.write_record(["dekra", "DEKRA Akademie Leverkusen", "education"])?;
     w.write_record(["ki", "Kommunales Integrationszentrum Leverkusen", "public"])?;
     w.flush()?;
-    let mut w =
-        writer(dir, "programs.csv", &["program_id", "name", "funder", "start_date", "end_date", "target_group"])?;
+    let mut w = spec_writer(dir, "programs.csv")?;
     w.write_record([
         "durchstarten",
         "Durchstarten in Ausbildung und Arbeit",
@@ -167,28 +142,11 @@ fn leverkusen(dir: &Path) -> io::Result<()> {
         DURCHSTARTEN_RULE,
     ])?;
     w.flush()?;
-    let mut w = writer(dir, "modules.csv", &["module_id", "program_id", "number", "name", "kind"])?;
+    let mut w = spec_writer(dir, "modules.csv")?;
     w.write_record(["ds-1", "durchstarten", "1", "Coaching", "coaching"])?;
     w.write_record(["ds-6", "durchstarten", "6", "Teilhabemanagement", "participation_management"])?;
     w.flush()?;
-    let mut w = writer(
-        dir,
-        "offers.csv",
-        &[
-            "offer_id",
-            "name",
-            "provider_id",
-            "module_id",
-            "delivery",
-            "topic",
-            "life_stage",
-            "district_id",
-            "start_date",
-            "end_date",
-            "capacity",
-            "unregistered_participants",
-        ],
-    )?;
+    let mut w = spec_writer(dir, "offers.csv")?;
     w.write_record([
         "lev-tm",
         "Teilhabemanagement",
@@ -218,13 +176,13 @@ fn leverkusen(dir: &Path) -> io::Result<()> {
         "",
     ])?;
     w.flush()?;
-    let mut w = writer(dir, "staff.csv", &["staff_id", "provider_id", "name", "role", "fte"])?;
+    let mut w = spec_writer(dir, "staff.csv")?;
     w.write_record(["kja-tm1", "kja", "Teilhabemanagerin A.", "case_manager", "1"])?;
     w.write_record(["kja-tm2", "kja", "Teilhabemanager B.", "case_manager", "0.5"])?;
     w.write_record(["dekra-c1", "dekra", "Coach C.", "case_manager", "0.5"])?;
     w.flush()?;
 
-    let mut persons = PersonFile { w: writer(dir, "persons.csv", PERSON_HEADER)? };
+    let mut persons = PersonFile { w: spec_writer(dir, "persons.csv")? };
     let (mut parts, mut outs) = (participations(dir)?, outcomes(dir)?);
     let nats = ["AF", "SY", "IQ", "ER", "AF", "SY"];
     // Module 6: 86 persons; every one left with an outcome.
@@ -315,11 +273,7 @@ fn leverkusen(dir: &Path) -> io::Result<()> {
     persons.w.flush()?;
     parts.flush()?;
     outs.flush()?;
-    let mut w = writer(
-        dir,
-        "consents.csv",
-        &["consent_id", "person_id", "scope", "provider_id", "program_id", "given_date", "withdrawn_date"],
-    )?;
+    let mut w = spec_writer(dir, "consents.csv")?;
     for n in 1..=86 {
         w.write_record([
             format!("lev-c{n:03}").as_str(),
@@ -332,11 +286,7 @@ fn leverkusen(dir: &Path) -> io::Result<()> {
         ])?;
     }
     w.flush()?;
-    empty(
-        dir,
-        "finance.csv",
-        &["entry_id", "year", "kind", "category", "program_id", "amount_eur", "quantity", "unit", "note"],
-    )
+    empty(dir, "finance.csv")
 }
 
 const GG_TOWNS: [(&str, &str); 5] = [
@@ -350,19 +300,18 @@ const GG_TOWNS: [(&str, &str); 5] = [
 fn gross_gerau(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut rng = ChaCha8Rng::seed_from_u64(2018_02_19);
-    let mut w = writer(dir, "districts.csv", &["district_id", "name", "parent_id", "area_km2"])?;
+    let mut w = spec_writer(dir, "districts.csv")?;
     w.write_record(["gg", "Kreis Groß-Gerau", "", "453.04"])?;
     for ((id, name), area) in GG_TOWNS.iter().zip(["58.29", "12.68", "15.43", "18.88", "8.01"]) {
         w.write_record([*id, *name, "gg", area])?;
     }
     w.flush()?;
-    empty(dir, "district_stats.csv", &["district_id", "year", "indicator", "value"])?;
-    let mut w = writer(dir, "providers.csv", &["provider_id", "name", "kind"])?;
+    empty(dir, "district_stats.csv")?;
+    let mut w = spec_writer(dir, "providers.csv")?;
     w.write_record(["kjc", "Kommunales Jobcenter Kreis Groß-Gerau", "jobcenter"])?;
     w.flush()?;
     let rule = "age >= 23 && age <= 34 && migration_background == \"yes\" && sgb2_months_24 >= 21 && municipality in [\"Rüsselsheim\", \"Raunheim\", \"Kelsterbach\", \"Ginsheim-Gustavsburg\", \"Bischofsheim\"]";
-    let mut w =
-        writer(dir, "programs.csv", &["program_id", "name", "funder", "start_date", "end_date", "target_group"])?;
+    let mut w = spec_writer(dir, "programs.csv")?;
     w.write_record([
         "kep",
         "Kompetenzen entwickeln – Perspektiven eröffnen",
@@ -372,27 +321,10 @@ fn gross_gerau(dir: &Path) -> io::Result<()> {
         rule,
     ])?;
     w.flush()?;
-    let mut w = writer(dir, "modules.csv", &["module_id", "program_id", "number", "name", "kind"])?;
+    let mut w = spec_writer(dir, "modules.csv")?;
     w.write_record(["kep-1", "kep", "1", "Integrationscoaching und Qualifizierung", "coaching"])?;
     w.flush()?;
-    let mut w = writer(
-        dir,
-        "offers.csv",
-        &[
-            "offer_id",
-            "name",
-            "provider_id",
-            "module_id",
-            "delivery",
-            "topic",
-            "life_stage",
-            "district_id",
-            "start_date",
-            "end_date",
-            "capacity",
-            "unregistered_participants",
-        ],
-    )?;
+    let mut w = spec_writer(dir, "offers.csv")?;
     w.write_record([
         "gg-coaching",
         "Integrationscoaching",
@@ -408,7 +340,7 @@ fn gross_gerau(dir: &Path) -> io::Result<()> {
         "",
     ])?;
     w.flush()?;
-    let mut w = writer(dir, "staff.csv", &["staff_id", "provider_id", "name", "role", "fte"])?;
+    let mut w = spec_writer(dir, "staff.csv")?;
     for s in 1..=3 {
         w.write_record([
             format!("kjc-coach{s}").as_str(),
@@ -419,7 +351,7 @@ fn gross_gerau(dir: &Path) -> io::Result<()> {
         ])?;
     }
     w.flush()?;
-    let mut persons = PersonFile { w: writer(dir, "persons.csv", PERSON_HEADER)? };
+    let mut persons = PersonFile { w: spec_writer(dir, "persons.csv")? };
     let (mut parts, mut outs) = (participations(dir)?, outcomes(dir)?);
     // 300 persons: 44 into insured employment (the first 9 single mothers),
     // 14 into mini-jobs, 2 moved away — all before 2018-02-01 — and 240 in
@@ -468,16 +400,8 @@ fn gross_gerau(dir: &Path) -> io::Result<()> {
     persons.w.flush()?;
     parts.flush()?;
     outs.flush()?;
-    empty(
-        dir,
-        "consents.csv",
-        &["consent_id", "person_id", "scope", "provider_id", "program_id", "given_date", "withdrawn_date"],
-    )?;
-    empty(
-        dir,
-        "finance.csv",
-        &["entry_id", "year", "kind", "category", "program_id", "amount_eur", "quantity", "unit", "note"],
-    )
+    empty(dir, "consents.csv")?;
+    empty(dir, "finance.csv")
 }
 
 const KR_DISTRICTS: [(&str, &str, &str); 9] = [
@@ -495,18 +419,17 @@ const KR_DISTRICTS: [(&str, &str, &str); 9] = [
 fn krefeld(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut rng = ChaCha8Rng::seed_from_u64(2024_12_12);
-    let mut w = writer(dir, "districts.csv", &["district_id", "name", "parent_id", "area_km2"])?;
+    let mut w = spec_writer(dir, "districts.csv")?;
     w.write_record(["kr", "Krefeld", "", "137.78"])?;
     for (id, name, area) in KR_DISTRICTS {
         w.write_record([id, name, "kr", area])?;
     }
     w.flush()?;
-    empty(dir, "district_stats.csv", &["district_id", "year", "indicator", "value"])?;
-    let mut w = writer(dir, "providers.csv", &["provider_id", "name", "kind"])?;
+    empty(dir, "district_stats.csv")?;
+    let mut w = spec_writer(dir, "providers.csv")?;
     w.write_record(["kzb", "Kommunale Zentralstelle für Beschäftigungsförderung", "public"])?;
     w.flush()?;
-    let mut w =
-        writer(dir, "programs.csv", &["program_id", "name", "funder", "start_date", "end_date", "target_group"])?;
+    let mut w = spec_writer(dir, "programs.csv")?;
     w.write_record(["kommunal", "Kommunale Beschäftigungsförderung", "Stadt Krefeld", "1998-01-01", "", ""])?;
     w.write_record([
         "jugend-staerken",
@@ -534,31 +457,14 @@ fn krefeld(dir: &Path) -> io::Result<()> {
         ("wiq-1", "wiq-plus", "1", "Einzelfallhilfe und Gruppenangebote", "coaching"),
         ("biwaq-1", "biwaq", "1", "Einzelfallhilfe und Qualifizierung", "qualification"),
     ];
-    let mut w = writer(dir, "modules.csv", &["module_id", "program_id", "number", "name", "kind"])?;
+    let mut w = spec_writer(dir, "modules.csv")?;
     for m in modules {
         w.write_record([m.0, m.1, m.2, m.3, m.4])?;
     }
     w.flush()?;
     // Individual offers: each project in three districts, the municipal ones city-wide.
     let mut individual: Vec<String> = vec![];
-    let mut w = writer(
-        dir,
-        "offers.csv",
-        &[
-            "offer_id",
-            "name",
-            "provider_id",
-            "module_id",
-            "delivery",
-            "topic",
-            "life_stage",
-            "district_id",
-            "start_date",
-            "end_date",
-            "capacity",
-            "unregistered_participants",
-        ],
-    )?;
+    let mut w = spec_writer(dir, "offers.csv")?;
     for (m, district) in [
         ("km-1", "kr"),
         ("km-2", "kr"),
@@ -617,7 +523,7 @@ fn krefeld(dir: &Path) -> io::Result<()> {
         groups.push((id, start, end));
     }
     w.flush()?;
-    let mut w = writer(dir, "staff.csv", &["staff_id", "provider_id", "name", "role", "fte"])?;
+    let mut w = spec_writer(dir, "staff.csv")?;
     for s in 1..=30 {
         w.write_record([
             format!("kzb-fm{s:02}").as_str(),
@@ -633,7 +539,7 @@ fn krefeld(dir: &Path) -> io::Result<()> {
     }
     w.flush()?;
     // 2,100 persons in individual support in 2023; the first 300 also registered in one group offer.
-    let mut persons = PersonFile { w: writer(dir, "persons.csv", PERSON_HEADER)? };
+    let mut persons = PersonFile { w: spec_writer(dir, "persons.csv")? };
     let (mut parts, mut outs) = (participations(dir)?, outcomes(dir)?);
     let nats = ["DE", "DE", "DE", "TR", "SY", "PL", "UA", "IQ", "AF", "DE"];
     let kinds = [
@@ -700,16 +606,8 @@ fn krefeld(dir: &Path) -> io::Result<()> {
     persons.w.flush()?;
     parts.flush()?;
     outs.flush()?;
-    empty(
-        dir,
-        "consents.csv",
-        &["consent_id", "person_id", "scope", "provider_id", "program_id", "given_date", "withdrawn_date"],
-    )?;
-    let mut w = writer(
-        dir,
-        "finance.csv",
-        &["entry_id", "year", "kind", "category", "program_id", "amount_eur", "quantity", "unit", "note"],
-    )?;
+    empty(dir, "consents.csv")?;
+    let mut w = spec_writer(dir, "finance.csv")?;
     let euro = |e: i64| format_money(e * 100);
     let rows: [(&str, &str, &str, i64, &str, &str, &str); 10] = [
         ("kr-f2023-01", "expense", "personnel", 5_200_000, "", "", "Personalkosten"),

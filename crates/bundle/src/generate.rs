@@ -149,7 +149,14 @@ pub(crate) fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-pub(crate) fn writer(dir: &Path, name: &str, header: &[&str]) -> io::Result<csv::Writer<BufWriter<File>>> {
+/// A CSV writer for one file of the bundle, its header taken from the spec.
+pub(crate) fn spec_writer(dir: &Path, name: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
+    let spec = crate::spec::FileSpec::by_name(name).expect("a file of the spec");
+    let header: Vec<&str> = spec.cols.iter().map(|c| c.name).collect();
+    writer(dir, name, &header)
+}
+
+fn writer(dir: &Path, name: &str, header: &[&str]) -> io::Result<csv::Writer<BufWriter<File>>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(BufWriter::with_capacity(1 << 20, File::create(dir.join(name))?));
@@ -173,14 +180,14 @@ pub fn generate(dir: &Path, persons: u64, seed: u64) -> io::Result<Generated> {
     let mut out = Generated { persons, ..Default::default() };
     let ndistricts = 12u32;
 
-    let mut w = writer(dir, "districts.csv", &["district_id", "name", "parent_id", "area_km2"])?;
+    let mut w = spec_writer(dir, "districts.csv")?;
     w.write_record(["g-city", "Generstadt", "", "214.38"])?;
     for d in 1..=ndistricts {
         let area = format!("{}.{:02}", rng.random_range(2..30), rng.random_range(0..100));
         w.write_record([&format!("g-d{d:02}"), &format!("Sozialraum {d}"), "g-city", &area])?;
     }
     w.flush()?;
-    let mut w = writer(dir, "district_stats.csv", &["district_id", "year", "indicator", "value"])?;
+    let mut w = spec_writer(dir, "district_stats.csv")?;
     let pop_per_district = (persons * 40 / u64::from(ndistricts)).max(1000);
     for d in 1..=ndistricts {
         for year in 2019..=2025 {
@@ -209,14 +216,13 @@ pub fn generate(dir: &Path, persons: u64, seed: u64) -> io::Result<Generated> {
         ("g-stadt", "Fachbereich Jugend und Beschäftigungsförderung", "public"),
         ("g-jc", "Jobcenter", "jobcenter"),
     ];
-    let mut w = writer(dir, "providers.csv", &["provider_id", "name", "kind"])?;
+    let mut w = spec_writer(dir, "providers.csv")?;
     for (id, name, kind) in providers {
         w.write_record([id, name, kind])?;
     }
     w.flush()?;
 
-    let mut w =
-        writer(dir, "programs.csv", &["program_id", "name", "funder", "start_date", "end_date", "target_group"])?;
+    let mut w = spec_writer(dir, "programs.csv")?;
     w.write_record([
         "g-durchstarten",
         "Durchstarten in Ausbildung und Arbeit",
@@ -245,7 +251,7 @@ pub fn generate(dir: &Path, persons: u64, seed: u64) -> io::Result<Generated> {
         ("g-ko-1", "g-kompetenzen", "1", "Coaching", "coaching"),
         ("g-wq-1", "g-quartier", "1", "Gruppenangebote im Quartier", "other"),
     ];
-    let mut w = writer(dir, "modules.csv", &["module_id", "program_id", "number", "name", "kind"])?;
+    let mut w = spec_writer(dir, "modules.csv")?;
     for m in modules {
         w.write_record([m.0, m.1, m.2, m.3, m.4])?;
     }
@@ -254,24 +260,7 @@ pub fn generate(dir: &Path, persons: u64, seed: u64) -> io::Result<Generated> {
     // Individual offers: one per module and provider that runs it.
     let mut individual: Vec<(String, String)> = vec![]; // (offer, provider)
     let mut group: Vec<(String, NaiveDate, NaiveDate)> = vec![];
-    let mut w = writer(
-        dir,
-        "offers.csv",
-        &[
-            "offer_id",
-            "name",
-            "provider_id",
-            "module_id",
-            "delivery",
-            "topic",
-            "life_stage",
-            "district_id",
-            "start_date",
-            "end_date",
-            "capacity",
-            "unregistered_participants",
-        ],
-    )?;
+    let mut w = spec_writer(dir, "offers.csv")?;
     for (mi, m) in modules.iter().enumerate().filter(|(_, m)| m.4 != "other" && m.4 != "innovation") {
         for (pi, p) in providers.iter().enumerate().filter(|(pi, _)| (pi + mi) % 3 != 0) {
             let id = format!("g-i-{}-{}", m.0.trim_start_matches("g-"), pi);
@@ -329,7 +318,7 @@ pub fn generate(dir: &Path, persons: u64, seed: u64) -> io::Result<Generated> {
     // Staff: one case manager per provider and ~70 persons.
     let nstaff = (persons / 70).max(providers.len() as u64);
     let mut staff_of: Vec<Vec<String>> = vec![vec![]; providers.len()];
-    let mut w = writer(dir, "staff.csv", &["staff_id", "provider_id", "name", "role", "fte"])?;
+    let mut w = spec_writer(dir, "staff.csv")?;
     for s in 0..nstaff {
         let pi = (s as usize) % providers.len();
         let id = format!("g-s{s}");
@@ -342,41 +331,10 @@ pub fn generate(dir: &Path, persons: u64, seed: u64) -> io::Result<Generated> {
     w.flush()?;
 
     let total_w: u32 = ORIGINS.iter().map(|o| o.weight).sum();
-    let mut wp = writer(
-        dir,
-        "persons.csv",
-        &[
-            "person_id",
-            "provider_id",
-            "given_name",
-            "family_name",
-            "birth_date",
-            "gender",
-            "nationality",
-            "residence_status",
-            "migration_background",
-            "district_id",
-            "municipality",
-            "household_id",
-            "single_parent",
-            "disability",
-            "education_isced",
-            "labour_status",
-            "sgb2_months_24",
-            "homeless",
-        ],
-    )?;
-    let mut wt = writer(
-        dir,
-        "participations.csv",
-        &["participation_id", "person_id", "offer_id", "staff_id", "entry_date", "exit_date", "exit_reason"],
-    )?;
-    let mut wo = writer(dir, "outcomes.csv", &["outcome_id", "participation_id", "kind", "date", "timing"])?;
-    let mut wc = writer(
-        dir,
-        "consents.csv",
-        &["consent_id", "person_id", "scope", "provider_id", "program_id", "given_date", "withdrawn_date"],
-    )?;
+    let mut wp = spec_writer(dir, "persons.csv")?;
+    let mut wt = spec_writer(dir, "participations.csv")?;
+    let mut wo = spec_writer(dir, "outcomes.csv")?;
+    let mut wc = spec_writer(dir, "consents.csv")?;
     let day0 = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
     let last = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
     let span = (last - day0).num_days();
@@ -543,11 +501,7 @@ pub fn generate(dir: &Path, persons: u64, seed: u64) -> io::Result<Generated> {
     out.participations = npart;
     out.outcomes = nout;
 
-    let mut w = writer(
-        dir,
-        "finance.csv",
-        &["entry_id", "year", "kind", "category", "program_id", "amount_eur", "quantity", "unit", "note"],
-    )?;
+    let mut w = spec_writer(dir, "finance.csv")?;
     let scale = (persons as i64).max(100) * 3_500_00; // about 3,500 euro per person and year, in cents
     let mut e = 0;
     for year in 2019..=2025 {
