@@ -33,6 +33,10 @@ fn err(de: String, en: String) -> CellError {
     (de, en)
 }
 
+/// Longest text in a cell. PostgreSQL cannot index entries over 2,704 bytes;
+/// 500 characters are at most 2,000 bytes in UTF-8.
+pub const MAX_TEXT: usize = 500;
+
 pub fn is_id(s: &str) -> bool {
     (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
@@ -46,11 +50,25 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     )
 }
 
+/// In German, a dot may only separate groups of three digits (`1.234.567`).
+fn german_groups_ok(int_part: &str) -> bool {
+    let int_part = int_part.strip_prefix('-').unwrap_or(int_part);
+    let mut groups = int_part.split('.');
+    let first = groups.next().unwrap_or("");
+    (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3)
+}
+
 /// The number's text in canonical form (`1234.5`), or None.
 fn normalise_number(s: &str, dialect: Dialect) -> Option<String> {
     let t: String = match dialect {
         Dialect::Canonical => s.to_owned(),
-        Dialect::German => s.replace('.', "").replace(',', "."),
+        Dialect::German => {
+            let int_part = s.split(',').next().unwrap_or(s);
+            if int_part.contains('.') && !german_groups_ok(int_part) {
+                return None;
+            }
+            s.replace('.', "").replace(',', ".")
+        }
     };
     let body = t.strip_prefix('-').unwrap_or(&t);
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
@@ -93,13 +111,18 @@ pub fn parse(kind: Kind, raw: &str, dialect: Dialect) -> Result<Cell, CellError>
             }
         }
         Kind::Text => {
+            // Line breaks inside a field may be CRLF, as the file's own.
+            let raw = &raw.replace("\r\n", "\n");
             if let Some(ch) = raw.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
                 Err(err(
                     format!("enthält ein Steuerzeichen (U+{:04X})", ch as u32),
                     format!("contains a control character (U+{:04X})", ch as u32),
                 ))
-            } else if raw.chars().count() > 10_000 {
-                Err(err("zu lang (höchstens 10.000 Zeichen)".into(), "too long (at most 10,000 characters)".into()))
+            } else if raw.chars().count() > MAX_TEXT {
+                Err(err(
+                    format!("zu lang (höchstens {MAX_TEXT} Zeichen)"),
+                    format!("too long (at most {MAX_TEXT} characters)"),
+                ))
             } else {
                 Ok(Cell::Text(raw.to_owned()))
             }
@@ -133,6 +156,7 @@ pub fn parse(kind: Kind, raw: &str, dialect: Dialect) -> Result<Cell, CellError>
         }),
         Kind::Int { min, max } => {
             let v: i64 = match dialect {
+                Dialect::German if raw.contains('.') && !german_groups_ok(raw) => "x".parse(),
                 Dialect::German => raw.replace('.', "").parse(),
                 Dialect::Canonical => raw.parse(),
             }
@@ -186,8 +210,10 @@ mod tests {
         assert_eq!(parse_money("368677.6", Dialect::Canonical), Some(36_867_760));
         assert_eq!(parse_money("29.958,39", Dialect::German), Some(2_995_839));
         assert_eq!(parse_money("29958,39", Dialect::German), Some(2_995_839));
-        // In German a dot separates thousands: "1.5" is read as 15 euro, not 1.50.
-        assert_eq!(parse_money("1.5", Dialect::German), Some(1500));
+        // In German a dot separates groups of three digits; anything else is an error, not a guess.
+        assert_eq!(parse_money("1.5", Dialect::German), None);
+        assert_eq!(parse_money("12.50", Dialect::German), None);
+        assert_eq!(parse_money("1.234.567,5", Dialect::German), Some(123_456_750));
         assert_eq!(parse_money("1.005", Dialect::Canonical), None);
         assert_eq!(parse_money("12,5", Dialect::Canonical), None);
         assert_eq!(format_money(2_995_839), "29958.39");

@@ -12,6 +12,9 @@ use calamine::{Data, Reader, Xlsx, open_workbook};
 use crate::Problem;
 use crate::cell::Dialect;
 
+/// Largest file read from a `.zip` (decompressed).
+const MAX_ZIP_ENTRY: u64 = 4 << 30;
+
 enum Kind {
     Folder(PathBuf),
     Zip(PathBuf),
@@ -108,14 +111,27 @@ impl Bundle {
             }
             Kind::Zip(path) => {
                 let mut zip = zip::ZipArchive::new(File::open(path)?).map_err(io::Error::other)?;
-                let mut entry = zip.by_name(inner).map_err(io::Error::other)?;
-                let mut bytes = Vec::with_capacity(entry.size() as usize);
-                entry.read_to_end(&mut bytes)?;
+                let entry = zip.by_name(inner).map_err(io::Error::other)?;
+                // The size in the header is the uploader's claim: cap what is
+                // reserved and what is read (a zip bomb must not exhaust memory).
+                let mut bytes = Vec::with_capacity((entry.size() as usize).min(64 << 20));
+                entry.take(MAX_ZIP_ENTRY + 1).read_to_end(&mut bytes)?;
+                if bytes.len() as u64 > MAX_ZIP_ENTRY {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "{name}: in der .zip-Datei größer als {} GiB; bitte als Ordner einlesen",
+                            MAX_ZIP_ENTRY >> 30
+                        ),
+                    ));
+                }
                 csv_rows(name, Box::new(io::Cursor::new(bytes))).map(Some)
             }
             Kind::Xlsx(path) => {
                 let mut wb: Xlsx<_> = open_workbook(path).map_err(io::Error::other)?;
                 let range = wb.worksheet_range(inner).map_err(io::Error::other)?;
+                // The range starts at the first non-empty cell: count rows from the sheet's top.
+                let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
                 let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<_>>()).collect::<Vec<_>>();
                 if rows.is_empty() {
                     return Ok(Some(Rows {
@@ -125,12 +141,13 @@ impl Bundle {
                     }));
                 }
                 let header = rows.remove(0).into_iter().map(|h| h.trim().to_owned()).collect();
-                let iter =
-                    rows.into_iter().enumerate().map(|(i, fields)| Ok(RawRow { line: i as u64 + 2, fields })).filter(
-                        |r: &Result<RawRow, Problem>| {
-                            r.as_ref().map_or(true, |r| r.fields.iter().any(|f| !f.is_empty()))
-                        },
-                    );
+                let iter = rows
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(i, fields)| Ok(RawRow { line: first_row + i as u64 + 2, fields }))
+                    .filter(|r: &Result<RawRow, Problem>| {
+                        r.as_ref().map_or(true, |r| r.fields.iter().any(|f| !f.is_empty()))
+                    });
                 Ok(Some(Rows { header, dialect: Dialect::Canonical, inner: Box::new(iter) }))
             }
         }
@@ -145,7 +162,8 @@ fn cell_text(d: &Data) -> String {
         Data::String(s) => s.trim().to_owned(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
+        // As Excel shows it: 15 significant digits, so 1234.5600000000002 is 1234.56.
+        Data::Float(f) => format!("{:.14e}", f).parse::<f64>().map_or_else(|_| f.to_string(), |r| r.to_string()),
         Data::Bool(b) => b.to_string(),
         Data::DateTime(dt) => dt.as_datetime().map(|d| d.date().format("%Y-%m-%d").to_string()).unwrap_or_default(),
         Data::DateTimeIso(s) => s.split('T').next().unwrap_or(s).to_owned(),
@@ -163,6 +181,29 @@ fn decode(bytes: &[u8]) -> String {
     }
 }
 
+/// Passes bytes through and notes where each line break is, so that a
+/// record's physical line can be told from its byte offset (the CSV reader
+/// skips empty lines without counting them).
+struct LineCounter<R> {
+    inner: R,
+    offset: u64,
+    breaks: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<u64>>>,
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut breaks = self.breaks.lock().expect("line counter");
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                breaks.push_back(self.offset + i as u64);
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 fn csv_rows(name: &str, mut reader: Box<dyn BufRead + Send>) -> io::Result<Rows> {
     // The dialect is recognised from the header line.
     let first = reader.fill_buf()?;
@@ -171,11 +212,13 @@ fn csv_rows(name: &str, mut reader: Box<dyn BufRead + Send>) -> io::Result<Rows>
     let semis = header_line.iter().filter(|&&b| b == b';').count();
     let commas = header_line.iter().filter(|&&b| b == b',').count();
     let dialect = if semis > commas { Dialect::German } else { Dialect::Canonical };
+    let breaks = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+    let counted = LineCounter { inner: reader, offset: 0, breaks: breaks.clone() };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(if dialect == Dialect::German { b';' } else { b',' })
-        .from_reader(reader);
+        .from_reader(counted);
     let mut record = csv::ByteRecord::new();
     let header = if csv.read_byte_record(&mut record).map_err(io::Error::other)? {
         record
@@ -191,6 +234,11 @@ fn csv_rows(name: &str, mut reader: Box<dyn BufRead + Send>) -> io::Result<Rows>
     };
     let file = name.to_owned();
     let mut line = 1u64;
+    // A spreadsheet's row is the physical line where the record starts, less
+    // the line breaks inside quoted fields before it. (The CSV reader skips
+    // empty lines, so counting records would drift after one.)
+    let mut embedded = 0u64;
+    let mut lines_before = 0u64;
     let iter = std::iter::from_fn(move || {
         let mut rec = csv::ByteRecord::new();
         loop {
@@ -198,6 +246,21 @@ fn csv_rows(name: &str, mut reader: Box<dyn BufRead + Send>) -> io::Result<Rows>
             match csv.read_byte_record(&mut rec) {
                 Ok(false) => return None,
                 Ok(true) => {
+                    // Where the record ends is exact (its start may include skipped empty lines).
+                    let end = csv.position().byte();
+                    let own = rec.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
+                    let mut last = None;
+                    {
+                        let mut b = breaks.lock().expect("line counter");
+                        while b.front().is_some_and(|&o| o < end) {
+                            last = b.pop_front();
+                            lines_before += 1;
+                        }
+                    }
+                    let terminated = last.is_some_and(|o| o + 1 == end);
+                    let physical = lines_before + u64::from(!terminated) - own;
+                    line = physical - embedded;
+                    embedded += own;
                     let fields: Vec<String> = rec.iter().map(decode).collect();
                     if fields.iter().all(|f| f.trim().is_empty()) {
                         continue; // blank lines, as spreadsheets leave them

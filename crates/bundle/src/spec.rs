@@ -47,8 +47,11 @@ impl FileSpec {
         self.cols.iter().position(|c| c.name == name)
     }
 
+    /// The spec of a file name as a bundle may write it: `persons.csv`,
+    /// `persons`, `Persons.CSV`.
     pub fn by_name(name: &str) -> Option<&'static FileSpec> {
-        let stem = name.strip_suffix(".csv").unwrap_or(name);
+        let lower = name.to_ascii_lowercase();
+        let stem = lower.strip_suffix(".csv").unwrap_or(&lower);
         FILES.iter().find(|f| f.name.strip_suffix(".csv") == Some(stem))
     }
 }

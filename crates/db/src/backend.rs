@@ -108,6 +108,20 @@ pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
     .await
 }
 
+/// Serialises writers of one tenant on PostgreSQL for the rest of the
+/// transaction (an advisory lock); SQLite's `BEGIN IMMEDIATE` already does.
+pub async fn lock_tenant(txn: &DatabaseTransaction, tenant: &str) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            [format!("lotse-import:{tenant}").into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Runs pending migrations (also done by [`connect`]); returns how many ran.
 pub async fn migrate(db: &Db) -> Result<usize, DbErr> {
     let pending = Migrator::get_pending_migrations(db).await?.len();

@@ -121,9 +121,14 @@ struct Parsed<'s> {
     spec: &'s FileSpec,
     line: u64,
     cells: Vec<Option<Cell>>,
+    /// Which columns the file has: an absent one keeps its stored value.
+    present: std::sync::Arc<[bool]>,
 }
 
 impl Parsed<'_> {
+    fn has(&self, col: &str) -> bool {
+        self.spec.col(col).is_some_and(|i| self.present[i])
+    }
     fn get(&self, col: &str) -> Option<&Cell> {
         self.spec.col(col).and_then(|i| self.cells[i].as_ref())
     }
@@ -167,6 +172,8 @@ impl Lotse {
         authorize(actor, Action::Create, &Resource::Import)?;
         self.tenant(&actor.tenant).await?;
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        // One import per tenant at a time (SQLite's write lock does this already).
+        lotse_db::backend::lock_tenant(&txn, actor.tenant.as_str()).await.map_err(db_err)?;
         let mut ctx = Ctx { problems: ImportReport::default(), known: Known::default(), progress };
         preload(&txn, actor, &mut ctx.known).await?;
 
@@ -182,9 +189,22 @@ impl Lotse {
             }
         }
         for spec in FILES {
-            let Some(name) = names.iter().find(|n| FileSpec::by_name(n).is_some_and(|s| s.name == spec.name)) else {
-                continue;
-            };
+            let mut same = names.iter().filter(|n| FileSpec::by_name(n).is_some_and(|s| s.name == spec.name));
+            let Some(name) = same.next() else { continue };
+            for other in same {
+                let mut s = FileSummary { file: other.clone(), ..Default::default() };
+                ctx.warn(
+                    &mut s,
+                    Problem::new(
+                        other,
+                        1,
+                        "",
+                        format!("doppelt: {name} wird eingelesen, diese Datei nicht"),
+                        format!("duplicate: {name} is imported, this file is not"),
+                    ),
+                );
+                ctx.problems.files.push(s);
+            }
             let rows = bundle
                 .rows(name)
                 .map_err(|e| DomainError::invalid("bundle", format!("{name}: {e}"), format!("{name}: {e}")))?;
@@ -377,6 +397,7 @@ where
         }
     }
     let present: Vec<bool> = (0..spec.cols.len()).map(|i| seen_cols.contains(&i)).collect();
+    let present_shared: std::sync::Arc<[bool]> = present.clone().into();
     // Key columns are needed to know which record a row is; other required
     // columns only for new records (checked per row).
     for k in spec.key {
@@ -460,7 +481,7 @@ where
                 }
             }
         }
-        let parsed = Parsed { spec, line, cells };
+        let parsed = Parsed { spec, line, cells, present: present_shared.clone() };
         let key = parsed.key();
         // A column the file lacks keeps the stored value: only new rows need every required one.
         let is_new = !stored.contains(&key);
@@ -703,17 +724,34 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
         ok = false;
     };
     let before = |a: Option<NaiveDate>, b: Option<NaiveDate>| matches!((a, b), (Some(a), Some(b)) if b < a);
+    // Checks the spec does not list are warnings: such a bundle must be accepted.
+    let warn = |ctx: &mut Ctx<'_>, summary: &mut FileSummary, col: &str, de: &str, en: &str| {
+        ctx.warn(summary, Problem::new(file, p.line, col, de, en));
+    };
+    // A check runs only on columns the file has; for the others the stored
+    // values stand (they were checked when they came).
+    let stored_part = p.text("participation_id").and_then(|id| ctx.known.participation.get(id)).copied();
     match file {
-        "programs.csv" | "offers.csv" if before(p.date("start_date"), p.date("end_date")) => {
-            error(ctx, "end_date", "Das Ende liegt vor dem Beginn".into(), "the end is before the start".into());
+        "programs.csv" | "offers.csv"
+            if p.has("start_date") && p.has("end_date") && before(p.date("start_date"), p.date("end_date")) =>
+        {
+            warn(ctx, summary, "end_date", "Das Ende liegt vor dem Beginn", "the end is before the start");
         }
         "persons.csv" => {
-            if let Some(b) = p.date("birth_date").filter(|b| *b > Utc::now().date_naive()) {
-                error(ctx, "birth_date", format!("{b} liegt in der Zukunft"), format!("{b} is in the future"));
+            if p.date("birth_date").is_some_and(|b| b > Utc::now().date_naive()) {
+                warn(
+                    ctx,
+                    summary,
+                    "birth_date",
+                    "Das Geburtsdatum liegt in der Zukunft",
+                    "the birth date is in the future",
+                );
             }
         }
         "participations.csv" => {
-            let (entry, exit) = (p.date("entry_date"), p.date("exit_date"));
+            let stored = p.text("participation_id").and_then(|id| ctx.known.participation.get(id)).copied();
+            let entry = if p.has("entry_date") { p.date("entry_date") } else { stored.map(|s| s.0) };
+            let exit = if p.has("exit_date") { p.date("exit_date") } else { stored.and_then(|s| s.1) };
             if before(entry, exit) {
                 error(
                     ctx,
@@ -722,12 +760,13 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
                     "the exit is before the entry".into(),
                 );
             }
-            if p.text("exit_reason").is_some() && exit.is_none() {
-                error(
+            if p.has("exit_reason") && p.text("exit_reason").is_some() && exit.is_none() {
+                warn(
                     ctx,
+                    summary,
                     "exit_reason",
-                    "Austrittsgrund ohne Austrittsdatum".into(),
-                    "exit reason without an exit date".into(),
+                    "Austrittsgrund ohne Austrittsdatum",
+                    "exit reason without an exit date",
                 );
             }
             if let Some((start, end)) = p.text("offer_id").and_then(|o| ctx.known.offer_period.get(o)).copied() {
@@ -748,8 +787,7 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
             }
         }
         "outcomes.csv" => {
-            let part = p.text("participation_id").and_then(|id| ctx.known.participation.get(id)).copied();
-            if let (Some((entry, exit)), Some(date)) = (part, p.date("date")) {
+            if let (Some((entry, exit)), Some(date)) = (stored_part, p.date("date")) {
                 if date < entry {
                     error(
                         ctx,
@@ -783,13 +821,13 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
         }
         "consents.csv" => {
             match p.text("scope") {
-                Some("share_with_provider") if p.text("provider_id").is_none() => error(
+                Some("share_with_provider") if p.has("provider_id") && p.text("provider_id").is_none() => error(
                     ctx,
                     "provider_id",
                     "„share_with_provider“ braucht einen Träger".into(),
                     "\"share_with_provider\" needs provider_id".into(),
                 ),
-                Some("process_for_program") if p.text("program_id").is_none() => error(
+                Some("process_for_program") if p.has("program_id") && p.text("program_id").is_none() => error(
                     ctx,
                     "program_id",
                     "„process_for_program“ braucht ein Programm".into(),
@@ -798,15 +836,16 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
                 _ => {}
             }
             if before(p.date("given_date"), p.date("withdrawn_date")) {
-                error(
+                warn(
                     ctx,
+                    summary,
                     "withdrawn_date",
-                    "Der Widerruf liegt vor der Einwilligung".into(),
-                    "withdrawn before it was given".into(),
+                    "Der Widerruf liegt vor der Einwilligung",
+                    "withdrawn before it was given",
                 );
             }
         }
-        "finance.csv" => {
+        "finance.csv" if p.has("kind") => {
             let allowed: &[&str] = match p.text("kind") {
                 Some("expense") => lotse_bundle::spec::EXPENSE_CATEGORY,
                 Some("funding") => lotse_bundle::spec::FUNDING_CATEGORY,
@@ -845,17 +884,25 @@ fn remember(
     ctx.known.ids.entry(file).or_default().insert(key.to_owned());
     match file {
         "offers.csv" => {
-            ctx.known.offer_period.insert(key.to_owned(), (p.date("start_date"), p.date("end_date")));
-            match p.int("capacity") {
-                Some(c) => ctx.known.offer_capacity.insert(key.to_owned(), c),
-                None => ctx.known.offer_capacity.remove(key),
-            };
+            let old = ctx.known.offer_period.get(key).copied().unwrap_or((None, None));
+            let start = if p.has("start_date") { p.date("start_date") } else { old.0 };
+            let end = if p.has("end_date") { p.date("end_date") } else { old.1 };
+            ctx.known.offer_period.insert(key.to_owned(), (start, end));
+            if p.has("capacity") {
+                match p.int("capacity") {
+                    Some(c) => ctx.known.offer_capacity.insert(key.to_owned(), c),
+                    None => ctx.known.offer_capacity.remove(key),
+                };
+            }
         }
         "participations.csv" => {
-            let entry = p.date("entry_date").expect("required");
-            ctx.known.participation.insert(key.to_owned(), (entry, p.date("exit_date")));
+            let old = ctx.known.participation.get(key).copied();
+            // A new row has an entry date (required); an update may take the stored one.
+            let Some(entry) = p.date("entry_date").or(old.map(|o| o.0)) else { return };
+            let exit = if p.has("exit_date") { p.date("exit_date") } else { old.and_then(|o| o.1) };
+            ctx.known.participation.insert(key.to_owned(), (entry, exit));
             if let Some(o) = p.text("offer_id").filter(|o| ctx.known.offer_capacity.contains_key(*o)) {
-                spans.entry(o.to_owned()).or_default().push((entry, p.date("exit_date")));
+                spans.entry(o.to_owned()).or_default().push((entry, exit));
             }
         }
         _ => {}

@@ -235,6 +235,32 @@ lotse_testkit::both_backends! {
         }
     }
 
+    async fn line_numbers_partial_files_and_spec_only_errors(db) {
+        let lotse = &db.lotse;
+        let a = tenant(lotse, "genau").await;
+        assert!(import(lotse, &a, &example()).await.written);
+        let tmp = tempfile::tempdir().unwrap();
+        // A blank line and a quoted field over two lines: errors keep the spreadsheet's row numbers.
+        std::fs::write(tmp.path().join("providers.csv"), "provider_id,name,kind\nn1,\"Träger\r\nmit Umbruch\",welfare\n\nn2,Zwei,wohlfahrt\n").unwrap();
+        let r = import(lotse, &a, tmp.path()).await;
+        assert_eq!(r.errors.iter().map(|e| e.render(false)).collect::<Vec<_>>(), ["providers.csv:4:kind: unbekannter Wert „wohlfahrt“; erlaubt: public, welfare, education, jobcenter, other"]);
+        // A file with only some columns updates stored rows without touching (or checking) the others.
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("participations.csv"), "participation_id,exit_reason\nsy-t000002,moved\n").unwrap();
+        let r = import(lotse, &a, tmp.path()).await;
+        assert!(r.written, "{:?}", r.errors);
+        // German numbers: a dot only between groups of three digits.
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("finance.csv"), "entry_id;year;kind;category;program_id;amount_eur;quantity;unit;note\nx1;2023;expense;other;;12.50;;;\n").unwrap();
+        let r = import(lotse, &a, tmp.path()).await;
+        assert!(r.errors[0].render(false).starts_with("finance.csv:2:amount_eur: „12.50“ ist kein Eurobetrag"), "{:?}", r.errors);
+        // What the spec does not call an error is a warning: a birth date in the future.
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("persons.csv"), "person_id,provider_id,gender,birth_date\nneu1,sy-pr1,female,2099-01-01\n").unwrap();
+        let r = import(lotse, &a, tmp.path()).await;
+        assert!(r.written && r.warnings.iter().any(|w| w.render(false).contains("birth_date: Das Geburtsdatum liegt in der Zukunft")), "{:?}", r);
+    }
+
     async fn only_coordinators_and_the_operator_import(db) {
         let lotse = &db.lotse;
         let a = tenant(lotse, "rechte").await;
