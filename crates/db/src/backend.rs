@@ -108,6 +108,30 @@ pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
     .await
 }
 
+/// A read-only transaction that sees one consistent state (an export taken
+/// while an import runs must not mix the two). SQLite in WAL mode gives a
+/// read transaction a snapshot by itself.
+pub async fn begin_snapshot(db: &Db) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(Some(sea_orm::IsolationLevel::RepeatableRead), Some(sea_orm::AccessMode::ReadOnly))
+                .await
+        }
+        _ => db.begin().await,
+    }
+}
+
+/// An ORDER BY expression that sorts text by bytes on both backends
+/// (PostgreSQL would otherwise use the database's locale), so an export is
+/// the same file whichever database it came from.
+pub fn byte_order(backend: DbBackend, column: &str, text: bool) -> sea_orm::sea_query::SimpleExpr {
+    let quoted = format!("\"{}\"", column.replace('"', "\"\""));
+    match backend {
+        DbBackend::Postgres if text => sea_orm::sea_query::Expr::cust(format!("{quoted} COLLATE \"C\"")),
+        _ => sea_orm::sea_query::Expr::cust(quoted),
+    }
+}
+
 /// Serialises writers of one tenant on PostgreSQL for the rest of the
 /// transaction (an advisory lock); SQLite's `BEGIN IMMEDIATE` already does.
 pub async fn lock_tenant(txn: &DatabaseTransaction, tenant: &str) -> Result<(), DbErr> {

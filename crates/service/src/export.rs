@@ -10,7 +10,10 @@ use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError};
 use sea_orm::sea_query::Value;
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, ModelTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, ModelTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::Lotse;
 use crate::audit::{Event, record};
@@ -32,7 +35,12 @@ fn text(v: &Value, kind: Kind) -> String {
     }
 }
 
-async fn export_file<E>(lotse: &Lotse, actor: &Actor, spec: &FileSpec, sink: &mut dyn Sink) -> Result<u64, DomainError>
+async fn export_file<E>(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    spec: &FileSpec,
+    sink: &mut dyn Sink,
+) -> Result<u64, DomainError>
 where
     E: EntityTrait,
     E::Model: FromQueryResult + ModelTrait<Entity = E> + Sync,
@@ -40,7 +48,15 @@ where
     let header: Vec<&str> = spec.cols.iter().map(|c| c.name).collect();
     sink.begin(spec.name, &header).map_err(DomainError::internal)?;
     let cols: Vec<E::Column> = spec.cols.iter().map(|c| column::<E>(c.db)).collect();
-    let key_cols: Vec<E::Column> = spec.key.iter().map(|k| cols[spec.col(k).expect("key")]).collect();
+    // Key columns, and whether each is text (sorted by bytes) or a number.
+    let key_cols: Vec<(E::Column, bool)> = spec
+        .key
+        .iter()
+        .map(|k| {
+            let i = spec.col(k).expect("key");
+            (cols[i], !matches!(spec.cols[i].kind, Kind::Int { .. }))
+        })
+        .collect();
     let tenant_col = column::<E>("tenant_id");
     let mut n = 0u64;
     let mut offset = 0u64;
@@ -48,10 +64,13 @@ where
         // Keyset pagination would be faster for huge tables; OFFSET keeps
         // composite keys simple and is fine at the sizes exported today.
         let mut q = E::find().filter(tenant_col.eq(actor.tenant.as_str()));
-        for k in &key_cols {
-            q = q.order_by_asc(*k);
+        for (k, text) in &key_cols {
+            q = q.order_by(
+                lotse_db::backend::byte_order(txn.get_database_backend(), k.as_str(), *text),
+                sea_orm::Order::Asc,
+            );
         }
-        let page = q.offset(offset).limit(PAGE).all(&lotse.db).await.map_err(db_err)?;
+        let page = q.offset(offset).limit(PAGE).all(txn).await.map_err(db_err)?;
         let len = page.len() as u64;
         for m in page {
             let fields: Vec<String> =
@@ -78,25 +97,27 @@ impl Lotse {
         authorize(actor, Action::Read, &Resource::Export)?;
         self.tenant(&actor.tenant).await?;
         let mut counts = vec![];
+        let snapshot = lotse_db::backend::begin_snapshot(&self.db).await.map_err(db_err)?;
         for spec in FILES {
             let s = sink.as_mut();
             let n = match spec.table {
-                "districts" => export_file::<entity::district::Entity>(self, actor, spec, s).await?,
-                "district_stats" => export_file::<entity::district_stat::Entity>(self, actor, spec, s).await?,
-                "providers" => export_file::<entity::provider::Entity>(self, actor, spec, s).await?,
-                "programs" => export_file::<entity::program::Entity>(self, actor, spec, s).await?,
-                "modules" => export_file::<entity::module::Entity>(self, actor, spec, s).await?,
-                "offers" => export_file::<entity::offer::Entity>(self, actor, spec, s).await?,
-                "staff" => export_file::<entity::staff::Entity>(self, actor, spec, s).await?,
-                "persons" => export_file::<entity::person::Entity>(self, actor, spec, s).await?,
-                "participations" => export_file::<entity::participation::Entity>(self, actor, spec, s).await?,
-                "outcomes" => export_file::<entity::outcome::Entity>(self, actor, spec, s).await?,
-                "consents" => export_file::<entity::consent::Entity>(self, actor, spec, s).await?,
-                "finance" => export_file::<entity::finance::Entity>(self, actor, spec, s).await?,
+                "districts" => export_file::<entity::district::Entity>(&snapshot, actor, spec, s).await?,
+                "district_stats" => export_file::<entity::district_stat::Entity>(&snapshot, actor, spec, s).await?,
+                "providers" => export_file::<entity::provider::Entity>(&snapshot, actor, spec, s).await?,
+                "programs" => export_file::<entity::program::Entity>(&snapshot, actor, spec, s).await?,
+                "modules" => export_file::<entity::module::Entity>(&snapshot, actor, spec, s).await?,
+                "offers" => export_file::<entity::offer::Entity>(&snapshot, actor, spec, s).await?,
+                "staff" => export_file::<entity::staff::Entity>(&snapshot, actor, spec, s).await?,
+                "persons" => export_file::<entity::person::Entity>(&snapshot, actor, spec, s).await?,
+                "participations" => export_file::<entity::participation::Entity>(&snapshot, actor, spec, s).await?,
+                "outcomes" => export_file::<entity::outcome::Entity>(&snapshot, actor, spec, s).await?,
+                "consents" => export_file::<entity::consent::Entity>(&snapshot, actor, spec, s).await?,
+                "finance" => export_file::<entity::finance::Entity>(&snapshot, actor, spec, s).await?,
                 other => unreachable!("no table {other}"),
             };
             counts.push((spec.name.to_owned(), n));
         }
+        snapshot.commit().await.map_err(db_err)?;
         sink.finish().map_err(DomainError::internal)?;
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let summary: serde_json::Map<String, serde_json::Value> =
