@@ -9,7 +9,7 @@ use std::time::Duration;
 use lotse_db::Backend;
 use lotse_testkit::TestDb;
 
-use super::{ok, setup};
+use super::ok;
 
 fn start(url: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lotse"))
@@ -33,12 +33,7 @@ fn start(url: &str) -> (Child, String) {
 async fn crash_during_writes(backend: Backend) {
     let db = TestDb::of(backend).await;
     let url = db.url.clone();
-    let token = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || setup(&url)
-    })
-    .await
-    .unwrap();
+    let token = super::setup_async(&url).await;
     let (mut child, base) = start(&url);
     let client = reqwest::Client::new();
     for _ in 0..100 {

@@ -6,18 +6,11 @@ use std::time::Duration;
 
 use lotse_testkit::TestDb;
 
-use super::setup;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_personal_data_in_logs_at_trace_level() {
     let db = TestDb::sqlite().await;
     let url = db.url.clone();
-    let token = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || setup(&url)
-    })
-    .await
-    .unwrap();
+    let token = super::setup_async(&url).await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_lotse"))
         .args(["serve", "--bind", "127.0.0.1:0", "--db", &url])
         .env("LOTSE_LOG", "trace")

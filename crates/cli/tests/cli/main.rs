@@ -61,3 +61,9 @@ pub fn setup(url: &str) -> String {
     );
     ok(&["--db", url, "admin", "token", "create", "--tenant", "t", "--login", "cm"], None).trim().to_owned()
 }
+
+/// [`setup`] from async tests (it runs the binary, which blocks).
+pub async fn setup_async(url: &str) -> String {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || setup(&url)).await.expect("setup ran")
+}
