@@ -25,6 +25,7 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("create own token", [403, 403, 403, 403, 403, 403, 403]),
     ("create token for another account", [403, 403, 403, 403, 403, 403, 403]),
     ("read audit trail", [403, 403, 403, 403, 403, 403, 200]),
+    ("import a bundle", [403, 403, 200, 403, 403, 403, 403]),
     ("verify audit trail", [403, 403, 403, 403, 403, 403, 200]),
 ];
 
@@ -70,6 +71,11 @@ lotse_testkit::both_backends! {
                     "create token for another account" => app.post("/api/v1/tokens", token).json(&serde_json::json!({"name": "Matrix", "login": "case_manager2"})),
                     "read audit trail" => app.get("/api/v1/audit", token),
                     "verify audit trail" => app.post("/api/v1/audit/verify", token),
+                    "import a bundle" => {
+                        let csv = format!("provider_id,name,kind\nimp-{ri},Importierter Träger,other\n");
+                        let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("providers.csv");
+                        app.post("/api/v1/imports", token).multipart(reqwest::multipart::Form::new().part("f", part))
+                    }
                     other => panic!("unknown operation {other}"),
                 };
                 let (status, body) = json(req.send().await.unwrap()).await;
