@@ -2,14 +2,11 @@
 //! key order, values in canonical form — the same data gives the same bytes,
 //! so export → import into an empty tenant → export is identical.
 
-use lotse_bundle::cell;
 use lotse_bundle::spec::{FILES, FileSpec, Kind};
 use lotse_bundle::write::Sink;
-use lotse_db::entity;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError};
-use sea_orm::sea_query::Value;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, ModelTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -18,22 +15,9 @@ use sea_orm::{
 use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
-use crate::import::column;
+use crate::import::{column, for_each_table, value_text};
 
 const PAGE: u64 = 20_000;
-
-fn text(v: &Value, kind: Kind) -> String {
-    match (v, kind) {
-        (Value::BigInt(Some(c)), Kind::Money) => cell::format_money(*c),
-        (Value::String(Some(s)), _) => s.clone(),
-        (Value::SmallInt(Some(x)), _) => x.to_string(),
-        (Value::Int(Some(x)), _) => x.to_string(),
-        (Value::BigInt(Some(x)), _) => x.to_string(),
-        (Value::Double(Some(x)), _) => x.to_string(),
-        (Value::ChronoDate(Some(d)), _) => d.format("%Y-%m-%d").to_string(),
-        _ => String::new(),
-    }
-}
 
 async fn export_file<E>(
     txn: &sea_orm::DatabaseTransaction,
@@ -74,7 +58,7 @@ where
         let len = page.len() as u64;
         for m in page {
             let fields: Vec<String> =
-                cols.iter().zip(spec.cols).map(|(c, spec_col)| text(&m.get(*c), spec_col.kind)).collect();
+                cols.iter().zip(spec.cols).map(|(c, spec_col)| value_text(&m.get(*c), spec_col.kind)).collect();
             sink.row(&fields).map_err(DomainError::internal)?;
         }
         n += len;
@@ -100,21 +84,7 @@ impl Lotse {
         let snapshot = lotse_db::backend::begin_snapshot(&self.db).await.map_err(db_err)?;
         for spec in FILES {
             let s = sink.as_mut();
-            let n = match spec.table {
-                "districts" => export_file::<entity::district::Entity>(&snapshot, actor, spec, s).await?,
-                "district_stats" => export_file::<entity::district_stat::Entity>(&snapshot, actor, spec, s).await?,
-                "providers" => export_file::<entity::provider::Entity>(&snapshot, actor, spec, s).await?,
-                "programs" => export_file::<entity::program::Entity>(&snapshot, actor, spec, s).await?,
-                "modules" => export_file::<entity::module::Entity>(&snapshot, actor, spec, s).await?,
-                "offers" => export_file::<entity::offer::Entity>(&snapshot, actor, spec, s).await?,
-                "staff" => export_file::<entity::staff::Entity>(&snapshot, actor, spec, s).await?,
-                "persons" => export_file::<entity::person::Entity>(&snapshot, actor, spec, s).await?,
-                "participations" => export_file::<entity::participation::Entity>(&snapshot, actor, spec, s).await?,
-                "outcomes" => export_file::<entity::outcome::Entity>(&snapshot, actor, spec, s).await?,
-                "consents" => export_file::<entity::consent::Entity>(&snapshot, actor, spec, s).await?,
-                "finance" => export_file::<entity::finance::Entity>(&snapshot, actor, spec, s).await?,
-                other => unreachable!("no table {other}"),
-            };
+            let n = for_each_table!(spec.table, E => export_file::<E>(&snapshot, actor, spec, s).await?);
             counts.push((spec.name.to_owned(), n));
         }
         snapshot.commit().await.map_err(db_err)?;

@@ -31,6 +31,65 @@ use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
 
+/// Runs `$body` with `$E` bound to the entity of bundle table `$table`: the
+/// one place that maps the spec's tables to entity types.
+macro_rules! for_each_table {
+    ($table:expr, $E:ident => $body:expr) => {
+        match $table {
+            "districts" => {
+                type $E = lotse_db::entity::district::Entity;
+                $body
+            }
+            "district_stats" => {
+                type $E = lotse_db::entity::district_stat::Entity;
+                $body
+            }
+            "providers" => {
+                type $E = lotse_db::entity::provider::Entity;
+                $body
+            }
+            "programs" => {
+                type $E = lotse_db::entity::program::Entity;
+                $body
+            }
+            "modules" => {
+                type $E = lotse_db::entity::module::Entity;
+                $body
+            }
+            "offers" => {
+                type $E = lotse_db::entity::offer::Entity;
+                $body
+            }
+            "staff" => {
+                type $E = lotse_db::entity::staff::Entity;
+                $body
+            }
+            "persons" => {
+                type $E = lotse_db::entity::person::Entity;
+                $body
+            }
+            "participations" => {
+                type $E = lotse_db::entity::participation::Entity;
+                $body
+            }
+            "outcomes" => {
+                type $E = lotse_db::entity::outcome::Entity;
+                $body
+            }
+            "consents" => {
+                type $E = lotse_db::entity::consent::Entity;
+                $body
+            }
+            "finance" => {
+                type $E = lotse_db::entity::finance::Entity;
+                $body
+            }
+            other => unreachable!("the spec has no table {other}"),
+        }
+    };
+}
+pub(crate) use for_each_table;
+
 /// At most this many errors are listed (all are counted).
 const MAX_LISTED: usize = 1000;
 
@@ -161,6 +220,11 @@ impl Parsed<'_> {
 }
 
 impl Lotse {
+    /// May the actor import at all? (Asked before an upload is read.)
+    pub fn may_import(&self, actor: &Actor) -> Result<(), DomainError> {
+        authorize(actor, Action::Create, &Resource::Import)
+    }
+
     /// Imports `bundle` into the actor's tenant. Bad data is not an `Err`:
     /// it comes back in the report's `errors`, with nothing written.
     pub async fn import_bundle(
@@ -169,7 +233,7 @@ impl Lotse {
         bundle: &Bundle,
         progress: Option<Progress<'_>>,
     ) -> Result<ImportReport, DomainError> {
-        authorize(actor, Action::Create, &Resource::Import)?;
+        self.may_import(actor)?;
         self.tenant(&actor.tenant).await?;
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         // One import per tenant at a time (SQLite's write lock does this already).
@@ -209,25 +273,7 @@ impl Lotse {
                 .rows(name)
                 .map_err(|e| DomainError::invalid("bundle", format!("{name}: {e}"), format!("{name}: {e}")))?;
             let Some(rows) = rows else { continue };
-            let summary = match spec.table {
-                "districts" => import_file::<entity::district::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "district_stats" => {
-                    import_file::<entity::district_stat::Entity>(&txn, actor, spec, rows, &mut ctx).await?
-                }
-                "providers" => import_file::<entity::provider::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "programs" => import_file::<entity::program::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "modules" => import_file::<entity::module::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "offers" => import_file::<entity::offer::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "staff" => import_file::<entity::staff::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "persons" => import_file::<entity::person::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "participations" => {
-                    import_file::<entity::participation::Entity>(&txn, actor, spec, rows, &mut ctx).await?
-                }
-                "outcomes" => import_file::<entity::outcome::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "consents" => import_file::<entity::consent::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                "finance" => import_file::<entity::finance::Entity>(&txn, actor, spec, rows, &mut ctx).await?,
-                other => unreachable!("no table {other}"),
-            };
+            let summary = for_each_table!(spec.table, E => import_file::<E>(&txn, actor, spec, rows, &mut ctx).await?);
             ctx.problems.files.push(summary);
         }
         let mut report = ctx.problems;
@@ -662,8 +708,11 @@ where
         E::find().filter(tenant_col.eq(actor.tenant.as_str())).filter(cond).all(txn).await.map_err(db_err)?;
     let mut by_key: HashMap<String, E::Model> = HashMap::new();
     for m in existing {
-        let k =
-            key_cols.iter().map(|(i, col)| value_text(&m.get(*col), &columns[*i].1)).collect::<Vec<_>>().join("\u{1f}");
+        let k = key_cols
+            .iter()
+            .map(|(i, col)| value_text(&m.get(*col), spec.cols[*i].kind))
+            .collect::<Vec<_>>()
+            .join("\u{1f}");
         by_key.insert(k, m);
     }
     for p in batch {
@@ -700,16 +749,17 @@ where
     Ok(())
 }
 
-/// A stored value as the key text the bundle uses.
-fn value_text(v: &Value, ty: &ColumnType) -> String {
-    let _ = ty;
-    match v {
-        Value::String(Some(s)) => s.clone(),
-        Value::Int(Some(x)) => x.to_string(),
-        Value::SmallInt(Some(x)) => x.to_string(),
-        Value::BigInt(Some(x)) => x.to_string(),
-        Value::ChronoDate(Some(d)) => d.format("%Y-%m-%d").to_string(),
-        Value::Double(Some(x)) => x.to_string(),
+/// A stored value as the bundle writes it (the export's canonical text;
+/// also the key text the import compares).
+pub(crate) fn value_text(v: &Value, kind: Kind) -> String {
+    match (v, kind) {
+        (Value::BigInt(Some(c)), Kind::Money) => cell::format_money(*c),
+        (Value::String(Some(s)), _) => s.clone(),
+        (Value::SmallInt(Some(x)), _) => x.to_string(),
+        (Value::Int(Some(x)), _) => x.to_string(),
+        (Value::BigInt(Some(x)), _) => x.to_string(),
+        (Value::Double(Some(x)), _) => x.to_string(),
+        (Value::ChronoDate(Some(d)), _) => d.format("%Y-%m-%d").to_string(),
         _ => String::new(),
     }
 }

@@ -61,8 +61,7 @@ pub async fn create(
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_upload", if english { en } else { de })
     };
     // Refuse before reading a large upload when the role may not import at all.
-    lotse_domain::authz::authorize(&actor, lotse_domain::authz::Action::Create, &lotse_domain::authz::Resource::Import)
-        .map_err(|e| ApiError::from_domain(e, lang))?;
+    s.lotse.may_import(&actor).map_err(|e| ApiError::from_domain(e, lang))?;
     let dir = tempfile::tempdir().map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
     let folder = dir.path().join("bundle");
     std::fs::create_dir_all(&folder)
