@@ -39,8 +39,12 @@ pub enum Resource<'a> {
     Person { provider: &'a EntityId },
     /// Programmes, modules and offers; `provider` for an offer.
     ProgramData { provider: Option<&'a EntityId> },
-    /// Aggregate figures (reports, dashboards).
+    /// Aggregate figures (reports, dashboards) over the persons the actor
+    /// may count (see [`report_scope`]).
     Report,
+    /// Pseudonymised records (ids and codes, never names) behind a figure,
+    /// or persons listed one by one by id (the `eligibility` report).
+    Records,
     /// The audit trail.
     AuditTrail,
     /// Importing a data bundle (it writes persons, cases and programme data).
@@ -59,6 +63,7 @@ impl Resource<'_> {
             Resource::Person { .. } => "person",
             Resource::ProgramData { .. } => "program_data",
             Resource::Report => "report",
+            Resource::Records => "records",
             Resource::AuditTrail => "audit_trail",
             Resource::Import => "import",
             Resource::Export => "export",
@@ -126,7 +131,12 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
             Read => actor.role != Auditor,
             _ => actor.role == Coordinator || (actor.role == ProviderAdmin && same_provider(actor, *provider)),
         },
-        Resource::Report => matches!(actor.role, Head | Coordinator | Controller),
+        Resource::Report => action == Read && !matches!(actor.role, Admin | Auditor),
+        Resource::Records => {
+            action == Read
+                && (matches!(actor.role, Coordinator | CaseManager | ProviderAdmin)
+                    || (actor.role == Head && actor.break_glass.is_some()))
+        }
         Resource::AuditTrail => actor.role == Auditor && action == Read,
         // Coordinators bring providers' lists in; what they upload they had
         // already, and the import answers with counts and errors only.
@@ -149,12 +159,34 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource<'_>) -> Resu
         }
         (_, Resource::Person { .. }) => "Ihre Rolle hat keinen Zugriff auf personenbezogene Daten dieses Trägers.",
         (_, Resource::AuditTrail) => "Das Protokoll ist nur für die Revision einsehbar.",
+        (Role::Controller, Resource::Records) => {
+            "Das Controlling sieht nur zusammengefasste Zahlen, keine Einzeldatensätze."
+        }
+        (Role::Admin | Role::Auditor, Resource::Report) => {
+            "Berichte sind für Fach- und Leitungsrollen; Administration und Revision sehen keine Fallzahlen."
+        }
         _ => "Ihre Rolle erlaubt diese Aktion nicht.",
     };
     Err(DomainError::forbidden(
         why_de,
         format!("The role {} may not {:?} {}.", actor.role, action, resource.kind()).to_lowercase(),
     ))
+}
+
+/// Which persons a report counts for the actor: a provider's own staff count
+/// their provider's persons, the department counts everyone.
+pub fn report_scope(actor: &Actor) -> PersonScope {
+    match (actor.role, &actor.provider) {
+        _ if actor.is_system() => PersonScope::All,
+        (Role::CaseManager | Role::ProviderAdmin, Some(p)) => PersonScope::Provider(p.clone()),
+        _ => PersonScope::All,
+    }
+}
+
+/// Must the actor's reports always be protected by statistical disclosure
+/// control (reports.md: always for the `controller` role)?
+pub fn always_suppressed(actor: &Actor) -> bool {
+    !actor.is_system() && actor.role == Role::Controller
 }
 
 /// Which persons the actor may see in lists, or a 403 if none at all.
@@ -220,7 +252,30 @@ mod tests {
         let c = actor(Role::Controller, None);
         assert!(person_scope(&c).is_err());
         assert!(is_allowed(&c, Action::Read, &Resource::Report));
+        assert!(!is_allowed(&c, Action::Read, &Resource::Records));
+        assert!(always_suppressed(&c));
         assert!(!is_allowed(&c, Action::Read, &Resource::AuditTrail));
+    }
+
+    #[test]
+    fn providers_count_their_own_persons_the_department_everyone() {
+        let kja = EntityId::parse("kja").unwrap();
+        for role in [Role::CaseManager, Role::ProviderAdmin] {
+            let a = actor(role, Some("kja"));
+            assert!(is_allowed(&a, Action::Read, &Resource::Report));
+            assert!(is_allowed(&a, Action::Read, &Resource::Records));
+            assert_eq!(report_scope(&a), PersonScope::Provider(kja.clone()));
+        }
+        let co = actor(Role::Coordinator, None);
+        assert_eq!(report_scope(&co), PersonScope::All);
+        assert!(is_allowed(&co, Action::Read, &Resource::Records) && !always_suppressed(&co));
+        for role in [Role::Admin, Role::Auditor] {
+            assert!(!is_allowed(&actor(role, None), Action::Read, &Resource::Report));
+        }
+        let mut h = actor(Role::Head, None);
+        assert!(is_allowed(&h, Action::Read, &Resource::Report) && !is_allowed(&h, Action::Read, &Resource::Records));
+        h.break_glass = Some("Anfrage".into());
+        assert!(is_allowed(&h, Action::Read, &Resource::Records));
     }
 
     #[test]

@@ -1,0 +1,288 @@
+//! Reports: the policy decides who may see which figures, storage gives the
+//! records in the actor's scope, `lotse_reports` computes. One snapshot per
+//! report, so that every figure of it reads the same data.
+
+use lotse_bundle::spec;
+use lotse_db::entity::{
+    district, district_stat, finance, module, offer, outcome, participation, person, program, staff,
+};
+use lotse_domain::audit::AuditAction;
+use lotse_domain::authz::{Action, PersonScope, Resource, always_suppressed, authorize, report_scope};
+use lotse_domain::{Actor, DomainError};
+use lotse_reports::allocation::{self, Unit};
+use lotse_reports::data::{self as rd, Dataset, code};
+use lotse_reports::{Lang, Options, Period, Report, ReportError};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+use crate::Lotse;
+use crate::audit::{Event, record};
+use crate::error::db_err;
+
+/// A report as asked for: its name, period and options.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub name: String,
+    pub period: Option<Period>,
+    pub opts: Options,
+}
+
+pub fn report_error(e: ReportError) -> DomainError {
+    let field = match &e {
+        ReportError::UnknownReport(_) => "report",
+        ReportError::NeedsProgram(_) | ReportError::UnknownProgram(_) | ReportError::BadRule(..) => "program",
+        ReportError::NeedsPeriod => "period",
+        ReportError::NoStatistic(..) | ReportError::NeedsTarget => "target",
+        ReportError::Units(..) => "units",
+        ReportError::Invalid(f, ..) => f.trim_start_matches('-'),
+        ReportError::UnknownDimension(_) => "dimension",
+    };
+    DomainError::invalid(field, e.message(Lang::De), e.message(Lang::En))
+}
+
+impl Lotse {
+    /// Computes a report for the actor: their tenant, the persons their role
+    /// may count, suppression where it must apply.
+    pub async fn report(&self, actor: &Actor, req: &ReportRequest) -> Result<Report, DomainError> {
+        authorize(actor, Action::Read, &Resource::Report)?;
+        if lotse_reports::lists_persons(&req.name) {
+            authorize(actor, Action::Read, &Resource::Records)?;
+        }
+        if !lotse_reports::NAMES.contains(&req.name.as_str()) || req.name == "allocation" {
+            return Err(report_error(ReportError::UnknownReport(req.name.clone())));
+        }
+        if lotse_reports::needs_period(&req.name) && req.period.is_none() {
+            return Err(report_error(ReportError::NeedsPeriod));
+        }
+        if req.name == "query" {
+            lotse_reports::query::check(&req.opts).map_err(report_error)?;
+        }
+        // Which participations the report can need: those active in the
+        // period, or on the day of a caseload; none for eligibility.
+        let window = match req.name.as_str() {
+            "eligibility" => None,
+            "caseload" => {
+                let d = req.opts.date.unwrap_or_else(|| chrono::Local::now().date_naive());
+                Some(Period { from: d, to: d })
+            }
+            _ => req.period,
+        };
+        let data = self.load_dataset(actor, window).await?;
+        let mut opts = req.opts.clone();
+        opts.suppress |= always_suppressed(actor);
+        let report = lotse_reports::compute(&req.name, &data, req.period, &opts).map_err(report_error)?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        let params: serde_json::Map<String, serde_json::Value> =
+            report.params.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+        record(&txn, actor, Event::new(AuditAction::Read, "report", &req.name).changes(params.into())).await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(report)
+    }
+
+    /// The units of an allocation from the tenant's districts without a
+    /// parent: population from `district_stats` of `year`, area from the district.
+    pub async fn allocation_units(&self, actor: &Actor, year: i32) -> Result<Vec<Unit>, DomainError> {
+        authorize(actor, Action::Read, &Resource::Report)?;
+        let t = actor.tenant.as_str();
+        let districts = district::Entity::find()
+            .filter(district::Column::TenantId.eq(t))
+            .filter(district::Column::ParentId.is_null())
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let pops: HashMap<String, f64> = district_stat::Entity::find()
+            .filter(district_stat::Column::TenantId.eq(t))
+            .filter(district_stat::Column::Year.eq(year))
+            .filter(district_stat::Column::Indicator.eq("population"))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|s| (s.district_id, s.value))
+            .collect();
+        let mut units = Vec::new();
+        for d in districts {
+            let exact = |x: f64| allocation::decimal(&format!("{x}")).unwrap_or_default();
+            let Some(pop) = pops.get(&d.id) else {
+                return Err(DomainError::invalid(
+                    "units",
+                    format!("Für „{}“ ({}) fehlt die Einwohnerzahl (population) des Jahres {year}.", d.name, d.id),
+                    format!("\"{}\" ({}) has no population for {year}.", d.name, d.id),
+                ));
+            };
+            units.push(Unit {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                population: exact(*pop),
+                area_km2: exact(d.area_km2.unwrap_or(0.0)),
+                weight: None,
+            });
+        }
+        units.sort_by(|a, b| a.id.cmp(&b.id));
+        if units.is_empty() {
+            return Err(DomainError::invalid(
+                "units",
+                "Dieser Mandant hat keine Kreise oder Bezirke ohne übergeordneten Bezirk.",
+                "This tenant has no districts without a parent.",
+            ));
+        }
+        Ok(units)
+    }
+
+    /// Loads what a report reads, restricted to the persons the actor may
+    /// count. `window`: only participations active in it (None: none at all).
+    pub async fn load_dataset(&self, actor: &Actor, window: Option<Period>) -> Result<Dataset, DomainError> {
+        let t = actor.tenant.as_str();
+        let scope = report_scope(actor);
+        let snap = lotse_db::backend::begin_snapshot(&self.db).await.map_err(db_err)?;
+        let db = &snap;
+        let mut data = Dataset { tenant: t.to_string(), ..Default::default() };
+
+        let mut q = person::Entity::find().filter(person::Column::TenantId.eq(t));
+        if let PersonScope::Provider(p) = &scope {
+            q = q.filter(person::Column::ProviderId.eq(p.as_str()));
+        }
+        for p in q.all(db).await.map_err(db_err)? {
+            data.persons.push(rd::Person {
+                id: p.id,
+                provider_id: p.provider_id,
+                birth_date: p.birth_date,
+                gender: rd::gender(&p.gender),
+                nationality: p.nationality,
+                residence_status: code(spec::RESIDENCE, p.residence_status.as_deref()),
+                migration_background: code(spec::YES_NO, p.migration_background.as_deref()),
+                district_id: p.district_id,
+                municipality: p.municipality,
+                household_id: p.household_id,
+                single_parent: code(spec::YES_NO, p.single_parent.as_deref()),
+                disability: code(spec::YES_NO, p.disability.as_deref()),
+                education_isced: p.education_isced,
+                labour_status: code(spec::LABOUR, p.labour_status.as_deref()),
+                sgb2_months_24: p.sgb2_months_24,
+                homeless: code(spec::YES_NO, p.homeless.as_deref()),
+            });
+        }
+        let person_ix: HashMap<&str, usize> =
+            data.persons.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+
+        for o in offer::Entity::find().filter(offer::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
+            data.offers.push(rd::Offer {
+                id: o.id,
+                name: o.name,
+                provider_id: o.provider_id,
+                module_id: o.module_id,
+                delivery: code(spec::DELIVERY, Some(&o.delivery)).unwrap_or("individual"),
+                topic: code(spec::TOPIC, o.topic.as_deref()),
+                life_stage: code(spec::LIFE_STAGE, o.life_stage.as_deref()),
+                district_id: o.district_id,
+                start: o.start_date,
+                end: o.end_date,
+                capacity: o.capacity.map(i64::from),
+                unregistered: o.unregistered_participants.map(i64::from),
+            });
+        }
+        let offer_ix: HashMap<&str, usize> = data.offers.iter().enumerate().map(|(i, o)| (o.id.as_str(), i)).collect();
+
+        if let Some(w) = window {
+            let active = Condition::all()
+                .add(participation::Column::TenantId.eq(t))
+                .add(participation::Column::EntryDate.lte(w.to))
+                .add(
+                    Condition::any()
+                        .add(participation::Column::ExitDate.is_null())
+                        .add(participation::Column::ExitDate.gte(w.from)),
+                );
+            let parts = participation::Entity::find().filter(active.clone()).all(db).await.map_err(db_err)?;
+            let mut part_ix: HashMap<String, usize> = HashMap::with_capacity(parts.len());
+            for p in parts {
+                let (Some(&person), Some(&offer)) =
+                    (person_ix.get(p.person_id.as_str()), offer_ix.get(p.offer_id.as_str()))
+                else {
+                    continue; // a person outside the actor's scope
+                };
+                part_ix.insert(p.id.clone(), data.participations.len());
+                data.participations.push(rd::Participation {
+                    id: p.id,
+                    person,
+                    offer,
+                    staff_id: p.staff_id,
+                    entry: p.entry_date,
+                    exit: p.exit_date,
+                    exit_reason: code(spec::EXIT_REASON, p.exit_reason.as_deref()),
+                    outcomes: Vec::new(),
+                });
+            }
+            let mut sub = Query::select();
+            sub.column(participation::Column::Id).from(participation::Entity).cond_where(active);
+            let outcomes = outcome::Entity::find()
+                .filter(outcome::Column::TenantId.eq(t))
+                .filter(Expr::col(outcome::Column::ParticipationId).in_subquery(sub))
+                .all(db)
+                .await
+                .map_err(db_err)?;
+            for o in outcomes {
+                if let Some(&i) = part_ix.get(&o.participation_id) {
+                    data.participations[i].outcomes.push(rd::Outcome {
+                        id: o.id,
+                        kind: code(spec::OUTCOME_KIND, Some(&o.kind)).unwrap_or("none"),
+                        date: o.date,
+                        timing: code(spec::TIMING, Some(&o.timing)).unwrap_or("at_exit"),
+                    });
+                }
+            }
+        }
+
+        for m in module::Entity::find().filter(module::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
+            data.modules.push(rd::Module {
+                id: m.id,
+                program_id: m.program_id,
+                number: m.number,
+                name: m.name,
+                kind: code(spec::MODULE_KIND, m.kind.as_deref()),
+            });
+        }
+        for p in program::Entity::find().filter(program::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
+            data.programs.push(rd::Program {
+                id: p.id,
+                name: p.name,
+                funder: p.funder,
+                start: p.start_date,
+                end: p.end_date,
+                target_group: p.target_group,
+            });
+        }
+        let mut sq = staff::Entity::find().filter(staff::Column::TenantId.eq(t));
+        if let PersonScope::Provider(p) = &scope {
+            sq = sq.filter(staff::Column::ProviderId.eq(p.as_str()));
+        }
+        for s in sq.all(db).await.map_err(db_err)? {
+            data.staff.push(rd::Staff { id: s.id, provider_id: s.provider_id, name: s.name, fte: s.fte });
+        }
+        for d in district::Entity::find().filter(district::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
+            data.districts.push(rd::District { id: d.id, name: d.name, parent_id: d.parent_id, area_km2: d.area_km2 });
+        }
+        for s in
+            district_stat::Entity::find().filter(district_stat::Column::TenantId.eq(t)).all(db).await.map_err(db_err)?
+        {
+            data.district_stats.push(rd::DistrictStat {
+                district_id: s.district_id,
+                year: s.year,
+                indicator: s.indicator,
+                value: s.value,
+            });
+        }
+        for f in finance::Entity::find().filter(finance::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
+            data.finance.push(rd::FinanceEntry {
+                id: f.id,
+                year: f.year,
+                kind: code(spec::FINANCE_KIND, Some(&f.kind)).unwrap_or("expense"),
+                category: code(spec::FINANCE_CATEGORY, f.category.as_deref()),
+                program_id: f.program_id,
+                amount_cents: f.amount_cents,
+            });
+        }
+        snap.commit().await.map_err(db_err)?;
+        Ok(data)
+    }
+}
