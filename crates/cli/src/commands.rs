@@ -80,6 +80,8 @@ enum Command {
         #[arg(long)]
         xlsx: bool,
     },
+    /// Compute a report (key-figures, programme, esf, reach, caseload, allocation, eligibility, query).
+    Report(Box<ReportArgs>),
     /// Write a synthetic bundle with realistic distributions (deterministic for a seed).
     Generate {
         #[arg(long)]
@@ -217,6 +219,71 @@ struct AuditList {
     limit: u64,
 }
 
+#[derive(Args)]
+struct ReportArgs {
+    /// The report, as in reports.md.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(lotse_reports::NAMES))]
+    name: String,
+    /// The tenant (not needed for `allocation --units`).
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Calendar year of the period.
+    #[arg(long)]
+    year: Option<String>,
+    /// First day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day of the period (YYYY-MM-DD).
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long)]
+    program: Option<String>,
+    /// Statistical disclosure control: counts of 1 and 2 and what would reveal them become `*`.
+    #[arg(long)]
+    suppress: bool,
+    /// Day of a caseload or eligibility report (default today).
+    #[arg(long)]
+    date: Option<String>,
+    /// Caseload: cases per full-time post aimed at (default 80).
+    #[arg(long)]
+    target: Option<String>,
+    /// Reach: size of the target group.
+    #[arg(long)]
+    target_size: Option<String>,
+    /// Reach: district statistic giving the size of the target group.
+    #[arg(long)]
+    target_indicator: Option<String>,
+    /// Query: one or two row dimensions, comma-separated.
+    #[arg(long)]
+    rows: Option<String>,
+    /// Query: the column dimension.
+    #[arg(long)]
+    cols: Option<String>,
+    /// Query: persons, participations or exits.
+    #[arg(long)]
+    measure: Option<String>,
+    /// Query: age band limits (default 18,30,55).
+    #[arg(long)]
+    age_bands: Option<String>,
+    /// Allocation: the total in euro (e.g. 5000000 or 5000000.00).
+    #[arg(long)]
+    total: Option<String>,
+    /// Allocation: the key.
+    #[arg(long, value_parser = ["fluag", "population", "weights"], default_value = "fluag")]
+    key: String,
+    /// Allocation: units file `unit_id,name,population,area_km2[,weight]` (else the tenant's districts of --year).
+    #[arg(long)]
+    units: Option<PathBuf>,
+    #[arg(long, value_parser = ["json", "csv", "xlsx", "html"], default_value = "json")]
+    format: String,
+    /// Write to FILE instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Language of labels, definitions and messages.
+    #[arg(long, value_enum, default_value_t = LangArg::De)]
+    lang: LangArg,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum LangArg {
     De,
@@ -258,6 +325,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = config::load(cli.config.as_deref(), &Flags { db: cli.db.clone(), bind: bind_flag })?;
     if let Command::Restore { file, force } = &cli.command {
         return restore(&cfg.db, file, *force).map(|_| ExitCode::SUCCESS);
+    }
+    // An allocation over a units file needs no database.
+    if let Command::Report(args) = &cli.command
+        && args.name == "allocation"
+        && args.units.is_some()
+    {
+        return report(None, args).await.map(|_| ExitCode::SUCCESS);
     }
     if let Command::Demo { cmd: DemoCmd::WriteBundles { dir } } = &cli.command {
         lotse_bundle::demo::write_all(dir)?;
@@ -418,6 +492,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{file}: {n} Zeilen");
             }
         }
+        Command::Report(args) => report(Some(&lotse), &args).await?,
         Command::Demo { cmd: DemoCmd::WriteBundles { .. } } => unreachable!(),
         Command::Demo { cmd: DemoCmd::Load } => {
             let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
@@ -425,6 +500,80 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `lotse report`: computes, renders and writes a report.
+async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> {
+    let lang = if args.lang == LangArg::En { Lang::En } else { Lang::De };
+    let err = |e: DomainError| anyhow::anyhow!(e.message(lang));
+    let params = lotse_service::reports::ReportParams {
+        year: args.year.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        program: args.program.clone(),
+        suppress: Some(args.suppress),
+        date: args.date.clone(),
+        target: args.target.clone(),
+        target_size: args.target_size.clone(),
+        target_indicator: args.target_indicator.clone(),
+        rows: args.rows.clone(),
+        cols: args.cols.clone(),
+        measure: args.measure.clone(),
+        age_bands: args.age_bands.clone(),
+    };
+    let report = if args.name == "allocation" {
+        let total = args.total.as_deref().context("Die Verteilung braucht einen Gesamtbetrag: --total EURO")?;
+        let cents = lotse_bundle::cell::parse_money(total, lotse_bundle::cell::Dialect::Canonical)
+            .with_context(|| format!("--total: „{total}“ ist kein Eurobetrag (z. B. 5000000.00)"))?;
+        let key = lotse_reports::allocation::Key::parse(&args.key).expect("clap checked");
+        let (units, tenant) = match (&args.units, lotse, &args.tenant) {
+            (Some(file), _, _) => {
+                let text = std::fs::read_to_string(file).with_context(|| format!("{} lesen", file.display()))?;
+                (
+                    lotse_reports::allocation::read_units(&text).map_err(|e| anyhow::anyhow!(e.message(lang)))?,
+                    String::new(),
+                )
+            }
+            (None, Some(lotse), Some(t)) => {
+                let year: i32 = args
+                    .year
+                    .as_deref()
+                    .context("Ohne --units braucht die Verteilung --year (Einwohnerzahlen des Jahres).")?
+                    .parse()
+                    .context("--year")?;
+                let actor = Actor::system(TenantId::parse(t).map_err(human)?);
+                lotse.tenant(&actor.tenant).await.map_err(err)?;
+                (lotse.allocation_units(&actor, year).await.map_err(err)?, t.clone())
+            }
+            _ => bail!("Die Verteilung braucht --units DATEI oder --tenant MANDANT --year JAHR."),
+        };
+        let mut r = lotse_reports::allocation::compute(&units, key, cents, &tenant)
+            .map_err(|e| anyhow::anyhow!(e.message(lang)))?;
+        if args.suppress {
+            lotse_reports::suppress::apply(&mut r);
+        }
+        r
+    } else {
+        let lotse = lotse.expect("opened");
+        let t = args.tenant.as_deref().context("Bitte den Mandanten angeben: --tenant MANDANT")?;
+        let actor = Actor::system(TenantId::parse(t).map_err(human)?);
+        lotse.tenant(&actor.tenant).await.map_err(err)?;
+        let req = params.request(&args.name).map_err(err)?;
+        lotse.report(&actor, &req).await.map_err(err)?
+    };
+    let format = lotse_reports::render::Format::parse(&args.format).expect("clap checked");
+    let bytes = lotse_reports::render::render(&report, format, lang);
+    match &args.out {
+        Some(path) => std::fs::write(path, &bytes).with_context(|| format!("{} schreiben", path.display()))?,
+        None if format == lotse_reports::render::Format::Xlsx && std::io::stdout().is_terminal() => {
+            bail!("Eine XLSX-Datei gehört nicht ins Terminal: bitte --out DATEI angeben.")
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(())
 }
 
 async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {

@@ -31,12 +31,7 @@ pub mod suppress;
 pub use figure::{Figure, Report, Value};
 pub use rules::Period;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    De,
-    En,
-}
+pub use lotse_domain::Lang;
 
 /// The reports of reports.md.
 pub const NAMES: &[&str] =

@@ -29,15 +29,22 @@ pub struct ReportRequest {
 }
 
 pub fn report_error(e: ReportError) -> DomainError {
-    let field = match &e {
+    let field: String = match &e {
         ReportError::UnknownReport(_) => "report",
         ReportError::NeedsProgram(_) | ReportError::UnknownProgram(_) | ReportError::BadRule(..) => "program",
         ReportError::NeedsPeriod => "period",
         ReportError::NoStatistic(..) | ReportError::NeedsTarget => "target",
         ReportError::Units(..) => "units",
-        ReportError::Invalid(f, ..) => f.trim_start_matches('-'),
+        ReportError::Invalid(f, ..) => {
+            return DomainError::invalid(
+                f.trim_start_matches('-').replace('-', "_"),
+                e.message(Lang::De),
+                e.message(Lang::En),
+            );
+        }
         ReportError::UnknownDimension(_) => "dimension",
-    };
+    }
+    .into();
     DomainError::invalid(field, e.message(Lang::De), e.message(Lang::En))
 }
 
@@ -284,5 +291,135 @@ impl Lotse {
         }
         snap.commit().await.map_err(db_err)?;
         Ok(data)
+    }
+}
+
+/// A report's parameters as text, the way the command line and the API get
+/// them; [`ReportParams::request`] checks them in one place for both.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// Calendar year (instead of from/to).
+    pub year: Option<String>,
+    /// First day of the period (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Last day of the period (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// Programme id (programme, reach, eligibility; restricts the others).
+    pub program: Option<String>,
+    /// Statistical disclosure control (always on for the controller role).
+    pub suppress: Option<bool>,
+    /// Day of a caseload or eligibility report (default today).
+    pub date: Option<String>,
+    /// Caseload: cases per full-time post aimed at (default 80).
+    pub target: Option<String>,
+    /// Reach: size of the target group.
+    pub target_size: Option<String>,
+    /// Reach: district statistic giving the target group's size.
+    pub target_indicator: Option<String>,
+    /// Query: one or two row dimensions, comma-separated.
+    pub rows: Option<String>,
+    /// Query: the column dimension.
+    pub cols: Option<String>,
+    /// Query: persons, participations or exits (default persons).
+    pub measure: Option<String>,
+    /// Query: age band limits (default 18,30,55).
+    pub age_bands: Option<String>,
+}
+
+fn bad(field: &str, de: String, en: String) -> DomainError {
+    DomainError::invalid(field, de, en)
+}
+
+fn date_param(field: &str, v: &Option<String>) -> Result<Option<chrono::NaiveDate>, DomainError> {
+    v.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse().map_err(|_| {
+                bad(
+                    field,
+                    format!("„{s}“ ist kein Datum (JJJJ-MM-TT)."),
+                    format!("\"{s}\" is not a date (YYYY-MM-DD)."),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn number_param<T: std::str::FromStr>(field: &str, v: &Option<String>) -> Result<Option<T>, DomainError> {
+    v.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse().map_err(|_| bad(field, format!("„{s}“ ist keine Zahl."), format!("\"{s}\" is not a number.")))
+        })
+        .transpose()
+}
+
+impl ReportParams {
+    pub fn request(&self, name: &str) -> Result<ReportRequest, DomainError> {
+        let mut opts = Options::default();
+        opts.year = number_param("year", &self.year)?;
+        let from = date_param("from", &self.from)?;
+        let to = date_param("to", &self.to)?;
+        let period = match (opts.year, from, to) {
+            (Some(y), None, None) => Some(Period::year(y).filter(|_| (1900..=2200).contains(&y)).ok_or_else(|| {
+                bad("year", format!("{y} ist kein gültiges Jahr."), format!("{y} is not a valid year."))
+            })?),
+            (Some(_), _, _) => {
+                return Err(bad(
+                    "year",
+                    "Bitte entweder --year oder --from/--to angeben, nicht beides.".into(),
+                    "Give either --year or --from/--to, not both.".into(),
+                ));
+            }
+            (None, Some(from), Some(to)) if from <= to => Some(Period { from, to }),
+            (None, Some(_), Some(_)) => {
+                return Err(bad(
+                    "to",
+                    "Das Ende liegt vor dem Anfang des Zeitraums.".into(),
+                    "The period ends before it begins.".into(),
+                ));
+            }
+            (None, Some(_), None) | (None, None, Some(_)) => {
+                return Err(bad(
+                    "period",
+                    "Bitte Anfang und Ende angeben (--from und --to).".into(),
+                    "Give both --from and --to.".into(),
+                ));
+            }
+            (None, None, None) => None,
+        };
+        opts.program = self.program.clone().filter(|s| !s.is_empty());
+        opts.suppress = self.suppress.unwrap_or(false);
+        opts.date = date_param("date", &self.date)?;
+        opts.target = number_param::<f64>("target", &self.target)?;
+        if opts.target.is_some_and(|t| !(t > 0.0 && t.is_finite())) {
+            return Err(bad(
+                "target",
+                "Der Zielschlüssel muss größer als 0 sein.".into(),
+                "The target must be above 0.".into(),
+            ));
+        }
+        opts.target_size = number_param("target_size", &self.target_size)?;
+        opts.target_indicator = self.target_indicator.clone().filter(|s| !s.is_empty());
+        let list = |s: &Option<String>| -> Vec<String> {
+            s.as_deref().unwrap_or("").split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+        };
+        opts.rows = list(&self.rows);
+        opts.cols = self.cols.clone().filter(|s| !s.is_empty());
+        if let Some(m) = self.measure.clone().filter(|s| !s.is_empty()) {
+            opts.measure = m;
+        }
+        if self.age_bands.as_deref().is_some_and(|s| !s.is_empty()) {
+            opts.age_bands =
+                list(&self.age_bands).iter().map(|b| b.parse::<i32>()).collect::<Result<_, _>>().map_err(|_| {
+                    bad(
+                        "age_bands",
+                        "Altersgrenzen als ganze Zahlen, z. B. 18,30,55.".into(),
+                        "Age limits as whole numbers, e.g. 18,30,55.".into(),
+                    )
+                })?;
+        }
+        Ok(ReportRequest { name: name.to_string(), period, opts })
     }
 }

@@ -47,11 +47,7 @@ impl Format {
 
 pub fn render(r: &Report, format: Format, lang: Lang) -> Vec<u8> {
     match format {
-        Format::Json => {
-            let mut out = serde_json::to_vec_pretty(&json(r, lang)).expect("serialisable");
-            out.push(b'\n');
-            out
-        }
+        Format::Json => json_bytes(r, lang),
         Format::Csv => csv(r, lang),
         Format::Xlsx => xlsx::render(r, lang),
         Format::Html => html::render(r, lang).into_bytes(),
@@ -69,28 +65,50 @@ pub fn value_json(v: &Value) -> serde_json::Value {
     }
 }
 
-/// The reference form: `{report, tenant, params, period, figures: {key: {value, definition}}}`.
+#[derive(serde::Serialize)]
+struct FigureJson<'a> {
+    value: serde_json::Value,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    suppressed: bool,
+    definition: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct ReportJson<'a> {
+    report: &'a str,
+    tenant: &'a str,
+    params: &'a indexmap::IndexMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    period: Option<serde_json::Value>,
+    suppressed: bool,
+    figures: indexmap::IndexMap<&'a str, FigureJson<'a>>,
+}
+
+/// The reference form: `{report, tenant, params, period, figures: {key:
+/// {value, definition}}}`, figures in the report's order.
 pub fn json(r: &Report, lang: Lang) -> serde_json::Value {
-    let mut figures = serde_json::Map::new();
-    for (k, f) in &r.figures {
-        let mut o = serde_json::Map::new();
-        o.insert("value".into(), f.value.as_ref().map_or(serde_json::Value::Null, value_json));
-        if f.suppressed {
-            o.insert("suppressed".into(), true.into());
-        }
-        o.insert("definition".into(), f.def.text(lang).into());
-        figures.insert(k.clone(), o.into());
-    }
-    let mut top = serde_json::Map::new();
-    top.insert("report".into(), r.name.into());
-    top.insert("tenant".into(), r.tenant.clone().into());
-    top.insert("params".into(), serde_json::to_value(&r.params).expect("strings"));
-    if let Some(p) = r.period {
-        top.insert("period".into(), serde_json::json!({"from": p.from.to_string(), "to": p.to.to_string()}));
-    }
-    top.insert("suppressed".into(), r.suppressed.into());
-    top.insert("figures".into(), figures.into());
-    top.into()
+    serde_json::from_slice(&json_bytes(r, lang)).expect("valid JSON")
+}
+
+fn json_bytes(r: &Report, lang: Lang) -> Vec<u8> {
+    let doc = ReportJson {
+        report: r.name,
+        tenant: &r.tenant,
+        params: &r.params,
+        period: r.period.map(|p| serde_json::json!({"from": p.from.to_string(), "to": p.to.to_string()})),
+        suppressed: r.suppressed,
+        figures: r
+            .figures
+            .iter()
+            .map(|(k, f)| {
+                let value = f.value.as_ref().map_or(serde_json::Value::Null, value_json);
+                (k.as_str(), FigureJson { value, suppressed: f.suppressed, definition: f.def.text(lang) })
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_vec_pretty(&doc).expect("serialisable");
+    out.push(b'\n');
+    out
 }
 
 /// Plain text of a value for CSV and tables (canonical: dot decimals).

@@ -5,6 +5,7 @@ mod audit;
 pub mod imports;
 mod persons;
 mod providers;
+mod reports;
 mod session;
 mod users;
 
@@ -60,6 +61,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::revoke_token))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
+        .routes(routes!(reports::allocate))
+        .routes(routes!(reports::get))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))

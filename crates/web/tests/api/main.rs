@@ -4,5 +4,6 @@
 mod bad_input;
 mod imports;
 mod isolation;
+mod reports;
 mod role_matrix;
 mod ui_session;

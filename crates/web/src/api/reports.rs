@@ -1,0 +1,118 @@
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use lotse_domain::{DomainError, Lang};
+use lotse_reports::render::{Format, render};
+use lotse_service::reports::ReportParams;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Authed, Query};
+
+/// How a report is delivered.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Output {
+    /// json (default), csv, xlsx or html.
+    pub format: Option<String>,
+    /// Allocation: the total in euro.
+    pub total: Option<String>,
+    /// Allocation: fluag (default), population or weights.
+    pub key: Option<String>,
+}
+
+fn invalid(field: &str, de: &str, en: &str, lang: Lang) -> ApiError {
+    ApiError::from_domain(DomainError::invalid(field, de, en), lang)
+}
+
+fn format_of(o: &Output, lang: Lang) -> Result<Format, ApiError> {
+    Format::parse(o.format.as_deref().unwrap_or("json"))
+        .ok_or_else(|| invalid("format", "Format json, csv, xlsx oder html.", "format json, csv, xlsx or html.", lang))
+}
+
+fn deliver(report: &lotse_reports::Report, format: Format, lang: Lang) -> Response {
+    let body = render(report, format, lang);
+    let file = format!("{}.{}", report.name, format.extension());
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{file}\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A report of reports.md (`key-figures`, `programme`, `esf`, `reach`,
+/// `caseload`, `eligibility`, `query`; `allocation` over the tenant's
+/// districts). Every figure carries its definition. Reports for the
+/// controller role are always suppressed; case managers and provider
+/// administrators count their provider's persons.
+#[utoipa::path(get, path = "/api/v1/reports/{name}", tag = "reports",
+    params(("name" = String, Path, description = "report name"), ReportParams, Output),
+    responses((status = 200, description = "the report in the format asked for"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(name): Path<String>,
+    Query(p): Query<ReportParams>,
+    Query(o): Query<Output>,
+) -> Result<Response, ApiError> {
+    let format = format_of(&o, lang)?;
+    let err = |e| ApiError::from_domain(e, lang);
+    let report = if name == "allocation" {
+        let year: i32 = p.year.as_deref().and_then(|y| y.parse().ok()).ok_or_else(|| {
+            invalid(
+                "year",
+                "Die Verteilung braucht das Jahr der Einwohnerzahlen (year).",
+                "allocation needs the year of the population figures.",
+                lang,
+            )
+        })?;
+        let units = s.lotse.allocation_units(&a, year).await.map_err(err)?;
+        allocation(&a, &units, &o, p.suppress.unwrap_or(false), lang)?
+    } else {
+        let req = p.request(&name).map_err(err)?;
+        s.lotse.report(&a, &req).await.map_err(err)?
+    };
+    Ok(deliver(&report, format, lang))
+}
+
+/// An allocation over the units in the request body (CSV
+/// `unit_id,name,population,area_km2[,weight]`), e.g. the 53 counties of a Land.
+#[utoipa::path(post, path = "/api/v1/allocation", tag = "reports", params(Output),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "the allocation"), (status = 422, body = ErrorBody)))]
+pub async fn allocate(Authed(a, lang): Authed, Query(o): Query<Output>, body: String) -> Result<Response, ApiError> {
+    let format = format_of(&o, lang)?;
+    lotse_domain::authz::authorize(&a, lotse_domain::authz::Action::Read, &lotse_domain::authz::Resource::Report)
+        .map_err(|e| ApiError::from_domain(e, lang))?;
+    let units = lotse_reports::allocation::read_units(&body)
+        .map_err(|e| ApiError::from_domain(lotse_service::reports::report_error(e), lang))?;
+    let report = allocation(&a, &units, &o, false, lang)?;
+    Ok(deliver(&report, format, lang))
+}
+
+fn allocation(
+    a: &lotse_domain::Actor,
+    units: &[lotse_reports::allocation::Unit],
+    o: &Output,
+    suppress: bool,
+    lang: Lang,
+) -> Result<lotse_reports::Report, ApiError> {
+    let total = o.total.as_deref().unwrap_or("");
+    let cents = lotse_bundle::cell::parse_money(total, lotse_bundle::cell::Dialect::Canonical).ok_or_else(|| {
+        invalid("total", "Gesamtbetrag in Euro, z. B. 5000000.00.", "total in euro, e.g. 5000000.00.", lang)
+    })?;
+    let key = lotse_reports::allocation::Key::parse(o.key.as_deref().unwrap_or("fluag")).ok_or_else(|| {
+        invalid("key", "Schlüssel fluag, population oder weights.", "key fluag, population or weights.", lang)
+    })?;
+    let mut r = lotse_reports::allocation::compute(units, key, cents, a.tenant.as_str())
+        .map_err(|e| ApiError::from_domain(lotse_service::reports::report_error(e), lang))?;
+    if suppress {
+        lotse_reports::suppress::apply(&mut r);
+    }
+    Ok(r)
+}
