@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use lotse_bundle::source::Bundle;
-use lotse_domain::{Actor, EntityId, Role, TenantId};
+use lotse_domain::{Actor, TenantId};
 use lotse_reports::{Options, Period, Report, render};
 use lotse_service::Lotse;
 use lotse_service::reports::ReportRequest;
@@ -86,5 +86,76 @@ lotse_testkit::both_backends! {
         assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
         // Every figure of the five files: 120 + 100 + 37 + 1193 + 80 (see expected/).
         assert_eq!(compared, 1530);
+    }
+}
+
+fn figure(r: &Report, key: &str) -> Value {
+    render::json(r, lotse_reports::Lang::En)["figures"][key]["value"].clone()
+}
+
+lotse_testkit::both_backends! {
+    async fn demo_tenants_give_the_seed_figures_as_reports(db) {
+        let lotse = &db.lotse;
+        lotse_service::demo::load(lotse).await.unwrap();
+
+        // Leverkusen, "Durchstarten": the council's question per module, over the programme's run.
+        let lev = Actor::system(TenantId::parse("leverkusen").unwrap());
+        let mut opts = Options::default();
+        opts.program = Some("durchstarten".into());
+        let period = Period { from: "2020-03-01".parse().unwrap(), to: "2023-06-30".parse().unwrap() };
+        let r = lotse.report(&lev, &ReportRequest { name: "programme".into(), period: Some(period), opts }).await.unwrap();
+        assert_eq!(figure(&r, "modules.ds-6.participants"), 86);
+        assert_eq!(figure(&r, "modules.ds-6.outcomes_at_exit.apprenticeship"), 22);
+        assert_eq!(figure(&r, "modules.ds-6.outcomes_at_exit.employment_insured"), 16);
+        assert_eq!(figure(&r, "modules.ds-6.first_entry"), "2020-03-01");
+        assert_eq!(figure(&r, "modules.ds-1.peak_concurrent"), 5);
+        assert_eq!(figure(&r, "modules.ds-1.capacity"), 5);
+        assert_eq!(figure(&r, "modules.ds-1.outcomes_at_exit.apprenticeship"), 1);
+        assert_eq!(figure(&r, "modules.ds-1.outcomes_at_exit.employment_insured"), 2);
+        assert_eq!(figure(&r, "modules.ds-1.outcomes_at_exit.further_support"), 2);
+
+        // Krefeld, status report 2023.
+        let kr = Actor::system(TenantId::parse("krefeld").unwrap());
+        let mut opts = Options::default();
+        opts.year = Some(2023);
+        let r = lotse.report(&kr, &ReportRequest { name: "key-figures".into(), period: year(2023), opts }).await.unwrap();
+        assert_eq!(figure(&r, "group_offers"), 1351);
+        assert_eq!(figure(&r, "group_participants"), 21_700);
+        assert_eq!(figure(&r, "individual_persons"), 2100);
+        assert_eq!(figure(&r, "participants_total"), 23_800);
+        assert_eq!(figure(&r, "finance.expenses"), "7000000.00");
+        assert_eq!(figure(&r, "finance.funding.total"), "3950000.00");
+        assert_eq!(figure(&r, "finance.funding.federal"), "1150000.00");
+        assert_eq!(figure(&r, "finance.funding.land"), "1420000.00");
+        assert_eq!(figure(&r, "finance.funding.jobcenter"), "980000.00");
+        assert_eq!(figure(&r, "finance.funding.other"), "400000.00");
+        assert_eq!(figure(&r, "finance.revenue.total"), "2400000.00");
+        assert_eq!(figure(&r, "finance.revenue.hze_avoided"), "752400.00");
+        assert_eq!(figure(&r, "finance.net_cost"), "650000.00");
+    }
+
+    async fn suppressed_reports_leave_no_small_value_recoverable(db) {
+        let lotse = &db.lotse;
+        let a = example_tenant(lotse).await;
+        for (name, rows, cols) in [("query", "gender,age_band", "delivery"), ("query", "residence_status", "outcome_at_exit"), ("esf", "", "")] {
+            let mut opts = Options::default();
+            opts.year = Some(2023);
+            opts.suppress = true;
+            opts.rows = rows.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+            opts.cols = Some(cols.to_string()).filter(|s| !s.is_empty());
+            opts.measure = "participations".into();
+            let r = lotse.report(&a, &ReportRequest { name: name.into(), period: year(2023), opts }).await.unwrap();
+            let hidden = r.figures.values().filter(|f| f.suppressed).count();
+            assert!(hidden > 0, "{name} {rows}: the example has small cells");
+            for (k, f) in &r.figures {
+                if let Some(lotse_reports::Value::Count(n)) = f.value {
+                    assert!(!(1..=2).contains(&n), "{k} = {n} is shown");
+                }
+            }
+            for g in &r.groups {
+                let h = g.iter().filter(|k| r.figures[*k].suppressed).count();
+                assert_ne!(h, 1, "{name}: {g:?} has one hidden value, computable from the others");
+            }
+        }
     }
 }
