@@ -17,21 +17,36 @@ resulting (key, value) rows into the JSON shape of the spec
 (`{"report": ..., "figures": {"key": {"value": ...}}}`).  Every count and sum is
 computed by DuckDB.  The elapsed time of the DuckDB work (loading the CSV files
 included, Python start-up excluded) is printed to stderr as
-`duckdb_seconds=<float>`.
+`duckdb_seconds=<float>` (followed by a line with the split into loading
+and computing, `duckdb_load_seconds=... duckdb_compute_seconds=...`).
 
-Needs the `duckdb` package only (see bench/duckdb_env.sh).
+Needs the `duckdb` package only: run by a python without it, the script
+re-runs itself with the python of bench/duckdb_env.sh's venv.
 """
 
 import argparse
 import csv
 import datetime as dt
 import json
+import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-import duckdb
+try:
+    import duckdb
+except ImportError:
+    # Run by a python without duckdb (e.g. the system python3): re-run this
+    # script with the venv's python, which bench/duckdb_env.sh creates once.
+    if os.environ.get("LOTSE_DUCKDB_REEXEC"):
+        sys.exit("duckdb is not importable, even in the venv of bench/duckdb_env.sh")
+    _env = Path(__file__).resolve().parent / "duckdb_env.sh"
+    _py = subprocess.run(["bash", str(_env)], check=True, stdout=subprocess.PIPE,
+                         text=True).stdout.strip()
+    os.environ["LOTSE_DUCKDB_REEXEC"] = "1"
+    os.execv(_py, [_py, str(Path(__file__).resolve())] + sys.argv[1:])
 
 # ---------------------------------------------------------------------------
 # Enumerations of the spec (order = order of the keys in the output)
@@ -540,6 +555,7 @@ def main(argv=None):
     if a.threads:
         con.execute(f"SET threads = {int(a.threads)}")
     load_bundle(con, a.bundle)
+    loaded = time.perf_counter()
     define_common(con, a.d_from, a.d_to, a.program)
     if a.report == "key-figures":
         figures = key_figures(con, a.d_from, a.d_to, a.program)
@@ -563,6 +579,8 @@ def main(argv=None):
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")
     print(f"duckdb_seconds={elapsed:.6f}", file=sys.stderr)
+    print(f"duckdb_load_seconds={loaded - start:.6f} "
+          f"duckdb_compute_seconds={elapsed - (loaded - start):.6f}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -159,3 +159,42 @@ lotse_testkit::both_backends! {
         }
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn html_and_xlsx_show_the_same_figures(db) {
+        let lotse = &db.lotse;
+        let a = example_tenant(lotse).await;
+        let mut opts = Options::default();
+        opts.year = Some(2023);
+        let r = lotse.report(&a, &ReportRequest { name: "key-figures".into(), period: year(2023), opts: opts.clone() }).await.unwrap();
+
+        let html = String::from_utf8(render::render(&r, render::Format::Html, lotse_reports::Lang::De)).unwrap();
+        assert!(html.contains("<html lang=\"de\""));
+        assert!(html.contains("<h1>Sachstandsbericht – Kennzahlen</h1>"));
+        assert!(html.contains("Zeitraum: <strong>2023</strong>"));
+        assert!(html.contains(">1.331<sup>"), "participants_total with a German thousands separator");
+        assert!(html.contains(">-2.512.097,90 €<sup>"));
+        assert!(html.contains("<li id=\"def-1\">Personen mit einer im Zeitraum aktiven Teilnahme"), "definitions as footnotes");
+        assert!(html.contains("<svg role=\"img\""), "charts");
+        assert!(!html.contains("<script"));
+
+        let bytes = render::render(&r, render::Format::Xlsx, lotse_reports::Lang::De);
+        use calamine::{DataType, Reader, Xlsx};
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), vec!["Teilnehmende", "Austritte und Verbleib beim", "Finanzen", "Definitionen"]);
+        let t = wb.worksheet_range("Teilnehmende").unwrap();
+        assert_eq!(t.get_value((5, 0)).unwrap().to_string(), "Personen insgesamt");
+        assert_eq!(t.get_value((5, 1)).unwrap().get_float(), Some(46.0));
+        let f = wb.worksheet_range("Finanzen").unwrap();
+        assert_eq!(f.get_value((5, 1)).unwrap().get_float(), Some(4496685.82));
+
+        // Suppressed, the same cells show `*`.
+        opts.suppress = true;
+        let r = lotse.report(&a, &ReportRequest { name: "key-figures".into(), period: year(2023), opts }).await.unwrap();
+        let html = String::from_utf8(render::render(&r, render::Format::Html, lotse_reports::Lang::De)).unwrap();
+        assert!(html.contains("Statistische Geheimhaltung"));
+        assert!(html.contains(">*<sup>"));
+        let csv = String::from_utf8(render::render(&r, render::Format::Csv, lotse_reports::Lang::En)).unwrap();
+        assert!(csv.lines().any(|l| l.starts_with("persons_by_gender.diverse,,true,")), "{csv}");
+    }
+}
