@@ -562,7 +562,8 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
         lotse.report(&actor, &req).await.map_err(err)?
     };
     let format = lotse_reports::render::Format::parse(&args.format).expect("clap checked");
-    let bytes = lotse_reports::render::render(&report, format, lang);
+    let bytes = lotse_reports::render::render(&report, format, lang)
+        .map_err(|e| anyhow::anyhow!("Der Bericht lässt sich nicht als {} schreiben: {e}", args.format))?;
     match &args.out {
         Some(path) => std::fs::write(path, &bytes).with_context(|| format!("{} schreiben", path.display()))?,
         None if format == lotse_reports::render::Format::Xlsx && std::io::stdout().is_terminal() => {

@@ -175,11 +175,16 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource<'_>) -> Resu
 
 /// Which persons a report counts for the actor: a provider's own staff count
 /// their provider's persons, the department counts everyone.
-pub fn report_scope(actor: &Actor) -> PersonScope {
+pub fn report_scope(actor: &Actor) -> Result<PersonScope, DomainError> {
     match (actor.role, &actor.provider) {
-        _ if actor.is_system() => PersonScope::All,
-        (Role::CaseManager | Role::ProviderAdmin, Some(p)) => PersonScope::Provider(p.clone()),
-        _ => PersonScope::All,
+        _ if actor.is_system() => Ok(PersonScope::All),
+        (Role::CaseManager | Role::ProviderAdmin, Some(p)) => Ok(PersonScope::Provider(p.clone())),
+        // A provider role without a provider (never created so) counts nobody.
+        (Role::CaseManager | Role::ProviderAdmin, None) => Err(DomainError::forbidden(
+            "Ihr Konto ist keinem Träger zugeordnet.",
+            "Your account belongs to no provider.",
+        )),
+        _ => Ok(PersonScope::All),
     }
 }
 
@@ -264,10 +269,11 @@ mod tests {
             let a = actor(role, Some("kja"));
             assert!(is_allowed(&a, Action::Read, &Resource::Report));
             assert!(is_allowed(&a, Action::Read, &Resource::Records));
-            assert_eq!(report_scope(&a), PersonScope::Provider(kja.clone()));
+            assert_eq!(report_scope(&a).unwrap(), PersonScope::Provider(kja.clone()));
+            assert!(report_scope(&actor(role, None)).is_err());
         }
         let co = actor(Role::Coordinator, None);
-        assert_eq!(report_scope(&co), PersonScope::All);
+        assert_eq!(report_scope(&co).unwrap(), PersonScope::All);
         assert!(is_allowed(&co, Action::Read, &Resource::Records) && !always_suppressed(&co));
         for role in [Role::Admin, Role::Auditor] {
             assert!(!is_allowed(&actor(role, None), Action::Read, &Resource::Report));

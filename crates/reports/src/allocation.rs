@@ -131,6 +131,12 @@ pub fn shares(units: &[Unit], key: Key) -> Result<Vec<BigRational>, ReportError>
                 return Ok(p);
             }
             let area = sum(&|u| u.area_km2.clone());
+            if area.is_zero() {
+                return Err(ReportError::Units(
+                    0,
+                    "der FlüAG-Schlüssel braucht Flächen (area_km2); ihre Summe ist 0".into(),
+                ));
+            }
             let nine = BigRational::new(9.into(), 10.into());
             let one_tenth = BigRational::new(1.into(), 10.into());
             let mut s: Vec<BigRational> =

@@ -21,14 +21,14 @@ pub fn compute(data: &Dataset, date: Date, opts: &Options) -> Report {
     let mut in_program: HashSet<&str> = HashSet::new();
     for p in data.participations.iter().filter(|p| counted[p.offer] && !data.offers[p.offer].is_group()) {
         if let Some(s) = p.staff_id.as_deref() {
-            in_program.insert(s);
             if active_on(p, date) {
+                in_program.insert(s);
                 *cases.entry(s).or_default() += 1;
             }
         }
     }
     // Without --program every staff member counts (capacity without cases
-    // is capacity too); with it, those who ever had a case in the programme.
+    // is capacity too); with it, those with a case in the programme on the day.
     let mut staff: Vec<_> =
         data.staff.iter().filter(|s| opts.program.is_none() || in_program.contains(s.id.as_str())).collect();
     staff.sort_by(|a, b| a.id.cmp(&b.id));
@@ -48,8 +48,8 @@ pub fn compute(data: &Dataset, date: Date, opts: &Options) -> Report {
         if let Some(c) = per_fte(n, fte) {
             r.put(format!("{k}.caseload_per_fte"), &d::CASE_STAFF_PER_FTE, Value::Number(round2(c)));
             r.put(format!("{k}.ratio_to_target"), &d::CASE_STAFF_RATIO, Value::Number(round2(c / target)));
-            r.basis.insert(format!("{k}.caseload_per_fte"), n as i64);
-            r.basis.insert(format!("{k}.ratio_to_target"), n as i64);
+            r.basis.insert(format!("{k}.caseload_per_fte"), format!("{k}.active_cases"));
+            r.basis.insert(format!("{k}.ratio_to_target"), format!("{k}.active_cases"));
         }
         group.push(format!("{k}.active_cases"));
         rows.push(Row {
@@ -64,7 +64,7 @@ pub fn compute(data: &Dataset, date: Date, opts: &Options) -> Report {
     r.put("fte", &d::CASE_FTE, Value::Number(round2(all_fte)));
     if let Some(c) = per_fte(all_cases, all_fte) {
         r.put("caseload_per_fte", &d::CASE_PER_FTE, Value::Number(round2(c)));
-        r.basis.insert("caseload_per_fte".into(), all_cases as i64);
+        r.basis.insert("caseload_per_fte".into(), "active_cases".into());
     }
     r.groups.push(group);
     rows.push(Row {

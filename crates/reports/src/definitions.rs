@@ -14,6 +14,12 @@ pub struct Def {
 }
 
 impl Def {
+    /// Is it a count of persons or records (which disclosure control
+    /// protects)? Capacities, numbers of offers and population statistics are not.
+    pub fn counts(&self) -> bool {
+        !matches!(self.key, "group_offers" | "{modules|offers}.{id}.capacity" | "target_group_size")
+    }
+
     pub fn text(&self, lang: crate::Lang) -> &'static str {
         match lang {
             crate::Lang::De => self.de,
@@ -139,6 +145,7 @@ defs! {
         "persons with a participation in the programme in the period who belong to its target group on their first entry in the period";
     REACH_RATE = "reach", "reach_rate", "Erreichte geteilt durch Zielgruppengröße (kann über 1 liegen)", "reached / target_group_size";
     REACH_GENDER = "reach", "gender_share.{gender}", "Anteile der Erreichten nach Geschlecht", "shares of reached";
+    REACH_BY_GENDER = "reach", "reached_by_gender.{gender}", "Erreichte Personen nach Geschlecht", "reached split by gender";
 
     CASE_STAFF_ACTIVE = "caseload", "staff.{staff_id}.active_cases",
         "Am Stichtag aktive Teilnahmen an Einzelangeboten bei dieser Fachkraft",
@@ -179,4 +186,49 @@ defs! {
 /// The definitions of one report.
 pub fn of_report(report: &str) -> impl Iterator<Item = &'static Def> + '_ {
     ALL.iter().copied().filter(move |d| d.report == report)
+}
+
+/// The definitions as a Markdown table per report, for docs/reports.md.
+pub fn markdown() -> String {
+    let mut out = String::new();
+    let mut current = "";
+    for d in ALL {
+        if d.report != current {
+            current = d.report;
+            out.push_str(&format!("\n### {current}\n\n| key | Definition (de) | definition (en) |\n|---|---|---|\n"));
+        }
+        out.push_str(&format!("| `{}` | {} | {} |\n", d.key, d.de.replace('|', "\\|"), d.en.replace('|', "\\|")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    const BEGIN: &str = "<!-- definitions: generated from crates/reports/src/definitions.rs -->\n";
+    const END: &str = "<!-- end of definitions -->";
+
+    /// docs/reports.md shows the definitions the code uses. To update it:
+    /// `LOTSE_WRITE_DOCS=1 cargo test -p lotse-reports definitions_doc`.
+    #[test]
+    fn definitions_doc_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/reports.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let (head, rest) = doc.split_once(BEGIN).expect("marker in docs/reports.md");
+        let (_, tail) = rest.split_once(END).expect("end marker in docs/reports.md");
+        let fresh = format!("{head}{BEGIN}{}{END}{tail}", super::markdown());
+        if std::env::var_os("LOTSE_WRITE_DOCS").is_some() {
+            std::fs::write(path, &fresh).unwrap();
+        }
+        assert!(
+            doc == fresh,
+            "docs/reports.md is out of date: LOTSE_WRITE_DOCS=1 cargo test -p lotse-reports definitions_doc"
+        );
+    }
+
+    #[test]
+    fn every_report_has_definitions() {
+        for name in crate::NAMES {
+            assert!(super::of_report(name).count() > 0, "{name}");
+        }
+    }
 }

@@ -81,17 +81,31 @@ pub fn reach(data: &Dataset, period: Period, opts: &Options) -> Result<Report, R
         }
         (None, None) => return Err(ReportError::NeedsTarget),
     };
+    if size <= 0.0 {
+        return Err(ReportError::Invalid(
+            "--target-size",
+            "eine Zielgruppengröße über 0".into(),
+            "a target group size above 0".into(),
+        ));
+    }
     let mut r = Report::new("reach", &data.tenant, Some(period));
     opts.describe(&mut r);
     let counted = data.offers_in(Some(program));
     let parts = by_person(data, |p| counted[p.offer] && active(p, &period));
     let mut by_gender = [0usize; 4];
     for (i, idx) in parts.iter().enumerate() {
-        let Some(first) = idx.iter().map(|&j| data.participations[j].entry).min() else { continue };
+        if idx.is_empty() {
+            continue;
+        }
         let person = &data.persons[i];
-        // The first entry in the period; a participation that began before
-        // the period is "entered" for this purpose on the period's first day.
-        let on = first.max(period.from);
+        // The first entry in the period; a person whose participations all
+        // began before it is judged on the period's first day.
+        let on = idx
+            .iter()
+            .map(|&j| data.participations[j].entry)
+            .filter(|e| *e >= period.from)
+            .min()
+            .unwrap_or(period.from);
         if rule.as_ref().is_none_or(|r| r.failing(person, on).is_empty()) {
             by_gender[labels::index(spec::GENDER, person.gender)] += 1;
         }
@@ -114,13 +128,16 @@ pub fn reach(data: &Dataset, period: Period, opts: &Options) -> Result<Report, R
             cells: vec![Some(format!("gender_share.{g}"))],
         });
     }
-    // The shares rest on counts of persons; they are protected through them.
-    r.basis.extend(spec::GENDER.iter().zip(by_gender).map(|(g, n)| (format!("gender_share.{g}"), n as i64)));
-    r.groups.push(
-        std::iter::once("reached".to_string())
-            .chain(spec::GENDER.iter().map(|g| format!("gender_share.{g}")))
-            .collect(),
-    );
+    // The shares and the rate rest on counts of persons: they are protected
+    // through them (the counts by gender are figures of their own).
+    let mut group = vec!["reached".to_string()];
+    for (g, n) in spec::GENDER.iter().zip(by_gender) {
+        r.count(format!("reached_by_gender.{g}"), &d::REACH_BY_GENDER, n);
+        r.basis.insert(format!("gender_share.{g}"), format!("reached_by_gender.{g}"));
+        group.push(format!("reached_by_gender.{g}"));
+    }
+    r.basis.insert("reach_rate".into(), "reached".into());
+    r.groups.push(group);
     r.tables.push(Table {
         title: Text::new("Erreichung der Zielgruppe", "Target-group reach"),
         columns: vec![Text::new("Wert", "Value")],

@@ -88,8 +88,8 @@ pub struct Report {
     /// (a row or column with its total); see [`crate::suppress`].
     pub groups: Vec<Vec<String>>,
     /// For figures that are not counts (a share, a caseload per FTE): the
-    /// count of persons or cases they rest on, which suppression judges.
-    pub basis: IndexMap<String, i64>,
+    /// key of the count they rest on; when that count is withheld, so are they.
+    pub basis: IndexMap<String, String>,
     /// Whether statistical disclosure control was applied.
     pub suppressed: bool,
 }

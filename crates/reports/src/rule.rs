@@ -88,7 +88,10 @@ impl Rule {
             .iter()
             .filter(|c| {
                 let known = c.reads.iter().all(|r| attrs.iter().any(|(n, v)| n == r && v.is_some()));
-                !(known && matches!(c.program.execute(&ctx), Ok(Value::Bool(true))))
+                // cel-interpreter 0.9 panics on integer division by zero; a
+                // rule's arithmetic error makes its conjunct false, not a crash.
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.program.execute(&ctx)));
+                !(known && matches!(run, Ok(Ok(Value::Bool(true)))))
             })
             .map(|c| c.source.as_str())
             .collect()
@@ -124,8 +127,38 @@ fn attributes(p: &Person, on: Date) -> Vec<(&'static str, Option<Value>)> {
     ]
 }
 
-/// Splits at `&&` outside brackets, parentheses and string literals.
+/// Splits at `&&` outside brackets, parentheses and string literals. A rule
+/// whose top level is `||` or `? :` (which bind looser than `&&`) is one
+/// conjunct as a whole.
 fn split_conjuncts(source: &str) -> Vec<String> {
+    let parts = split_top_level(source);
+    if parts.iter().any(|p| has_top_level_or(p)) {
+        return vec![source.trim().to_string()];
+    }
+    parts
+}
+
+fn has_top_level_or(part: &str) -> bool {
+    let (mut depth, mut quote, mut prev) = (0i32, None::<char>, ' ');
+    for c in part.chars() {
+        match quote {
+            Some(q) if c == q && prev != '\\' => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                '|' if depth == 0 && prev == '|' => return true,
+                '?' if depth == 0 => return true,
+                _ => {}
+            },
+        }
+        prev = c;
+    }
+    false
+}
+
+fn split_top_level(source: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut depth = 0i32;
     let mut quote: Option<char> = None;
@@ -214,6 +247,26 @@ mod tests {
         assert_eq!(rule.failing(&person(None, Some("duldung")), on), vec!["age >= 18", "age <= 27"]);
         // "unknown" as a code is an unknown attribute too.
         assert_eq!(rule.failing(&person(Some("2000-01-01"), Some("unknown")), on).len(), 1);
+    }
+
+    #[test]
+    fn looser_operators_keep_the_rule_whole() {
+        assert_eq!(split_conjuncts("a && b || c"), vec!["a && b || c"]);
+        assert_eq!(split_conjuncts("x ? a && b : c"), vec!["x ? a && b : c"]);
+        assert_eq!(split_conjuncts(r#"a && (b || c) && d == "||""#), vec!["a", "(b || c)", r#"d == "||""#]);
+        let rule = Rule::parse(r#"age >= 30 && residence_status == "duldung" || age < 25"#).unwrap();
+        let on: Date = "2023-06-30".parse().unwrap();
+        assert!(
+            rule.failing(&person(Some("2000-01-01"), Some("german")), on).is_empty(),
+            "23 years: the || side holds"
+        );
+    }
+
+    #[test]
+    fn arithmetic_errors_make_a_condition_false_not_a_crash() {
+        let rule = Rule::parse("age / 0 > 1 && age >= 18").unwrap();
+        let on: Date = "2023-06-30".parse().unwrap();
+        assert_eq!(rule.failing(&person(Some("2000-01-01"), None), on), vec!["age / 0 > 1"]);
     }
 
     #[test]

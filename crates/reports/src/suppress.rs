@@ -7,10 +7,13 @@
 
 use crate::figure::Report;
 
-/// The count a figure is judged by: its own value, or for a share or a rate
-/// the count it rests on.
+/// The count a figure is judged by (shares and rates are not judged
+/// themselves: they follow the count they rest on, see [`Report::basis`]).
 fn judged(r: &Report, key: &str) -> Option<i64> {
-    r.basis.get(key).copied().or_else(|| r.figures.get(key)?.value.as_ref()?.as_count())
+    if r.basis.contains_key(key) || !r.figures.get(key)?.def.counts() {
+        return None;
+    }
+    r.figures.get(key)?.value.as_ref()?.as_count()
 }
 
 fn hide(r: &mut Report, key: &str) {
@@ -50,6 +53,16 @@ pub fn apply(r: &mut Report) {
         if !changed {
             break;
         }
+    }
+    // A share or rate would give back the count it rests on.
+    let derived: Vec<String> = r
+        .basis
+        .iter()
+        .filter(|(_, count)| r.figures.get(*count).is_some_and(|f| f.suppressed))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in &derived {
+        hide(r, k);
     }
     r.suppressed = true;
 }
@@ -120,6 +133,30 @@ mod tests {
         // Both cells of row 0 are hidden, so its total may show; columns take 20 and 30 along.
         assert_eq!(shown(&r, "row_total.r0"), Some(4));
         assert_eq!(shown(&r, "cells.r1.c0"), None);
+        assert_no_lone_hidden(&r);
+    }
+
+    #[test]
+    fn a_rate_goes_with_the_count_it_rests_on() {
+        // Caseload: A = 2 cases, B = 10, C = 50, total 62, one FTE each. A is
+        // hidden, B with it (62 - 10 - 50); B's 10 cases per FTE would give
+        // B back (× 1 FTE), and then A.
+        let mut r = Report::new("caseload", "t", None);
+        r.count("active_cases", &d::CASE_ACTIVE, 62);
+        let mut group = vec!["active_cases".to_string()];
+        for (s, n) in [("a", 2), ("b", 10), ("c", 50)] {
+            r.count(format!("staff.{s}.active_cases"), &d::CASE_STAFF_ACTIVE, n);
+            r.put(format!("staff.{s}.caseload_per_fte"), &d::CASE_STAFF_PER_FTE, crate::Value::Number(n as f64));
+            r.basis.insert(format!("staff.{s}.caseload_per_fte"), format!("staff.{s}.active_cases"));
+            group.push(format!("staff.{s}.active_cases"));
+        }
+        r.groups.push(group);
+        apply(&mut r);
+        for s in ["a", "b"] {
+            assert!(r.figures[&format!("staff.{s}.active_cases")].suppressed, "{s}");
+            assert!(r.figures[&format!("staff.{s}.caseload_per_fte")].suppressed, "{s}");
+        }
+        assert!(!r.figures["staff.c.caseload_per_fte"].suppressed);
         assert_no_lone_hidden(&r);
     }
 

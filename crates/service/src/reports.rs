@@ -13,12 +13,52 @@ use lotse_reports::allocation::{self, Unit};
 use lotse_reports::data::{self as rd, Dataset, code};
 use lotse_reports::{Lang, Options, Period, Report, ReportError};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
+
+/// The person columns reports read (no names, no timestamps).
+const PERSON_COLUMNS: [person::Column; 16] = [
+    person::Column::Id,
+    person::Column::ProviderId,
+    person::Column::BirthDate,
+    person::Column::Gender,
+    person::Column::Nationality,
+    person::Column::ResidenceStatus,
+    person::Column::MigrationBackground,
+    person::Column::DistrictId,
+    person::Column::Municipality,
+    person::Column::HouseholdId,
+    person::Column::SingleParent,
+    person::Column::Disability,
+    person::Column::EducationIsced,
+    person::Column::LabourStatus,
+    person::Column::Sgb2Months24,
+    person::Column::Homeless,
+];
+
+#[derive(sea_orm::FromQueryResult)]
+struct PersonRow {
+    id: String,
+    provider_id: String,
+    birth_date: Option<chrono::NaiveDate>,
+    gender: String,
+    nationality: Option<String>,
+    residence_status: Option<String>,
+    migration_background: Option<String>,
+    district_id: Option<String>,
+    municipality: Option<String>,
+    household_id: Option<String>,
+    single_parent: Option<String>,
+    disability: Option<String>,
+    education_isced: Option<i16>,
+    labour_status: Option<String>,
+    sgb2_months_24: Option<i16>,
+    homeless: Option<String>,
+}
 
 /// A report as asked for: its name, period and options.
 #[derive(Debug, Clone)]
@@ -67,18 +107,19 @@ impl Lotse {
         }
         // Which participations the report can need: those active in the
         // period, or on the day of a caseload; none for eligibility.
+        // "Today" is taken once, for loading and computing alike.
+        let mut opts = req.opts.clone();
+        opts.date.get_or_insert_with(|| chrono::Local::now().date_naive());
         let window = match req.name.as_str() {
             "eligibility" => None,
-            "caseload" => {
-                let d = req.opts.date.unwrap_or_else(|| chrono::Local::now().date_naive());
-                Some(Period { from: d, to: d })
-            }
+            "caseload" => opts.date.map(|d| Period { from: d, to: d }),
             _ => req.period,
         };
         let data = self.load_dataset(actor, window).await?;
-        let mut opts = req.opts.clone();
         opts.suppress |= always_suppressed(actor);
+        let started = std::time::Instant::now();
         let report = lotse_reports::compute(&req.name, &data, req.period, &opts).map_err(report_error)?;
+        tracing::debug!(report = req.name, ms = started.elapsed().as_millis() as u64, "report computed");
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let params: serde_json::Map<String, serde_json::Value> =
             report.params.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
@@ -122,7 +163,16 @@ impl Lotse {
                 id: d.id.clone(),
                 name: d.name.clone(),
                 population: exact(*pop),
-                area_km2: exact(d.area_km2.unwrap_or(0.0)),
+                area_km2: match d.area_km2 {
+                    Some(a) => exact(a),
+                    None => {
+                        return Err(DomainError::invalid(
+                            "units",
+                            format!("Für „{}“ ({}) fehlt die Fläche (area_km2).", d.name, d.id),
+                            format!("\"{}\" ({}) has no area_km2.", d.name, d.id),
+                        ));
+                    }
+                },
                 weight: None,
             });
         }
@@ -141,16 +191,38 @@ impl Lotse {
     /// count. `window`: only participations active in it (None: none at all).
     pub async fn load_dataset(&self, actor: &Actor, window: Option<Period>) -> Result<Dataset, DomainError> {
         let t = actor.tenant.as_str();
-        let scope = report_scope(actor);
+        let scope = report_scope(actor)?;
+        let started = std::time::Instant::now();
+        let lap = |what: &str, n: usize| {
+            tracing::debug!(what, rows = n, ms = started.elapsed().as_millis() as u64, "report data loaded")
+        };
         let snap = lotse_db::backend::begin_snapshot(&self.db).await.map_err(db_err)?;
         let db = &snap;
         let mut data = Dataset { tenant: t.to_string(), ..Default::default() };
 
-        let mut q = person::Entity::find().filter(person::Column::TenantId.eq(t));
+        // Only the persons a report can count: those with a participation in
+        // the window (all of them for eligibility), and only the columns
+        // reports read — never names.
+        let active = window.map(|w| {
+            Condition::all()
+                .add(participation::Column::TenantId.eq(t))
+                .add(participation::Column::EntryDate.lte(w.to))
+                .add(
+                    Condition::any()
+                        .add(participation::Column::ExitDate.is_null())
+                        .add(participation::Column::ExitDate.gte(w.from)),
+                )
+        });
+        let mut q = person::Entity::find().select_only().columns(PERSON_COLUMNS).filter(person::Column::TenantId.eq(t));
         if let PersonScope::Provider(p) = &scope {
             q = q.filter(person::Column::ProviderId.eq(p.as_str()));
         }
-        for p in q.all(db).await.map_err(db_err)? {
+        if let Some(active) = &active {
+            let mut sub = Query::select();
+            sub.column(participation::Column::PersonId).from(participation::Entity).cond_where(active.clone());
+            q = q.filter(Expr::col(person::Column::Id).in_subquery(sub));
+        }
+        for p in q.into_model::<PersonRow>().all(db).await.map_err(db_err)? {
             data.persons.push(rd::Person {
                 id: p.id,
                 provider_id: p.provider_id,
@@ -170,6 +242,7 @@ impl Lotse {
                 homeless: code(spec::YES_NO, p.homeless.as_deref()),
             });
         }
+        lap("persons", data.persons.len());
         let person_ix: HashMap<&str, usize> =
             data.persons.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
 
@@ -191,15 +264,7 @@ impl Lotse {
         }
         let offer_ix: HashMap<&str, usize> = data.offers.iter().enumerate().map(|(i, o)| (o.id.as_str(), i)).collect();
 
-        if let Some(w) = window {
-            let active = Condition::all()
-                .add(participation::Column::TenantId.eq(t))
-                .add(participation::Column::EntryDate.lte(w.to))
-                .add(
-                    Condition::any()
-                        .add(participation::Column::ExitDate.is_null())
-                        .add(participation::Column::ExitDate.gte(w.from)),
-                );
+        if let Some(active) = active {
             let parts = participation::Entity::find().filter(active.clone()).all(db).await.map_err(db_err)?;
             let mut part_ix: HashMap<String, usize> = HashMap::with_capacity(parts.len());
             for p in parts {
@@ -220,26 +285,37 @@ impl Lotse {
                     outcomes: Vec::new(),
                 });
             }
+            lap("participations", data.participations.len());
             let mut sub = Query::select();
             sub.column(participation::Column::Id).from(participation::Entity).cond_where(active);
-            let outcomes = outcome::Entity::find()
+            let outcomes: Vec<(String, String, String, chrono::NaiveDate, String)> = outcome::Entity::find()
+                .select_only()
+                .columns([
+                    outcome::Column::Id,
+                    outcome::Column::ParticipationId,
+                    outcome::Column::Kind,
+                    outcome::Column::Date,
+                    outcome::Column::Timing,
+                ])
                 .filter(outcome::Column::TenantId.eq(t))
                 .filter(Expr::col(outcome::Column::ParticipationId).in_subquery(sub))
+                .into_tuple()
                 .all(db)
                 .await
                 .map_err(db_err)?;
-            for o in outcomes {
-                if let Some(&i) = part_ix.get(&o.participation_id) {
+            for (id, participation_id, kind, date, timing) in outcomes {
+                if let Some(&i) = part_ix.get(&participation_id) {
                     data.participations[i].outcomes.push(rd::Outcome {
-                        id: o.id,
-                        kind: code(spec::OUTCOME_KIND, Some(&o.kind)).unwrap_or("none"),
-                        date: o.date,
-                        timing: code(spec::TIMING, Some(&o.timing)).unwrap_or("at_exit"),
+                        id,
+                        kind: code(spec::OUTCOME_KIND, Some(&kind)).unwrap_or("none"),
+                        date,
+                        timing: code(spec::TIMING, Some(&timing)).unwrap_or("at_exit"),
                     });
                 }
             }
         }
 
+        lap("outcomes", data.participations.iter().map(|p| p.outcomes.len()).sum());
         for m in module::Entity::find().filter(module::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
             data.modules.push(rd::Module {
                 id: m.id,
@@ -290,6 +366,7 @@ impl Lotse {
             });
         }
         snap.commit().await.map_err(db_err)?;
+        lap("all", data.finance.len());
         Ok(data)
     }
 }

@@ -168,7 +168,7 @@ lotse_testkit::both_backends! {
         opts.year = Some(2023);
         let r = lotse.report(&a, &ReportRequest { name: "key-figures".into(), period: year(2023), opts: opts.clone() }).await.unwrap();
 
-        let html = String::from_utf8(render::render(&r, render::Format::Html, lotse_reports::Lang::De)).unwrap();
+        let html = String::from_utf8(render::render(&r, render::Format::Html, lotse_reports::Lang::De).unwrap()).unwrap();
         assert!(html.contains("<html lang=\"de\""));
         assert!(html.contains("<h1>Sachstandsbericht – Kennzahlen</h1>"));
         assert!(html.contains("Zeitraum: <strong>2023</strong>"));
@@ -178,7 +178,7 @@ lotse_testkit::both_backends! {
         assert!(html.contains("<svg role=\"img\""), "charts");
         assert!(!html.contains("<script"));
 
-        let bytes = render::render(&r, render::Format::Xlsx, lotse_reports::Lang::De);
+        let bytes = render::render(&r, render::Format::Xlsx, lotse_reports::Lang::De).unwrap();
         use calamine::{DataType, Reader, Xlsx};
         let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(wb.sheet_names(), vec!["Teilnehmende", "Austritte und Verbleib beim", "Finanzen", "Definitionen"]);
@@ -191,10 +191,10 @@ lotse_testkit::both_backends! {
         // Suppressed, the same cells show `*`.
         opts.suppress = true;
         let r = lotse.report(&a, &ReportRequest { name: "key-figures".into(), period: year(2023), opts }).await.unwrap();
-        let html = String::from_utf8(render::render(&r, render::Format::Html, lotse_reports::Lang::De)).unwrap();
+        let html = String::from_utf8(render::render(&r, render::Format::Html, lotse_reports::Lang::De).unwrap()).unwrap();
         assert!(html.contains("Statistische Geheimhaltung"));
         assert!(html.contains(">*<sup>"));
-        let csv = String::from_utf8(render::render(&r, render::Format::Csv, lotse_reports::Lang::En)).unwrap();
+        let csv = String::from_utf8(render::render(&r, render::Format::Csv, lotse_reports::Lang::En).unwrap()).unwrap();
         assert!(csv.lines().any(|l| l.starts_with("persons_by_gender.diverse,,true,")), "{csv}");
     }
 }

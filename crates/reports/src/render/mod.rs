@@ -45,13 +45,19 @@ impl Format {
     }
 }
 
-pub fn render(r: &Report, format: Format, lang: Lang) -> Vec<u8> {
-    match format {
+/// A report that cannot be written in a format (an XLSX sheet has at most
+/// 1,048,576 rows and 16,384 columns).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(pub String);
+
+pub fn render(r: &Report, format: Format, lang: Lang) -> Result<Vec<u8>, RenderError> {
+    Ok(match format {
         Format::Json => json_bytes(r, lang),
         Format::Csv => csv(r, lang),
-        Format::Xlsx => xlsx::render(r, lang),
+        Format::Xlsx => xlsx::render(r, lang).map_err(|e| RenderError(e.to_string()))?,
         Format::Html => html::render(r, lang).into_bytes(),
-    }
+    })
 }
 
 pub fn value_json(v: &Value) -> serde_json::Value {

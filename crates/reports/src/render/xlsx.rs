@@ -24,11 +24,7 @@ fn sheet_name(title: &str, taken: &mut Vec<String>) -> String {
     name
 }
 
-pub fn render(r: &Report, lang: Lang) -> Vec<u8> {
-    build(r, lang).expect("an in-memory workbook")
-}
-
-fn build(r: &Report, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+pub fn render(r: &Report, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let title_f = Format::new().set_bold().set_font_size(14);

@@ -31,10 +31,14 @@ fn format_of(o: &Output, lang: Lang) -> Result<Format, ApiError> {
         .ok_or_else(|| invalid("format", "Format json, csv, xlsx oder html.", "format json, csv, xlsx or html.", lang))
 }
 
-fn deliver(report: &lotse_reports::Report, format: Format, lang: Lang) -> Response {
-    let body = render(report, format, lang);
+fn deliver(report: &lotse_reports::Report, format: Format, lang: Lang) -> Result<Response, ApiError> {
+    let body = render(report, format, lang).map_err(|e| {
+        let de = format!("Der Bericht lässt sich nicht in diesem Format schreiben: {e}");
+        let en = format!("The report cannot be written in this format: {e}");
+        ApiError::from_domain(DomainError::invalid("format", de, en), lang)
+    })?;
     let file = format!("{}.{}", report.name, format.extension());
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
             (header::CONTENT_DISPOSITION, format!("inline; filename=\"{file}\"")),
@@ -42,7 +46,7 @@ fn deliver(report: &lotse_reports::Report, format: Format, lang: Lang) -> Respon
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 /// A report of reports.md (`key-figures`, `programme`, `esf`, `reach`,
@@ -77,7 +81,7 @@ pub async fn get(
         let req = p.request(&name).map_err(err)?;
         s.lotse.report(&a, &req).await.map_err(err)?
     };
-    Ok(deliver(&report, format, lang))
+    deliver(&report, format, lang)
 }
 
 /// An allocation over the units in the request body (CSV
@@ -92,7 +96,7 @@ pub async fn allocate(Authed(a, lang): Authed, Query(o): Query<Output>, body: St
     let units = lotse_reports::allocation::read_units(&body)
         .map_err(|e| ApiError::from_domain(lotse_service::reports::report_error(e), lang))?;
     let report = allocation(&a, &units, &o, false, lang)?;
-    Ok(deliver(&report, format, lang))
+    deliver(&report, format, lang)
 }
 
 fn allocation(
