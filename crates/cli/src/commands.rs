@@ -82,6 +82,11 @@ enum Command {
     },
     /// Compute a report (key-figures, programme, esf, reach, caseload, allocation, eligibility, query).
     Report(Box<ReportArgs>),
+    /// Published reports: list, show (unchanged), compare with today's data.
+    Publication {
+        #[command(subcommand)]
+        cmd: PublicationCmd,
+    },
     /// Write a synthetic bundle with realistic distributions (deterministic for a seed).
     Generate {
         #[arg(long)]
@@ -282,6 +287,34 @@ struct ReportArgs {
     /// Language of labels, definitions and messages.
     #[arg(long, value_enum, default_value_t = LangArg::De)]
     lang: LangArg,
+    /// Publish the report: frozen with its parameters, time and content hash (always suppressed).
+    #[arg(long)]
+    publish: bool,
+    /// Title of the publication.
+    #[arg(long, requires = "publish")]
+    title: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum PublicationCmd {
+    /// The tenant's published reports.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// A published report as it was published.
+    Show {
+        #[arg(long)]
+        tenant: String,
+        id: String,
+        #[arg(long, value_parser = ["json", "csv", "xlsx", "html"], default_value = "json")]
+        format: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Compare with a fresh computation and list what differs.
+        #[arg(long)]
+        compare: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -493,6 +526,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Report(args) => report(Some(&lotse), &args).await?,
+        Command::Publication { cmd } => publication(&lotse, cmd).await?,
         Command::Demo { cmd: DemoCmd::WriteBundles { .. } } => unreachable!(),
         Command::Demo { cmd: DemoCmd::Load } => {
             let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
@@ -558,6 +592,16 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
         let t = args.tenant.as_deref().context("Bitte den Mandanten angeben: --tenant MANDANT")?;
         let actor = Actor::system(TenantId::parse(t).map_err(human)?);
         lotse.tenant(&actor.tenant).await.map_err(err)?;
+        if args.publish {
+            let p = lotse.publish_report(&actor, &args.name, &params, args.title.clone()).await.map_err(err)?;
+            println!(
+                "Veröffentlicht: {} ({}, SHA-256 {})",
+                p.id,
+                p.published_at.format("%d.%m.%Y %H:%M UTC"),
+                p.content_hash
+            );
+            return Ok(());
+        }
         let req = params.request(&args.name).map_err(err)?;
         lotse.report(&actor, &req).await.map_err(err)?
     };
@@ -572,6 +616,48 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}
+
+async fn publication(lotse: &Lotse, cmd: PublicationCmd) -> anyhow::Result<()> {
+    match cmd {
+        PublicationCmd::List { tenant } => {
+            let actor = Actor::system(TenantId::parse(&tenant).map_err(human)?);
+            lotse.tenant(&actor.tenant).await.map_err(human)?;
+            for p in lotse.publications(&actor).await.map_err(human)? {
+                println!(
+                    "{}  {}  {:<12} {}  {}",
+                    p.id,
+                    p.published_at.format("%d.%m.%Y %H:%M"),
+                    p.report,
+                    p.title.as_deref().unwrap_or("–"),
+                    p.params
+                );
+            }
+        }
+        PublicationCmd::Show { tenant, id, format, out, compare } => {
+            let actor = Actor::system(TenantId::parse(&tenant).map_err(human)?);
+            if compare {
+                let c = lotse.compare_publication(&actor, &id).await.map_err(human)?;
+                if c.differs {
+                    println!("Abweichend von einer Neuberechnung mit heutigen Daten: {}", c.changed.join(", "));
+                } else {
+                    println!("Unverändert: eine Neuberechnung mit heutigen Daten ergibt dieselben Zahlen.");
+                }
+                return Ok(());
+            }
+            let p = lotse.publication(&actor, &id).await.map_err(human)?;
+            let f = lotse_reports::render::Format::parse(&format).expect("clap checked");
+            let bytes = lotse_reports::render::render(&p.report, f, Lang::De).map_err(|e| anyhow::anyhow!("{e}"))?;
+            match out {
+                Some(path) => std::fs::write(&path, &bytes).with_context(|| format!("{} schreiben", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
         }
     }
     Ok(())

@@ -177,6 +177,31 @@ pub async fn sqlite_integrity(db: &Db) -> Result<String, DbErr> {
     row.try_get_by_index::<String>(0)
 }
 
+/// Makes the rows of `table` unchangeable once written (published reports
+/// are frozen); they can still go with their tenant.
+pub(crate) async fn frozen_table_trigger(m: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    let db = m.get_connection();
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared(&format!(
+                "CREATE FUNCTION {table}_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN RAISE EXCEPTION '{table} cannot be changed'; END $$;
+                 CREATE TRIGGER {table}_frozen BEFORE UPDATE ON {table}
+                   FOR EACH ROW EXECUTE FUNCTION {table}_frozen();"
+            ))
+            .await?;
+        }
+        _ => {
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER {table}_frozen BEFORE UPDATE ON {table}
+                 BEGIN SELECT RAISE(ABORT, '{table} cannot be changed'); END;"
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Makes the audit trail append-only in the database itself: sealed entries
 /// can be neither changed nor deleted, and unsealed ones can only be sealed.
 /// The product has no path that would try; this stops a mistaken one, and

@@ -42,6 +42,8 @@ pub enum Resource<'a> {
     /// Aggregate figures (reports, dashboards) over the persons the actor
     /// may count (see [`report_scope`]).
     Report,
+    /// Published reports: frozen figures for the council and the public.
+    Publication,
     /// Pseudonymised records (ids and codes, never names) behind a figure,
     /// or persons listed one by one by id (the `eligibility` report).
     Records,
@@ -64,6 +66,7 @@ impl Resource<'_> {
             Resource::ProgramData { .. } => "program_data",
             Resource::Report => "report",
             Resource::Records => "records",
+            Resource::Publication => "publication",
             Resource::AuditTrail => "audit_trail",
             Resource::Import => "import",
             Resource::Export => "export",
@@ -132,6 +135,12 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
             _ => actor.role == Coordinator || (actor.role == ProviderAdmin && same_provider(actor, *provider)),
         },
         Resource::Report => action == Read && !matches!(actor.role, Admin | Auditor),
+        // Publishing speaks for the department: coordinators and the head.
+        Resource::Publication => match action {
+            Read => !matches!(actor.role, Admin | Auditor),
+            Create => matches!(actor.role, Coordinator | Head),
+            _ => false,
+        },
         Resource::Records => {
             action == Read
                 && (matches!(actor.role, Coordinator | CaseManager | ProviderAdmin)

@@ -7,7 +7,8 @@ use crate::definitions::Def;
 use crate::rules::Period;
 use indexmap::IndexMap;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", content = "v", rename_all = "snake_case")]
 pub enum Value {
     Count(i64),
     /// Euro in whole cents, shown as a decimal string with two places.
@@ -37,14 +38,14 @@ pub struct Figure {
 }
 
 /// A table for display: rows of figure keys under column headings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     pub title: Text,
     pub columns: Vec<Text>,
     pub rows: Vec<Row>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub label: Text,
     /// One figure key per column (`None`: no figure in that cell).
@@ -52,7 +53,7 @@ pub struct Row {
 }
 
 /// A label in both languages of Lotse (or a code/id that needs none).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Text {
     pub de: String,
     pub en: String,
@@ -124,5 +125,121 @@ impl Report {
 
     pub fn value(&self, key: &str) -> Option<&Value> {
         self.figures.get(key).and_then(|f| f.value.as_ref())
+    }
+}
+
+/// A report as stored when it is published: everything needed to render it
+/// again in every format, unchanged, without the data it was computed from.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    report: String,
+    tenant: String,
+    params: IndexMap<String, String>,
+    period: Option<(Date, Date)>,
+    suppressed: bool,
+    figures: IndexMap<String, StoredFigure>,
+    tables: Vec<Table>,
+    groups: Vec<Vec<String>>,
+    basis: IndexMap<String, String>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredFigure {
+    value: Option<Value>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    suppressed: bool,
+    /// The definition's key within the report (`persons_total`, `EECO01`, ...).
+    def: String,
+}
+
+impl Report {
+    /// The report as canonical JSON bytes (the same report gives the same bytes).
+    pub fn to_stored(&self) -> Vec<u8> {
+        let s = Stored {
+            report: self.name.to_string(),
+            tenant: self.tenant.clone(),
+            params: self.params.clone(),
+            period: self.period.map(|p| (p.from, p.to)),
+            suppressed: self.suppressed,
+            figures: self
+                .figures
+                .iter()
+                .map(|(k, f)| {
+                    (
+                        k.clone(),
+                        StoredFigure { value: f.value.clone(), suppressed: f.suppressed, def: f.def.key.to_string() },
+                    )
+                })
+                .collect(),
+            tables: self.tables.clone(),
+            groups: self.groups.clone(),
+            basis: self.basis.clone(),
+        };
+        serde_json::to_vec(&s).expect("serialisable")
+    }
+
+    /// Reads a report written by [`Report::to_stored`].
+    pub fn from_stored(bytes: &[u8]) -> Result<Report, String> {
+        let s: Stored = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let name = crate::NAMES
+            .iter()
+            .copied()
+            .find(|n| *n == s.report)
+            .ok_or_else(|| format!("unknown report {}", s.report))?;
+        let mut figures = IndexMap::new();
+        for (k, f) in s.figures {
+            let def = crate::definitions::of_report(name)
+                .find(|d| d.key == f.def)
+                .ok_or_else(|| format!("unknown definition {} of {name}", f.def))?;
+            figures.insert(k, Figure { value: f.value, suppressed: f.suppressed, def });
+        }
+        Ok(Report {
+            name,
+            tenant: s.tenant,
+            params: s.params,
+            period: s.period.map(|(from, to)| Period { from, to }),
+            figures,
+            tables: s.tables,
+            groups: s.groups,
+            basis: s.basis,
+            suppressed: s.suppressed,
+        })
+    }
+
+    /// The keys whose values differ between two reports (or exist in one only).
+    pub fn differences(&self, other: &Report) -> Vec<String> {
+        let mut keys: Vec<&String> = self.figures.keys().chain(other.figures.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter()
+            .filter(|k| self.figures.get(*k).map(|f| &f.value) != other.figures.get(*k).map(|f| &f.value))
+            .cloned()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definitions as d;
+
+    #[test]
+    fn a_stored_report_reads_back_identical() {
+        let mut r = Report::new("key-figures", "t", Period::year(2023));
+        r.param("year", 2023);
+        r.count("persons_total", &d::PERSONS_TOTAL, 46);
+        r.put("finance.net_cost", &d::FINANCE_NET_COST, Value::Money(-251209790));
+        r.put("persons_by_gender.diverse", &d::PERSONS_BY_GENDER, Value::Count(2));
+        r.groups.push(vec!["persons_total".into(), "persons_by_gender.diverse".into()]);
+        crate::suppress::apply(&mut r);
+        let bytes = r.to_stored();
+        let back = Report::from_stored(&bytes).unwrap();
+        assert_eq!(back.to_stored(), bytes);
+        assert!(back.figures["persons_by_gender.diverse"].suppressed);
+        assert!(std::ptr::eq(back.figures["persons_total"].def, &d::PERSONS_TOTAL));
+        assert!(back.differences(&r).is_empty());
+        let mut changed = back.clone();
+        changed.count("persons_total", &d::PERSONS_TOTAL, 47);
+        assert_eq!(changed.differences(&r), vec!["persons_total".to_string()]);
     }
 }

@@ -14,6 +14,7 @@ pub mod import;
 pub mod page;
 pub mod persons;
 pub mod providers;
+pub mod publications;
 pub mod reports;
 pub mod tenants;
 pub mod users;

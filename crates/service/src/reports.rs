@@ -373,7 +373,7 @@ impl Lotse {
 
 /// A report's parameters as text, the way the command line and the API get
 /// them; [`ReportParams::request`] checks them in one place for both.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// Calendar year (instead of from/to).

@@ -198,3 +198,42 @@ lotse_testkit::both_backends! {
         assert!(csv.lines().any(|l| l.starts_with("persons_by_gender.diverse,,true,")), "{csv}");
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn published_reports_stay_as_published(db) {
+        let lotse = &db.lotse;
+        let a = example_tenant(lotse).await;
+        let params = lotse_service::reports::ReportParams { year: Some("2023".into()), ..Default::default() };
+        let p = lotse.publish_report(&a, "key-figures", &params, Some("Sachstandsbericht 2023".into())).await.unwrap();
+        assert_eq!(p.content_hash.len(), 64);
+        let first = lotse.publication(&a, &p.id).await.unwrap();
+        assert!(first.report.suppressed, "published reports are always suppressed");
+        assert!(first.report.figures["persons_by_gender.diverse"].suppressed);
+        assert_eq!(figure(&first.report, "finance.expenses"), "4496685.82");
+        assert!(!lotse.compare_publication(&a, &p.id).await.unwrap().differs);
+
+        // The data change: a further expense for 2023 is imported.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("finance.csv"), "entry_id,year,kind,category,program_id,amount_eur,quantity,unit,note\nnachtrag-1,2023,expense,material,,1000.00,,,Nachtrag\n").unwrap();
+        let r = lotse.import_bundle(&a, &Bundle::open(dir.path()).unwrap(), None).await.unwrap();
+        assert!(r.written, "{:?}", r.errors);
+
+        // The publication is unchanged, byte for byte, and says that it differs now.
+        let again = lotse.publication(&a, &p.id).await.unwrap();
+        assert_eq!(again.report.to_stored(), first.report.to_stored());
+        assert_eq!(figure(&again.report, "finance.expenses"), "4496685.82");
+        let c = lotse.compare_publication(&a, &p.id).await.unwrap();
+        assert!(c.differs);
+        assert_eq!(c.changed, vec!["finance.expenses".to_string(), "finance.net_cost".to_string()]);
+        assert_eq!(lotse.publications(&a).await.unwrap().len(), 1);
+
+        // Frozen in the database itself.
+        use sea_orm::ConnectionTrait;
+        let err = lotse.db.execute_unprepared("UPDATE published_reports SET content_hash = 'x'").await;
+        assert!(err.is_err(), "published reports cannot be changed");
+
+        // Person lists are not published.
+        let e = lotse.publish_report(&a, "eligibility", &params, None).await.unwrap_err();
+        assert!(e.message(lotse_domain::Lang::De).contains("wird nicht veröffentlicht"));
+    }
+}

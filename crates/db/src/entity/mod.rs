@@ -15,6 +15,7 @@ pub mod person;
 pub mod person_key;
 pub mod program;
 pub mod provider;
+pub mod published_report;
 pub mod session;
 pub mod staff;
 pub mod tenant;

@@ -5,12 +5,17 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_bundle;
+mod m0003_publications;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration), Box::new(m0002_bundle::Migration)]
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_bundle::Migration),
+            Box::new(m0003_publications::Migration),
+        ]
     }
 }

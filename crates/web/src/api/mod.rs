@@ -63,6 +63,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::verify))
         .routes(routes!(reports::allocate))
         .routes(routes!(reports::get))
+        .routes(routes!(reports::publish))
+        .routes(routes!(reports::publications))
+        .routes(routes!(reports::publication))
+        .routes(routes!(reports::comparison))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))

@@ -3,6 +3,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use lotse_domain::{DomainError, Lang};
 use lotse_reports::render::{Format, render};
+use lotse_service::publications::{Comparison, Publication};
 use lotse_service::reports::ReportParams;
 use serde::Deserialize;
 
@@ -119,4 +120,75 @@ fn allocation(
         lotse_reports::suppress::apply(&mut r);
     }
     Ok(r)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Title {
+    /// A title for the publication (e.g. "Sachstandsbericht 2023").
+    pub title: Option<String>,
+}
+
+/// Publishes a report: computed now with disclosure control, frozen with its
+/// parameters, time, author and content hash (coordinators and the head of
+/// department).
+#[utoipa::path(post, path = "/api/v1/reports/{name}/publications", tag = "reports",
+    params(("name" = String, Path), ReportParams, Title),
+    responses((status = 201, body = Publication), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn publish(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(name): Path<String>,
+    Query(p): Query<ReportParams>,
+    Query(t): Query<Title>,
+) -> Result<impl IntoResponse, ApiError> {
+    let publication =
+        s.lotse.publish_report(&a, &name, &p, t.title).await.map_err(|e| ApiError::from_domain(e, lang))?;
+    Ok((axum::http::StatusCode::CREATED, crate::extract::JsonOut(publication)))
+}
+
+/// The tenant's published reports, newest first.
+#[utoipa::path(get, path = "/api/v1/publications", tag = "reports",
+    responses((status = 200, body = Vec<Publication>), (status = 403, body = ErrorBody)))]
+pub async fn publications(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+) -> Result<crate::extract::JsonOut<Vec<Publication>>, ApiError> {
+    s.lotse.publications(&a).await.map(crate::extract::JsonOut).map_err(|e| ApiError::from_domain(e, lang))
+}
+
+/// A published report exactly as it was published, in any format; the
+/// headers carry its content hash and publication time.
+#[utoipa::path(get, path = "/api/v1/publications/{id}", tag = "reports",
+    params(("id" = String, Path), Output),
+    responses((status = 200, description = "the published report"), (status = 404, body = ErrorBody)))]
+pub async fn publication(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(id): Path<String>,
+    Query(o): Query<Output>,
+) -> Result<Response, ApiError> {
+    let format = format_of(&o, lang)?;
+    let p = s.lotse.publication(&a, &id).await.map_err(|e| ApiError::from_domain(e, lang))?;
+    let mut res = deliver(&p.report, format, lang)?;
+    let h = res.headers_mut();
+    if let Ok(v) = p.publication.content_hash.parse() {
+        h.insert("x-lotse-content-hash", v);
+    }
+    if let Ok(v) = p.publication.published_at.to_rfc3339().parse() {
+        h.insert("x-lotse-published-at", v);
+    }
+    Ok(res)
+}
+
+/// Compares a publication with a fresh computation on today's data.
+#[utoipa::path(get, path = "/api/v1/publications/{id}/comparison", tag = "reports",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Comparison), (status = 404, body = ErrorBody)))]
+pub async fn comparison(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(id): Path<String>,
+) -> Result<crate::extract::JsonOut<Comparison>, ApiError> {
+    s.lotse.compare_publication(&a, &id).await.map(crate::extract::JsonOut).map_err(|e| ApiError::from_domain(e, lang))
 }

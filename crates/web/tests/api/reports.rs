@@ -120,3 +120,33 @@ lotse_testkit::both_backends! {
         assert!(body["error"]["message"].as_str().unwrap().contains("Zeile 2: population: „viel“ ist keine Zahl"), "{body}");
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn publishing_freezes_a_report(db) {
+        let t = fixture::tenant(&db.lotse, "pub").await;
+        let sys = Actor::system(t.id.clone());
+        let r = db.lotse.import_bundle(&sys, &Bundle::open(&example()).unwrap(), None).await.unwrap();
+        assert!(r.written, "{:?}", r.errors);
+        let app = TestApp::spawn(&db.lotse).await;
+        let path = "/api/v1/reports/esf/publications?year=2023&title=ESF%202023";
+        let (s, _) = json(app.post(path, &t.tokens["controller"]).send().await.unwrap()).await;
+        assert_eq!(s, 403, "the controller does not publish");
+        let (s, p) = json(app.post(path, &t.tokens["coordinator"]).send().await.unwrap()).await;
+        assert_eq!(s, 201, "{p}");
+        assert_eq!(p["title"], "ESF 2023");
+        let id = p["id"].as_str().unwrap();
+
+        let res = app.get(&format!("/api/v1/publications/{id}?format=csv"), &t.tokens["head"]).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["x-lotse-content-hash"].to_str().unwrap(), p["content_hash"].as_str().unwrap());
+        let csv = res.text().await.unwrap();
+        assert!(csv.lines().any(|l| l.starts_with("EECO01.non_binary,,true,")), "published reports are suppressed: {csv}");
+
+        let (s, list) = json(app.get("/api/v1/publications", &t.tokens["controller"]).send().await.unwrap()).await;
+        assert_eq!((s, list.as_array().unwrap().len()), (200, 1));
+        let (s, c) = json(app.get(&format!("/api/v1/publications/{id}/comparison"), &t.tokens["coordinator"]).send().await.unwrap()).await;
+        assert_eq!((s, c["differs"].as_bool()), (200, Some(false)), "{c}");
+        let (s, _) = json(app.get("/api/v1/publications/gibt-es-nicht", &t.tokens["coordinator"]).send().await.unwrap()).await;
+        assert_eq!(s, 404);
+    }
+}

@@ -68,7 +68,6 @@ lotse_testkit::both_backends! {
                     "create token for another account" => app
                         .post("/api/v1/tokens", token)
                         .json(&serde_json::json!({"name": "Matrix", "login": "case_manager2"})),
-                    "create token for another account" => app.post("/api/v1/tokens", token).json(&serde_json::json!({"name": "Matrix", "login": "case_manager2"})),
                     "read audit trail" => app.get("/api/v1/audit", token),
                     "verify audit trail" => app.post("/api/v1/audit/verify", token),
                     "import a bundle" => {
