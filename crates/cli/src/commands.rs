@@ -279,7 +279,7 @@ struct ReportArgs {
     /// Allocation: units file `unit_id,name,population,area_km2[,weight]` (else the tenant's districts of --year).
     #[arg(long)]
     units: Option<PathBuf>,
-    #[arg(long, value_parser = ["json", "csv", "xlsx", "html"], default_value = "json")]
+    #[arg(long, value_parser = ["json", "csv", "xlsx", "html", "pdf"], default_value = "json")]
     format: String,
     /// Write to FILE instead of standard output.
     #[arg(long)]
@@ -307,7 +307,7 @@ enum PublicationCmd {
         #[arg(long)]
         tenant: String,
         id: String,
-        #[arg(long, value_parser = ["json", "csv", "xlsx", "html"], default_value = "json")]
+        #[arg(long, value_parser = ["json", "csv", "xlsx", "html", "pdf"], default_value = "json")]
         format: String,
         #[arg(long)]
         out: Option<PathBuf>,
@@ -606,12 +606,14 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
         lotse.report(&actor, &req).await.map_err(err)?
     };
     let format = lotse_reports::render::Format::parse(&args.format).expect("clap checked");
-    let bytes = lotse_reports::render::render(&report, format, lang)
+    let bytes = lotse_pdf::render(&report, format, lang)
         .map_err(|e| anyhow::anyhow!("Der Bericht lässt sich nicht als {} schreiben: {e}", args.format))?;
     match &args.out {
         Some(path) => std::fs::write(path, &bytes).with_context(|| format!("{} schreiben", path.display()))?,
-        None if format == lotse_reports::render::Format::Xlsx && std::io::stdout().is_terminal() => {
-            bail!("Eine XLSX-Datei gehört nicht ins Terminal: bitte --out DATEI angeben.")
+        None if matches!(format, lotse_reports::render::Format::Xlsx | lotse_reports::render::Format::Pdf)
+            && std::io::stdout().is_terminal() =>
+        {
+            bail!("Eine {}-Datei gehört nicht ins Terminal: bitte --out DATEI angeben.", args.format.to_uppercase())
         }
         None => {
             use std::io::Write;
@@ -650,7 +652,7 @@ async fn publication(lotse: &Lotse, cmd: PublicationCmd) -> anyhow::Result<()> {
             }
             let p = lotse.publication(&actor, &id).await.map_err(human)?;
             let f = lotse_reports::render::Format::parse(&format).expect("clap checked");
-            let bytes = lotse_reports::render::render(&p.report, f, Lang::De).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = lotse_pdf::render(&p.report, f, Lang::De).map_err(|e| anyhow::anyhow!("{e}"))?;
             match out {
                 Some(path) => std::fs::write(&path, &bytes).with_context(|| format!("{} schreiben", path.display()))?,
                 None => {

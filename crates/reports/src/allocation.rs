@@ -227,6 +227,7 @@ pub fn compute(units: &[Unit], key: Key, total_cents: i64, tenant: &str) -> Resu
     r.put("total", &d::ALLOC_TOTAL, Value::Money(total_cents));
     rows.push(Row { label: Text::new("Insgesamt", "Total"), cells: vec![None, Some("total".into())] });
     r.tables.push(Table {
+        chart: Vec::new(),
         title: Text::new(
             format!("Verteilung nach Schlüssel {}", labels::alloc_key(key).de),
             format!("Allocation by key {}", labels::alloc_key(key).en),

@@ -72,6 +72,7 @@ pub fn compute(data: &Dataset, date: Date, opts: &Options) -> Report {
         cells: vec![Some("active_cases".into()), Some("fte".into()), Some("caseload_per_fte".into()), None],
     });
     r.tables.push(Table {
+        chart: Vec::new(),
         title: Text::new(format!("Fallbelastung am {}", labels::date_de(date)), format!("Caseload on {date}")),
         columns: vec![
             labels::figure("active_cases"),

@@ -55,6 +55,9 @@ defs! {
     PERSONS_BY_GENDER = "key-figures", "persons_by_gender.{gender}",
         "Personen insgesamt nach Geschlecht",
         "persons_total split by gender";
+    PERSONS_BY_AGE = "key-figures", "persons_by_age.{band}",
+        "Personen insgesamt nach Alter beim ersten gezählten Eintritt (unter 18, 18–29, 30–54, ab 55 Jahren; Lotse-Ergänzung)",
+        "persons_total by age at their earliest counted entry (Lotse addition)";
     EXITS = "key-figures", "exits",
         "Teilnahmen mit Austrittsdatum im Zeitraum",
         "participations whose exit_date lies in the period";

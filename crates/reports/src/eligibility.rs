@@ -46,11 +46,13 @@ pub fn eligibility(data: &Dataset, date: Date, opts: &Options) -> Result<Report,
     }
     r.count("eligible_total", &d::ELIG_TOTAL, total);
     r.tables.push(Table {
+        chart: Vec::new(),
         title: Text::new("Zugehörigkeit zur Zielgruppe", "Target-group membership"),
         columns: vec![Text::new("gehört dazu", "eligible"), Text::new("nicht erfüllt", "failing")],
         rows,
     });
     r.tables.push(Table {
+        chart: Vec::new(),
         title: Text::new("Summe", "Total"),
         columns: vec![Text::new("Anzahl", "Count")],
         rows: vec![Row { label: labels::figure("eligible_total"), cells: vec![Some("eligible_total".into())] }],
@@ -139,6 +141,7 @@ pub fn reach(data: &Dataset, period: Period, opts: &Options) -> Result<Report, R
     r.basis.insert("reach_rate".into(), "reached".into());
     r.groups.push(group);
     r.tables.push(Table {
+        chart: Vec::new(),
         title: Text::new("Erreichung der Zielgruppe", "Target-group reach"),
         columns: vec![Text::new("Wert", "Value")],
         rows,

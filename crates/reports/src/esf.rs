@@ -119,6 +119,11 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
     }
     let mut columns = vec![Text::new("Insgesamt", "Total")];
     columns.extend(SPLITS.iter().map(|(s, _)| labels::code("esf_split", s)));
-    r.tables.push(Table { title: Text::new("ESF+-Indikatoren", "ESF+ common indicators"), columns, rows });
+    r.tables.push(Table {
+        chart: Vec::new(),
+        title: Text::new("ESF+-Indikatoren", "ESF+ common indicators"),
+        columns,
+        rows,
+    });
     r
 }

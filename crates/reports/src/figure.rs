@@ -43,6 +43,9 @@ pub struct Table {
     pub title: Text,
     pub columns: Vec<Text>,
     pub rows: Vec<Row>,
+    /// The keys to draw as a bar chart (with the table as its text alternative).
+    #[serde(default)]
+    pub chart: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -80,6 +83,8 @@ pub struct Report {
     /// The report's name as in reports.md (`key-figures`, `esf`, ...).
     pub name: &'static str,
     pub tenant: String,
+    /// The tenant's name for titles (the id when not known).
+    pub tenant_name: Option<String>,
     /// The parameters it was computed with, as given (`year`, `program`, ...).
     pub params: IndexMap<String, String>,
     pub period: Option<Period>,
@@ -100,6 +105,7 @@ impl Report {
         Report {
             name,
             tenant: tenant.to_string(),
+            tenant_name: None,
             params: IndexMap::new(),
             period,
             figures: IndexMap::new(),
@@ -123,6 +129,11 @@ impl Report {
         self.put(key, def, Value::Count(n as i64));
     }
 
+    /// The tenant as titles show it.
+    pub fn tenant_title(&self) -> &str {
+        self.tenant_name.as_deref().unwrap_or(&self.tenant)
+    }
+
     pub fn value(&self, key: &str) -> Option<&Value> {
         self.figures.get(key).and_then(|f| f.value.as_ref())
     }
@@ -134,6 +145,8 @@ impl Report {
 struct Stored {
     report: String,
     tenant: String,
+    #[serde(default)]
+    tenant_name: Option<String>,
     params: IndexMap<String, String>,
     period: Option<(Date, Date)>,
     suppressed: bool,
@@ -158,6 +171,7 @@ impl Report {
         let s = Stored {
             report: self.name.to_string(),
             tenant: self.tenant.clone(),
+            tenant_name: self.tenant_name.clone(),
             params: self.params.clone(),
             period: self.period.map(|p| (p.from, p.to)),
             suppressed: self.suppressed,
@@ -196,6 +210,7 @@ impl Report {
         Ok(Report {
             name,
             tenant: s.tenant,
+            tenant_name: s.tenant_name,
             params: s.params,
             period: s.period.map(|(from, to)| Period { from, to }),
             figures,

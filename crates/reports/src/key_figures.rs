@@ -14,6 +14,8 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
     let counted = data.offers_in(opts.program.as_deref());
 
     let mut persons = HashSet::new();
+    // Each person's earliest entry among the participations counted (for the age).
+    let mut first_entry: std::collections::HashMap<usize, crate::data::Date> = std::collections::HashMap::new();
     let mut individual = HashSet::new();
     let mut by_gender = [0usize; 4];
     let mut group_parts = 0i64;
@@ -26,6 +28,8 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
             if persons.insert(p.person) {
                 by_gender[labels::index(spec::GENDER, data.persons[p.person].gender)] += 1;
             }
+            let e = first_entry.entry(p.person).or_insert(p.entry);
+            *e = (*e).min(p.entry);
             if data.offers[p.offer].is_group() {
                 if group_offer_live[p.offer] {
                     group_parts += 1;
@@ -62,35 +66,69 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
         gender_group.push(key);
     }
     r.groups.push(gender_group.clone());
+    // Ages (a Lotse addition to the spec's keys): on the person's earliest
+    // entry among the participations counted, in the query report's bands.
+    let bands = crate::query::band_names(crate::query::DEFAULT_AGE_BANDS);
+    let mut by_age = vec![0usize; bands.len() + 1];
+    for (&person, &entry) in &first_entry {
+        let i = match data.persons[person].birth_date {
+            Some(b) => {
+                let a = crate::rules::age(b, entry);
+                crate::query::DEFAULT_AGE_BANDS.iter().take_while(|&&x| a >= x).count()
+            }
+            None => bands.len(),
+        };
+        by_age[i] += 1;
+    }
+    let age_keys: Vec<String> =
+        bands.iter().map(String::as_str).chain(["unknown"]).map(|b| format!("persons_by_age.{b}")).collect();
+    for (k, n) in age_keys.iter().zip(&by_age) {
+        r.count(k.clone(), &d::PERSONS_BY_AGE, *n);
+    }
+    r.groups.push(std::iter::once("persons_total".to_string()).chain(age_keys.iter().cloned()).collect());
     r.groups.push(vec!["participants_total".into(), "group_participants".into(), "individual_persons".into()]);
     r.count("exits", &d::EXITS, exits);
     for (k, n) in spec::OUTCOME_KIND.iter().zip(&outcomes) {
         r.count(format!("outcomes_at_exit.{k}"), &d::OUTCOMES_AT_EXIT, *n);
     }
 
+    let one = |k: &str, label: Text| Row { label, cells: vec![Some(k.to_string())] };
     r.tables.push(Table {
+        chart: Vec::new(),
         title: Text::new("Teilnehmende", "Participants"),
         columns: vec![Text::new("Anzahl", "Count")],
         rows: ["persons_total", "participants_total", "group_offers", "group_participants", "individual_persons"]
             .iter()
-            .map(|k| Row { label: labels::figure(k), cells: vec![Some(k.to_string())] })
-            .chain(spec::GENDER.iter().map(|g| Row {
-                label: labels::prefixed("Personen", "Persons", labels::code("gender", g)),
-                cells: vec![Some(format!("persons_by_gender.{g}"))],
-            }))
+            .map(|k| one(k, labels::figure(k)))
             .collect(),
     });
+    let gender_keys: Vec<String> = spec::GENDER.iter().map(|g| format!("persons_by_gender.{g}")).collect();
+    r.tables.push(Table {
+        title: Text::new("Personen nach Geschlecht", "Persons by gender"),
+        columns: vec![Text::new("Anzahl", "Count")],
+        rows: spec::GENDER.iter().zip(&gender_keys).map(|(g, k)| one(k, labels::code("gender", g))).collect(),
+        chart: gender_keys,
+    });
+    r.tables.push(Table {
+        title: Text::new("Personen nach Alter beim Eintritt", "Persons by age at entry"),
+        columns: vec![Text::new("Anzahl", "Count")],
+        rows: bands
+            .iter()
+            .map(String::as_str)
+            .chain(["unknown"])
+            .zip(&age_keys)
+            .map(|(b, k)| one(k, labels::dim_value("age_band", b)))
+            .collect(),
+        chart: age_keys.clone(),
+    });
+    let outcome_keys: Vec<String> = spec::OUTCOME_KIND.iter().map(|k| format!("outcomes_at_exit.{k}")).collect();
     r.tables.push(Table {
         title: Text::new("Austritte und Verbleib beim Austritt", "Exits and outcomes upon leaving"),
         columns: vec![Text::new("Anzahl", "Count")],
-        rows: std::iter::once(Row { label: labels::figure("exits"), cells: vec![Some("exits".into())] })
-            .chain(
-                spec::OUTCOME_KIND.iter().map(|k| Row {
-                    label: labels::code("outcome", k),
-                    cells: vec![Some(format!("outcomes_at_exit.{k}"))],
-                }),
-            )
+        rows: std::iter::once(one("exits", labels::figure("exits")))
+            .chain(spec::OUTCOME_KIND.iter().zip(&outcome_keys).map(|(k, key)| one(key, labels::code("outcome", k))))
             .collect(),
+        chart: outcome_keys,
     });
 
     finance(data, period, opts, &mut r);
@@ -148,5 +186,10 @@ fn finance(data: &Dataset, period: Period, opts: &Options, r: &mut Report) {
     });
     r.put("finance.net_cost", &d::FINANCE_NET_COST, Value::Money(expenses - funding - revenue));
     rows.push(Row { label: labels::figure("finance.net_cost"), cells: vec![Some("finance.net_cost".into())] });
-    r.tables.push(Table { title: Text::new("Finanzen", "Finance"), columns: vec![Text::new("Euro", "Euro")], rows });
+    r.tables.push(Table {
+        chart: spec::FUNDING_CATEGORY.iter().map(|c| format!("finance.funding.{c}")).collect(),
+        title: Text::new("Finanzen", "Finance"),
+        columns: vec![Text::new("Euro", "Euro")],
+        rows,
+    });
 }

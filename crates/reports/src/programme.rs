@@ -26,14 +26,11 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
         parts_of_offer.entry(p.offer).or_default().push(p);
     }
 
-    let mut columns: Vec<Text> =
-        ["participants", "capacity", "entries", "exits", "first_entry", "last_exit", "peak_concurrent"]
-            .iter()
-            .map(|k| labels::figure(k))
-            .collect();
-    columns.extend(spec::OUTCOME_KIND.iter().map(|k| labels::code("outcome", k)));
-    columns.push(labels::figure("handed_over"));
-    let mut rows = Vec::new();
+    let mut module_rows = Vec::new();
+    let mut offer_rows = Vec::new();
+    let mut offer_outcome_rows = Vec::new();
+    let mut module_cols = Vec::new();
+    let mut module_prefixes = Vec::new();
 
     for m in modules {
         let mut offers: Vec<usize> =
@@ -44,12 +41,20 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
         let capacity: Option<i64> = Some(offers.iter().filter_map(|&o| data.offers[o].capacity).sum());
         let module_prefix = format!("modules.{}", m.id);
         unit(&mut r, &module_prefix, &all, capacity, period);
-        rows.push(row(&module_prefix, Text::new(format!("Baustein {}", m.name), format!("Module {}", m.name))));
+        let module_label = Text::new(format!("Baustein {}", m.name), format!("Module {}", m.name));
+        module_rows.push(row(&module_prefix, module_label.clone(), FIGURES.iter().map(|k| k.to_string())));
+        module_cols.push(module_label.clone());
+        module_prefixes.push(module_prefix.clone());
         for &o in &offers {
             let parts: Vec<&Participation> = parts_of_offer.get(&o).cloned().unwrap_or_default();
             let prefix = format!("offers.{}", data.offers[o].id);
             unit(&mut r, &prefix, &parts, data.offers[o].capacity, period);
-            rows.push(row(&prefix, Text::same(format!("  {}", data.offers[o].name))));
+            let label = Text::new(
+                format!("{} › {} ({})", module_label.de, data.offers[o].name, data.offers[o].id),
+                format!("{} › {} ({})", module_label.en, data.offers[o].name, data.offers[o].id),
+            );
+            offer_rows.push(row(&prefix, label.clone(), FIGURES.iter().map(|k| k.to_string())));
+            offer_outcome_rows.push(row(&prefix, label, outcome_keys()));
             for k in COUNTS.iter().map(|k| k.to_string()).chain(outcome_keys()) {
                 r.groups.push(vec![format!("{module_prefix}.{k}"), format!("{prefix}.{k}")]);
             }
@@ -58,23 +63,52 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
     // A module's count with all its offers' counts is one group: a single
     // small offer could otherwise be computed back from the module's figure.
     merge_groups(&mut r.groups);
-    r.tables.push(Table { title: Text::new("Bausteine und Angebote", "Modules and offers"), columns, rows });
+    let figure_cols: Vec<Text> = FIGURES.iter().map(|k| labels::figure(k)).collect();
+    let outcome_cols: Vec<Text> = spec::OUTCOME_KIND.iter().map(|k| labels::code("outcome", k)).collect();
+    r.tables.push(Table {
+        chart: Vec::new(),
+        title: Text::new("Bausteine", "Modules"),
+        columns: figure_cols.clone(),
+        rows: module_rows,
+    });
+    // Outcomes by module: one row per outcome, one column per module.
+    r.tables.push(Table {
+        chart: Vec::new(),
+        title: Text::new("Verbleib beim Austritt nach Bausteinen", "Outcomes upon leaving by module"),
+        columns: module_cols,
+        rows: spec::OUTCOME_KIND
+            .iter()
+            .map(|k| Row {
+                label: labels::code("outcome", k),
+                cells: module_prefixes.iter().map(|m| Some(format!("{m}.outcomes_at_exit.{k}"))).collect(),
+            })
+            .collect(),
+    });
+    r.tables.push(Table {
+        chart: Vec::new(),
+        title: Text::new("Angebote", "Offers"),
+        columns: figure_cols,
+        rows: offer_rows,
+    });
+    r.tables.push(Table {
+        chart: Vec::new(),
+        title: Text::new("Verbleib beim Austritt nach Angeboten", "Outcomes upon leaving by offer"),
+        columns: outcome_cols,
+        rows: offer_outcome_rows,
+    });
     Ok(r)
 }
+
+/// The figures of a module or offer shown side by side.
+const FIGURES: &[&str] =
+    &["participants", "capacity", "entries", "exits", "first_entry", "last_exit", "peak_concurrent", "handed_over"];
 
 fn outcome_keys() -> impl Iterator<Item = String> {
     spec::OUTCOME_KIND.iter().map(|k| format!("outcomes_at_exit.{k}"))
 }
 
-fn row(prefix: &str, label: Text) -> Row {
-    let mut cells: Vec<Option<String>> =
-        ["participants", "capacity", "entries", "exits", "first_entry", "last_exit", "peak_concurrent"]
-            .iter()
-            .map(|k| Some(format!("{prefix}.{k}")))
-            .collect();
-    cells.extend(outcome_keys().map(|k| Some(format!("{prefix}.{k}"))));
-    cells.push(Some(format!("{prefix}.handed_over")));
-    Row { label, cells }
+fn row(prefix: &str, label: Text, figures: impl Iterator<Item = String>) -> Row {
+    Row { label, cells: figures.map(|k| Some(format!("{prefix}.{k}"))).collect() }
 }
 
 /// The figures of one module or offer over its participations.

@@ -285,6 +285,7 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
     let mut columns: Vec<Text> = col_values.iter().map(|c| labels::dim_value(&cols_dim, c)).collect();
     columns.push(Text::new("Insgesamt", "Total"));
     r.tables.push(Table {
+        chart: Vec::new(),
         title: Text::new(
             format!(
                 "{} nach {} und {}",

@@ -118,7 +118,8 @@ impl Lotse {
         let data = self.load_dataset(actor, window).await?;
         opts.suppress |= always_suppressed(actor);
         let started = std::time::Instant::now();
-        let report = lotse_reports::compute(&req.name, &data, req.period, &opts).map_err(report_error)?;
+        let mut report = lotse_reports::compute(&req.name, &data, req.period, &opts).map_err(report_error)?;
+        report.tenant_name = Some(self.tenant(&actor.tenant).await?.name);
         tracing::debug!(report = req.name, ms = started.elapsed().as_millis() as u64, "report computed");
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let params: serde_json::Map<String, serde_json::Value> =

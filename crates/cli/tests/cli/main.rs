@@ -4,6 +4,7 @@ mod admin;
 mod backup;
 mod crash;
 mod logs;
+mod reports;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -4,7 +4,7 @@
 //! text alternative. No scripts, no external assets.
 
 use super::value_display;
-use crate::figure::{Report, Table, Value};
+use crate::figure::{Report, Table};
 use crate::{Lang, labels};
 use indexmap::IndexMap;
 use std::fmt::Write;
@@ -75,7 +75,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
 {body}{foot}</main></body></html>\n",
         lang_attr = if lang == Lang::De { "de" } else { "en" },
         title = esc(title.get(lang)),
-        tenant = esc(&r.tenant),
+        tenant = esc(r.tenant_title()),
         period_label = t(lang, "Zeitraum", "Period"),
         period = esc(&period_text(r, lang)),
         params = if params.is_empty() { String::new() } else { format!(" · {}", params.join(" · ")) },
@@ -122,56 +122,40 @@ fn table_html<'a>(r: &'a Report, table: &Table, lang: Lang, notes: &mut IndexMap
     h
 }
 
-/// A horizontal bar chart of a one-column table of counts or amounts (the
-/// table itself is the chart's text alternative).
+/// A horizontal bar chart of the figures a table names for it (the table
+/// itself is the chart's text alternative).
 pub fn chart(r: &Report, table: &Table, lang: Lang) -> Option<String> {
-    if table.columns.len() != 1 || table.rows.len() < 2 {
-        return None;
-    }
-    let bars: Vec<(String, f64, String)> = table
-        .rows
-        .iter()
-        .filter_map(|row| {
-            let f = r.figures.get(row.cells[0].as_ref()?)?;
-            let v = match f.value.as_ref()? {
-                Value::Count(n) => *n as f64,
-                Value::Money(c) if *c >= 0 => *c as f64 / 100.0,
-                _ => return None,
-            };
-            Some((row.label.get(lang).to_string(), v, value_display(f.value.as_ref(), lang)))
-        })
-        .collect();
-    let max = bars.iter().map(|b| b.1).fold(0.0, f64::max);
+    let bars = super::chart_bars(r, table, lang);
+    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
     if bars.len() < 2 || max <= 0.0 {
         return None;
     }
     let (label_w, bar_w, row_h) = (300.0, 360.0, 22.0);
     let height = bars.len() as f64 * row_h + 10.0;
+    let width = label_w + bar_w + 120.0;
     let mut s = format!(
-        "<figure><figcaption>{}</figcaption><svg role=\"img\" aria-label=\"{}\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<figure><figcaption>{}</figcaption><svg role=\"img\" aria-label=\"{}\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">",
         esc(table.title.get(lang)),
         esc(&format!(
             "{} ({})",
             table.title.get(lang),
             t(lang, "Werte in der Tabelle oben", "values in the table above")
         )),
-        label_w + bar_w + 120.0,
-        label_w + bar_w + 120.0,
     );
-    for (i, (label, v, shown)) in bars.iter().enumerate() {
+    for (i, b) in bars.iter().enumerate() {
         let y = i as f64 * row_h + 5.0;
-        let w = (v / max * bar_w).max(if *v > 0.0 { 1.0 } else { 0.0 });
+        let w = (b.value / max * bar_w).max(if b.value > 0.0 { 1.0 } else { 0.0 });
         let _ = write!(
             s,
             "<text x=\"{:.0}\" y=\"{:.0}\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{:.0}\" width=\"{w:.1}\" height=\"{:.0}\" fill=\"#0b57a4\"/><text x=\"{:.0}\" y=\"{:.0}\">{}</text>",
             label_w - 6.0,
             y + 14.0,
-            esc(label),
+            esc(&b.label),
             y + 2.0,
             row_h - 6.0,
             label_w + w + 6.0,
             y + 14.0,
-            esc(shown)
+            esc(&b.shown)
         );
     }
     s.push_str("</svg></figure>");

@@ -15,6 +15,8 @@ pub enum Format {
     Csv,
     Xlsx,
     Html,
+    /// Typeset by the `lotse-pdf` crate.
+    Pdf,
 }
 
 impl Format {
@@ -24,6 +26,7 @@ impl Format {
             "csv" => Some(Format::Csv),
             "xlsx" => Some(Format::Xlsx),
             "html" => Some(Format::Html),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -33,6 +36,7 @@ impl Format {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Format::Html => "text/html; charset=utf-8",
+            Format::Pdf => "application/pdf",
         }
     }
     pub fn extension(self) -> &'static str {
@@ -41,6 +45,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
             Format::Html => "html",
+            Format::Pdf => "pdf",
         }
     }
 }
@@ -57,6 +62,7 @@ pub fn render(r: &Report, format: Format, lang: Lang) -> Result<Vec<u8>, RenderE
         Format::Csv => csv(r, lang),
         Format::Xlsx => xlsx::render(r, lang).map_err(|e| RenderError(e.to_string()))?,
         Format::Html => html::render(r, lang).into_bytes(),
+        Format::Pdf => return Err(RenderError("PDF is typeset by lotse_pdf::render".into())),
     })
 }
 
@@ -115,6 +121,33 @@ fn json_bytes(r: &Report, lang: Lang) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(&doc).expect("serialisable");
     out.push(b'\n');
     out
+}
+
+/// A bar of a chart: label, value (0 when withheld), value as shown.
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub shown: String,
+}
+
+/// The bars of a table's chart (empty when it has none), labelled by the
+/// row that shows each figure; amounts in euro, withheld values as `*`.
+pub fn chart_bars(r: &Report, table: &crate::figure::Table, lang: Lang) -> Vec<Bar> {
+    table
+        .chart
+        .iter()
+        .filter_map(|key| {
+            let f = r.figures.get(key)?;
+            let row = table.rows.iter().find(|row| row.cells.iter().any(|c| c.as_deref() == Some(key.as_str())))?;
+            let value = match f.value.as_ref() {
+                Some(Value::Count(n)) => *n as f64,
+                Some(Value::Money(c)) => (*c as f64 / 100.0).max(0.0),
+                Some(Value::Number(x)) => x.max(0.0),
+                _ => 0.0,
+            };
+            Some(Bar { label: row.label.get(lang).to_string(), value, shown: value_display(f.value.as_ref(), lang) })
+        })
+        .collect()
 }
 
 /// Plain text of a value for CSV and tables (canonical: dot decimals).

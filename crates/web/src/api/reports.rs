@@ -2,7 +2,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use lotse_domain::{DomainError, Lang};
-use lotse_reports::render::{Format, render};
+use lotse_reports::render::Format;
 use lotse_service::publications::{Comparison, Publication};
 use lotse_service::reports::ReportParams;
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use crate::extract::{Authed, Query};
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Output {
-    /// json (default), csv, xlsx or html.
+    /// json (default), csv, xlsx, html or pdf.
     pub format: Option<String>,
     /// Allocation: the total in euro.
     pub total: Option<String>,
@@ -28,17 +28,23 @@ fn invalid(field: &str, de: &str, en: &str, lang: Lang) -> ApiError {
 }
 
 fn format_of(o: &Output, lang: Lang) -> Result<Format, ApiError> {
-    Format::parse(o.format.as_deref().unwrap_or("json"))
-        .ok_or_else(|| invalid("format", "Format json, csv, xlsx oder html.", "format json, csv, xlsx or html.", lang))
+    Format::parse(o.format.as_deref().unwrap_or("json")).ok_or_else(|| {
+        invalid("format", "Format json, csv, xlsx, html oder pdf.", "format json, csv, xlsx, html or pdf.", lang)
+    })
 }
 
-fn deliver(report: &lotse_reports::Report, format: Format, lang: Lang) -> Result<Response, ApiError> {
-    let body = render(report, format, lang).map_err(|e| {
-        let de = format!("Der Bericht lässt sich nicht in diesem Format schreiben: {e}");
-        let en = format!("The report cannot be written in this format: {e}");
-        ApiError::from_domain(DomainError::invalid("format", de, en), lang)
-    })?;
-    let file = format!("{}.{}", report.name, format.extension());
+/// Renders off the async runtime (typesetting a PDF takes a while).
+async fn deliver(report: lotse_reports::Report, format: Format, lang: Lang) -> Result<Response, ApiError> {
+    let name = report.name;
+    let body = tokio::task::spawn_blocking(move || lotse_pdf::render(&report, format, lang))
+        .await
+        .map_err(|e| ApiError::from_domain(DomainError::internal(e), lang))?
+        .map_err(|e| {
+            let de = format!("Der Bericht lässt sich nicht in diesem Format schreiben: {e}");
+            let en = format!("The report cannot be written in this format: {e}");
+            ApiError::from_domain(DomainError::invalid("format", de, en), lang)
+        })?;
+    let file = format!("{name}.{}", format.extension());
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
@@ -82,7 +88,7 @@ pub async fn get(
         let req = p.request(&name).map_err(err)?;
         s.lotse.report(&a, &req).await.map_err(err)?
     };
-    deliver(&report, format, lang)
+    deliver(report, format, lang).await
 }
 
 /// An allocation over the units in the request body (CSV
@@ -97,7 +103,7 @@ pub async fn allocate(Authed(a, lang): Authed, Query(o): Query<Output>, body: St
     let units = lotse_reports::allocation::read_units(&body)
         .map_err(|e| ApiError::from_domain(lotse_service::reports::report_error(e), lang))?;
     let report = allocation(&a, &units, &o, false, lang)?;
-    deliver(&report, format, lang)
+    deliver(report, format, lang).await
 }
 
 fn allocation(
@@ -170,7 +176,7 @@ pub async fn publication(
 ) -> Result<Response, ApiError> {
     let format = format_of(&o, lang)?;
     let p = s.lotse.publication(&a, &id).await.map_err(|e| ApiError::from_domain(e, lang))?;
-    let mut res = deliver(&p.report, format, lang)?;
+    let mut res = deliver(p.report, format, lang).await?;
     let h = res.headers_mut();
     if let Ok(v) = p.publication.content_hash.parse() {
         h.insert("x-lotse-content-hash", v);
