@@ -186,6 +186,13 @@ defs! {
     QUERY_TOTAL = "query", "total", "Gesamtzahl (Personen je einmal)", "grand total (persons once)";
 }
 
+/// Keys Lotse adds to the spec's (reports.md: "a report may carry more").
+pub const ADDITIONS: &[&str] = &["persons_by_age.", "reached_by_gender."];
+
+pub fn is_addition(key: &str) -> bool {
+    ADDITIONS.iter().any(|a| key.starts_with(a))
+}
+
 /// The definitions of one report.
 pub fn of_report(report: &str) -> impl Iterator<Item = &'static Def> + '_ {
     ALL.iter().copied().filter(move |d| d.report == report)

@@ -53,7 +53,8 @@ fn params(args: &[&str]) -> (String, ReportParams) {
 fn differences(args: &[&str], lotse: &Value, duck: &Value) -> Vec<String> {
     let (a, b) = (lotse["figures"].as_object().unwrap(), duck["figures"].as_object().unwrap());
     let zero = Value::from(0);
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    let mut keys: Vec<&String> =
+        a.keys().chain(b.keys()).filter(|k| !lotse_reports::definitions::is_addition(k)).collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
