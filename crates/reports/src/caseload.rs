@@ -3,7 +3,7 @@
 
 use crate::data::{Dataset, Date};
 use crate::definitions as d;
-use crate::figure::{Report, Row, Table, Text, Value};
+use crate::figure::{Member, Report, Row, Table, Text, Value};
 use crate::rules::active_on;
 use crate::{Options, labels};
 use std::collections::{BTreeMap, HashSet};
@@ -24,6 +24,11 @@ pub fn compute(data: &Dataset, date: Date, opts: &Options) -> Report {
             if active_on(p, date) {
                 in_program.insert(s);
                 *cases.entry(s).or_default() += 1;
+                let person = &data.persons[p.person].id;
+                r.note(|| format!("staff.{s}.active_cases"), || Member::participation(person, &p.id));
+                if data.staff.iter().any(|x| x.id == s) {
+                    r.note(|| "active_cases".into(), || Member::participation(person, &p.id));
+                }
             }
         }
     }

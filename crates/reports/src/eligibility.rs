@@ -3,7 +3,7 @@
 
 use crate::data::{Dataset, Date};
 use crate::definitions as d;
-use crate::figure::{Report, Row, Table, Text, Value};
+use crate::figure::{Member, Report, Row, Table, Text, Value};
 use crate::rule::Rule;
 use crate::rules::{Period, active, by_person};
 use crate::{Options, ReportError, labels};
@@ -110,6 +110,8 @@ pub fn reach(data: &Dataset, period: Period, opts: &Options) -> Result<Report, R
             .unwrap_or(period.from);
         if rule.as_ref().is_none_or(|r| r.failing(person, on).is_empty()) {
             by_gender[labels::index(spec::GENDER, person.gender)] += 1;
+            r.note(|| "reached".into(), || Member::person(&person.id));
+            r.note(|| format!("reached_by_gender.{}", person.gender), || Member::person(&person.id));
         }
     }
     let reached: usize = by_gender.iter().sum();

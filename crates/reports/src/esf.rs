@@ -2,7 +2,7 @@
 
 use crate::data::{Code, Dataset, Participation, Person};
 use crate::definitions::{self as d, Def};
-use crate::figure::{Report, Row, Table, Text};
+use crate::figure::{Member, Report, Row, Table, Text};
 use crate::rules::{Period, age, by_person, exited_in, first_entry, follow_up_outcome, person_at_exit};
 use crate::{Options, labels};
 
@@ -65,6 +65,12 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
     keys.push(("EECR05", &d::EECR05));
     // counts[indicator][split]
     let mut counts = vec![[0usize; 4]; keys.len()];
+    let mut hit = |r: &mut Report, i: usize, split: usize, person: &str| {
+        counts[i][split] += 1;
+        let key = keys[i].0;
+        r.note(|| key.to_string(), || Member::person(person));
+        r.note(|| format!("{key}.{}", SPLITS[split].0), || Member::person(person));
+    };
 
     for (person, idx) in parts.iter().enumerate() {
         if idx.is_empty() {
@@ -78,7 +84,7 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
             let age_at = p.birth_date.map(|b| age(b, entry));
             for (i, (_, _, test)) in OUTPUTS.iter().enumerate() {
                 if test(p, age_at) {
-                    counts[i][split] += 1;
+                    hit(&mut r, i, split, &p.id);
                 }
             }
         }
@@ -90,16 +96,17 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
         if let Some(kind) = person_at_exit(left.iter().copied(), &period) {
             for (i, (_, _, kinds)) in RESULTS.iter().enumerate() {
                 if kinds.contains(&kind) {
-                    counts[OUTPUTS.len() + i][split] += 1;
+                    hit(&mut r, OUTPUTS.len() + i, split, &p.id);
                 }
             }
         }
         let follow_up =
             left.iter().filter_map(|x| follow_up_outcome(x)).max_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         if follow_up.is_some_and(|o| EMPLOYMENT.contains(&o.kind)) {
-            counts[keys.len() - 1][split] += 1;
+            hit(&mut r, keys.len() - 1, split, &p.id);
         }
     }
+    drop(hit);
 
     let mut rows = Vec::new();
     for ((key, def), n) in keys.iter().zip(&counts) {

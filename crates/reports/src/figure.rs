@@ -98,6 +98,39 @@ pub struct Report {
     pub basis: IndexMap<String, String>,
     /// Whether statistical disclosure control was applied.
     pub suppressed: bool,
+    /// When asked for: the records behind one figure (see [`Trace`]).
+    pub trace: Option<Trace>,
+}
+
+/// The records behind one count: persons by their (pseudonymous) id,
+/// participations and offers by theirs — never names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema)]
+pub struct Member {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer: Option<String>,
+}
+
+impl Member {
+    pub fn person(id: &str) -> Member {
+        Member { person: Some(id.to_string()), ..Default::default() }
+    }
+    pub fn participation(person: &str, id: &str) -> Member {
+        Member { person: Some(person.to_string()), participation: Some(id.to_string()), offer: None }
+    }
+    pub fn offer(id: &str) -> Member {
+        Member { offer: Some(id.to_string()), ..Default::default() }
+    }
+}
+
+/// Collects the members of the figure `key` while a report is computed.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    pub key: String,
+    pub members: Vec<Member>,
 }
 
 impl Report {
@@ -113,6 +146,7 @@ impl Report {
             groups: Vec::new(),
             basis: IndexMap::new(),
             suppressed: false,
+            trace: None,
         }
     }
 
@@ -127,6 +161,16 @@ impl Report {
 
     pub fn count(&mut self, key: impl Into<String>, def: &'static Def, n: usize) {
         self.put(key, def, Value::Count(n as i64));
+    }
+
+    /// Records `member` as one of those behind `key`, when that figure is traced.
+    /// The key is built only then.
+    pub fn note(&mut self, key: impl FnOnce() -> String, member: impl FnOnce() -> Member) {
+        if let Some(t) = &mut self.trace
+            && key() == t.key
+        {
+            t.members.push(member());
+        }
     }
 
     /// The tenant as titles show it.
@@ -218,6 +262,7 @@ impl Report {
             groups: s.groups,
             basis: s.basis,
             suppressed: s.suppressed,
+            trace: None,
         })
     }
 

@@ -2,7 +2,7 @@
 
 use crate::data::Dataset;
 use crate::definitions as d;
-use crate::figure::{Report, Row, Table, Text, Value};
+use crate::figure::{Member, Report, Row, Table, Text, Value};
 use crate::rules::{Period, active, at_exit_outcome, exited_in};
 use crate::{Options, labels};
 use lotse_bundle::spec;
@@ -24,26 +24,39 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
     let group_offer_live: Vec<bool> =
         data.offers.iter().zip(&counted).map(|(o, &c)| c && o.is_group() && period.overlaps(o.start, o.end)).collect();
     for p in data.participations.iter().filter(|p| counted[p.offer]) {
+        let person = &data.persons[p.person];
+        let as_person = || Member::person(&person.id);
+        let as_part = || Member::participation(&person.id, &p.id);
         if active(p, &period) {
             if persons.insert(p.person) {
-                by_gender[labels::index(spec::GENDER, data.persons[p.person].gender)] += 1;
+                by_gender[labels::index(spec::GENDER, person.gender)] += 1;
+                r.note(|| "persons_total".into(), as_person);
+                r.note(|| format!("persons_by_gender.{}", person.gender), as_person);
             }
             let e = first_entry.entry(p.person).or_insert(p.entry);
             *e = (*e).min(p.entry);
             if data.offers[p.offer].is_group() {
                 if group_offer_live[p.offer] {
                     group_parts += 1;
+                    r.note(|| "group_participants".into(), as_part);
+                    r.note(|| "participants_total".into(), as_part);
                 }
-            } else {
-                individual.insert(p.person);
+            } else if individual.insert(p.person) {
+                r.note(|| "individual_persons".into(), as_person);
+                r.note(|| "participants_total".into(), as_person);
             }
         }
         if exited_in(p, &period) {
             exits += 1;
+            r.note(|| "exits".into(), as_part);
             if let Some(o) = at_exit_outcome(p) {
                 outcomes[labels::index(spec::OUTCOME_KIND, o.kind)] += 1;
+                r.note(|| format!("outcomes_at_exit.{}", o.kind), as_part);
             }
         }
+    }
+    for (o, _) in data.offers.iter().zip(&group_offer_live).filter(|(_, l)| **l) {
+        r.note(|| "group_offers".into(), || Member::offer(&o.id));
     }
     let group_offers = group_offer_live.iter().filter(|&&l| l).count();
     group_parts += data
@@ -79,6 +92,8 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
             None => bands.len(),
         };
         by_age[i] += 1;
+        let band = bands.get(i).map_or("unknown", String::as_str);
+        r.note(|| format!("persons_by_age.{band}"), || Member::person(&data.persons[person].id));
     }
     let age_keys: Vec<String> =
         bands.iter().map(String::as_str).chain(["unknown"]).map(|b| format!("persons_by_age.{b}")).collect();

@@ -63,6 +63,8 @@ pub struct Options {
     pub cols: Option<String>,
     pub measure: String,
     pub age_bands: Vec<i32>,
+    /// List the records behind this figure key while computing.
+    pub trace: Option<String>,
 }
 
 impl Default for Options {
@@ -79,6 +81,7 @@ impl Default for Options {
             cols: None,
             measure: "persons".into(),
             age_bands: query::DEFAULT_AGE_BANDS.to_vec(),
+            trace: None,
         }
     }
 }
@@ -86,6 +89,7 @@ impl Default for Options {
 impl Options {
     /// Records the options a report was computed with in its `params`.
     fn describe(&self, r: &mut Report) {
+        r.trace = self.trace.clone().map(|key| figure::Trace { key, members: Vec::new() });
         match (self.year, r.period) {
             (Some(y), _) => {
                 r.param("year", y);
@@ -205,6 +209,10 @@ pub fn compute(
         "query" => query::compute(data, period_or()?, opts)?,
         other => return Err(ReportError::UnknownReport(other.to_string())),
     };
+    if let Some(t) = &mut r.trace {
+        t.members.sort();
+        t.members.dedup();
+    }
     if opts.suppress {
         suppress::apply(&mut r);
     }

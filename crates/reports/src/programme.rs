@@ -3,7 +3,7 @@
 
 use crate::data::{Dataset, Date, Participation};
 use crate::definitions as d;
-use crate::figure::{Report, Row, Table, Text, Value};
+use crate::figure::{Member, Report, Row, Table, Text, Value};
 use crate::rules::{Period, active, exited_in, person_at_exit};
 use crate::{Options, ReportError, labels};
 use lotse_bundle::spec;
@@ -40,7 +40,7 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
             offers.iter().flat_map(|o| parts_of_offer.get(o).into_iter().flatten().copied()).collect();
         let capacity: Option<i64> = Some(offers.iter().filter_map(|&o| data.offers[o].capacity).sum());
         let module_prefix = format!("modules.{}", m.id);
-        unit(&mut r, &module_prefix, &all, capacity, period);
+        unit(data, &mut r, &module_prefix, &all, capacity, period);
         let module_label = Text::new(format!("Baustein {}", m.name), format!("Module {}", m.name));
         module_rows.push(row(&module_prefix, module_label.clone(), FIGURES.iter().map(|k| k.to_string())));
         module_cols.push(module_label.clone());
@@ -48,7 +48,7 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
         for &o in &offers {
             let parts: Vec<&Participation> = parts_of_offer.get(&o).cloned().unwrap_or_default();
             let prefix = format!("offers.{}", data.offers[o].id);
-            unit(&mut r, &prefix, &parts, data.offers[o].capacity, period);
+            unit(data, &mut r, &prefix, &parts, data.offers[o].capacity, period);
             let label = Text::new(
                 format!("{} › {} ({})", module_label.de, data.offers[o].name, data.offers[o].id),
                 format!("{} › {} ({})", module_label.en, data.offers[o].name, data.offers[o].id),
@@ -112,10 +112,25 @@ fn row(prefix: &str, label: Text, figures: impl Iterator<Item = String>) -> Row 
 }
 
 /// The figures of one module or offer over its participations.
-fn unit(r: &mut Report, prefix: &str, parts: &[&Participation], capacity: Option<i64>, period: Period) {
+fn unit(data: &Dataset, r: &mut Report, prefix: &str, parts: &[&Participation], capacity: Option<i64>, period: Period) {
+    let pid = |p: &Participation| data.persons[p.person].id.as_str();
     let live: Vec<&Participation> = parts.iter().copied().filter(|p| active(p, &period)).collect();
     let persons: HashSet<usize> = live.iter().map(|p| p.person).collect();
     r.count(format!("{prefix}.participants"), &d::PROG_PARTICIPANTS, persons.len());
+    for &i in &persons {
+        r.note(|| format!("{prefix}.participants"), || Member::person(&data.persons[i].id));
+    }
+    for p in parts {
+        if period.contains(p.entry) {
+            r.note(|| format!("{prefix}.entries"), || Member::participation(pid(p), &p.id));
+        }
+        if exited_in(p, &period) {
+            r.note(|| format!("{prefix}.exits"), || Member::participation(pid(p), &p.id));
+            if p.exit_reason == Some("handed_over") {
+                r.note(|| format!("{prefix}.handed_over"), || Member::participation(pid(p), &p.id));
+            }
+        }
+    }
     if let Some(c) = capacity {
         r.put(format!("{prefix}.capacity"), &d::PROG_CAPACITY, Value::Count(c));
     }
@@ -135,9 +150,10 @@ fn unit(r: &mut Report, prefix: &str, parts: &[&Participation], capacity: Option
         by_person.entry(p.person).or_default().push(p);
     }
     let mut outcomes = vec![0usize; spec::OUTCOME_KIND.len()];
-    for ps in by_person.values() {
+    for (&person, ps) in &by_person {
         if let Some(kind) = person_at_exit(ps.iter().copied(), &period) {
             outcomes[labels::index(spec::OUTCOME_KIND, kind)] += 1;
+            r.note(|| format!("{prefix}.outcomes_at_exit.{kind}"), || Member::person(&data.persons[person].id));
         }
     }
     for (k, n) in spec::OUTCOME_KIND.iter().zip(outcomes) {

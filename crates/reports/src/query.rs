@@ -2,7 +2,7 @@
 
 use crate::data::{Dataset, Participation};
 use crate::definitions as d;
-use crate::figure::{Report, Row, Table, Text};
+use crate::figure::{Member, Report, Row, Table, Text};
 use crate::rules::{Period, age, at_exit_outcome, by_person, exited_in, person_at_exit};
 use crate::{Options, ReportError, labels};
 use indexmap::{IndexMap, IndexSet};
@@ -173,9 +173,21 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
     let mut row_totals: HashMap<String, usize> = HashMap::new();
     let mut col_totals: HashMap<String, usize> = HashMap::new();
     let mut total = 0usize;
-    let mut add = |pairs: BTreeSet<(String, String)>| {
+    // The records behind a figure, when one is traced: its key tells which.
+    let traced = r.trace.as_ref().map(|t| t.key.clone());
+    let mut members: Vec<Member> = Vec::new();
+    let mut add = |pairs: BTreeSet<(String, String)>, member: Member| {
         let rows: BTreeSet<&String> = pairs.iter().map(|(r, _)| r).collect();
         let cols: BTreeSet<&String> = pairs.iter().map(|(_, c)| c).collect();
+        if let Some(key) = &traced {
+            let hit = key == "total"
+                || rows.iter().any(|r| *key == format!("row_total.{r}"))
+                || cols.iter().any(|c| *key == format!("col_total.{c}"))
+                || pairs.iter().any(|(r, c)| *key == format!("cells.{r}.{c}"));
+            if hit {
+                members.push(member.clone());
+            }
+        }
         for r in rows {
             *row_totals.entry(r.clone()).or_default() += 1;
         }
@@ -201,7 +213,8 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
                     None if left => "unknown",
                     None => "not_left",
                 };
-                add(mine.iter().map(|p| key_of(p, first, Some(outcome))).collect());
+                let member = Member::person(&data.persons[mine[0].person].id);
+                add(mine.iter().map(|p| key_of(p, first, Some(outcome))).collect(), member);
             }
         }
         measure => {
@@ -209,10 +222,16 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Result<Report,
             for p in data.participations.iter().filter(|p| counted[p.offer]) {
                 let keep = if exits { exited_in(p, &period) } else { crate::rules::active(p, &period) };
                 if keep {
-                    add(BTreeSet::from([key_of(p, Some(p.entry), None)]));
+                    let member = Member::participation(&data.persons[p.person].id, &p.id);
+                    add(BTreeSet::from([key_of(p, Some(p.entry), None)]), member);
                 }
             }
         }
+    }
+
+    drop(add);
+    if let Some(t) = &mut r.trace {
+        t.members = members;
     }
 
     // Rows and columns: every code of a coded dimension, the values seen otherwise.

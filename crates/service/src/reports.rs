@@ -501,3 +501,82 @@ impl ReportParams {
         Ok(ReportRequest { name: name.to_string(), period, opts })
     }
 }
+
+/// The records behind one count of a report.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Records {
+    pub report: String,
+    pub key: String,
+    pub definition: String,
+    pub value: i64,
+    /// Persons by id, participations and offers by theirs — no names.
+    pub records: Vec<lotse_reports::figure::Member>,
+    /// Where the count holds more than the records (people recorded only as
+    /// a head count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Figures that are counts but not of records: a maximum over days.
+fn traceable(key: &str, f: &lotse_reports::Figure) -> bool {
+    f.def.counts() && !key.ends_with(".peak_concurrent") && matches!(f.value, Some(lotse_reports::Value::Count(_)))
+}
+
+impl Lotse {
+    /// Lists the (pseudonymised) records behind the figure `key` of a report:
+    /// for coordinators and the providers' staff (their own persons), never
+    /// for the controller. Recorded in the audit trail.
+    pub async fn report_records(
+        &self,
+        actor: &Actor,
+        req: &ReportRequest,
+        key: &str,
+        lang: Lang,
+    ) -> Result<Records, DomainError> {
+        authorize(actor, Action::Read, &Resource::Records)?;
+        let mut req = req.clone();
+        req.opts.suppress = false;
+        req.opts.trace = Some(key.to_string());
+        let report = self.report(actor, &req).await?;
+        let Some(f) = report.figures.get(key) else {
+            return Err(DomainError::invalid(
+                "key",
+                format!("Der Bericht „{}“ hat keine Kennzahl „{key}“.", req.name),
+                format!("The report \"{}\" has no figure \"{key}\".", req.name),
+            ));
+        };
+        if !traceable(key, f) {
+            return Err(DomainError::invalid(
+                "key",
+                format!("„{key}“ ist keine Anzahl von Datensätzen; dahinter stehen keine einzelnen Datensätze."),
+                format!("\"{key}\" is not a count of records."),
+            ));
+        }
+        let value = f.value.as_ref().and_then(|v| v.as_count()).unwrap_or(0);
+        let members = report.trace.map(|t| t.members).unwrap_or_default();
+        let note = (members.len() as i64 != value).then(|| match lang {
+            Lang::De => format!(
+                "{} der {value} sind namentlich nicht erfasste Teilnehmende von Gruppenangeboten und hier nicht aufgeführt.",
+                value - members.len() as i64
+            ),
+            Lang::En => format!("{} of the {value} are unregistered participants of group offers, not listed.", value - members.len() as i64),
+        });
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        record(
+            &txn,
+            actor,
+            Event::new(AuditAction::Read, "report_records", &req.name)
+                .changes(serde_json::json!({"key": key, "records": members.len()})),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(Records {
+            report: req.name.clone(),
+            key: key.to_string(),
+            definition: f.def.text(lang).to_string(),
+            value,
+            records: members,
+            note,
+        })
+    }
+}

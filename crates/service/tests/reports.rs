@@ -241,3 +241,55 @@ lotse_testkit::both_backends! {
         assert!(e.message(lotse_domain::Lang::De).contains("wird nicht veröffentlicht"));
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn every_count_lists_exactly_its_records(db) {
+        let lotse = &db.lotse;
+        let a = example_tenant(lotse).await;
+        let period = year(2023).unwrap();
+        let data = lotse.load_dataset(&a, Some(period)).await.unwrap();
+        let day: chrono::NaiveDate = "2023-06-30".parse().unwrap();
+        let day_data = lotse.load_dataset(&a, Some(Period { from: day, to: day })).await.unwrap();
+        let mut cases: Vec<(&str, Options, &lotse_reports::data::Dataset)> = Vec::new();
+        let base = Options::default();
+        cases.push(("key-figures", base.clone(), &data));
+        cases.push(("esf", base.clone(), &data));
+        cases.push(("programme", Options { program: Some("sy-a".into()), ..base.clone() }, &data));
+        cases.push(("query", Options { rows: vec!["gender".into(), "age_band".into()], cols: Some("outcome_at_exit".into()), ..base.clone() }, &data));
+        cases.push(("query", Options { rows: vec!["program".into()], cols: Some("delivery".into()), measure: "participations".into(), ..base.clone() }, &data));
+        cases.push(("reach", Options { program: Some("sy-a".into()), target_size: Some(1000), ..base.clone() }, &data));
+        cases.push(("caseload", Options { date: Some(day), ..base.clone() }, &day_data));
+        let mut checked = 0;
+        for (name, opts, data) in cases {
+            let full = lotse_reports::compute(name, data, Some(period), &opts).unwrap();
+            for (key, f) in &full.figures {
+                let Some(lotse_reports::Value::Count(n)) = f.value else { continue };
+                if !f.def.counts() || key.ends_with(".peak_concurrent") {
+                    continue;
+                }
+                let traced = lotse_reports::compute(name, data, Some(period), &Options { trace: Some(key.clone()), ..opts.clone() }).unwrap();
+                let members = traced.trace.unwrap().members;
+                let heads: i64 = if matches!(key.as_str(), "group_participants" | "participants_total") {
+                    data.offers.iter().filter(|o| o.is_group() && period.overlaps(o.start, o.end)).filter_map(|o| o.unregistered).sum()
+                } else {
+                    0
+                };
+                assert_eq!(members.len() as i64 + heads, n, "{name} {key}: {} records for {n}", members.len());
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+
+        // Through the service: a coordinator's list, a controller's refusal.
+        let mut opts = Options::default();
+        opts.year = Some(2023);
+        let req = ReportRequest { name: "key-figures".into(), period: year(2023), opts };
+        let rec = lotse.report_records(&a, &req, "persons_by_gender.diverse", lotse_domain::Lang::De).await.unwrap();
+        assert_eq!((rec.value, rec.records.len()), (2, 2));
+        assert!(rec.records.iter().all(|m| m.person.as_deref().is_some_and(|p| p.starts_with("sy-p"))));
+        let rec = lotse.report_records(&a, &req, "group_participants", lotse_domain::Lang::De).await.unwrap();
+        assert!(rec.note.unwrap().contains("namentlich nicht erfasste"));
+        let e = lotse.report_records(&a, &req, "finance.expenses", lotse_domain::Lang::De).await.unwrap_err();
+        assert!(e.message(lotse_domain::Lang::De).contains("keine Anzahl von Datensätzen"));
+    }
+}

@@ -64,6 +64,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::allocate))
         .routes(routes!(reports::get))
         .routes(routes!(reports::publish))
+        .routes(routes!(reports::records))
         .routes(routes!(reports::publications))
         .routes(routes!(reports::publication))
         .routes(routes!(reports::comparison))

@@ -198,3 +198,28 @@ pub async fn comparison(
 ) -> Result<crate::extract::JsonOut<Comparison>, ApiError> {
     s.lotse.compare_publication(&a, &id).await.map(crate::extract::JsonOut).map_err(|e| ApiError::from_domain(e, lang))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FigureKey {
+    /// The figure's key, e.g. `persons_by_gender.female` or `cells.female.apprenticeship`.
+    pub key: String,
+}
+
+/// The records behind one count of a report: persons by their pseudonymous
+/// id, participations and offers by theirs — never names. For coordinators
+/// and the providers' staff (their own persons); recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/reports/{name}/records", tag = "reports",
+    params(("name" = String, Path), FigureKey, ReportParams),
+    responses((status = 200, body = lotse_service::reports::Records), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn records(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(name): Path<String>,
+    Query(k): Query<FigureKey>,
+    Query(p): Query<ReportParams>,
+) -> Result<crate::extract::JsonOut<lotse_service::reports::Records>, ApiError> {
+    let err = |e| ApiError::from_domain(e, lang);
+    let req = p.request(&name).map_err(err)?;
+    s.lotse.report_records(&a, &req, &k.key, lang).await.map(crate::extract::JsonOut).map_err(err)
+}

@@ -68,6 +68,16 @@ lotse_testkit::both_backends! {
         let n = mine["figures"]["persons_total"]["value"].as_i64().unwrap();
         assert!(n > 0 && n <= 8, "{n}");
 
+        // Behind a count: the pseudonymised records, for the coordinator, not the controller.
+        let path = "/api/v1/reports/key-figures/records?year=2023&key=persons_by_gender.diverse";
+        let (s, rec) = json(app.get(path, &t.tokens["coordinator"]).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{rec}");
+        assert_eq!(rec["value"], 2);
+        assert_eq!(rec["records"].as_array().unwrap().len(), 2);
+        assert!(!rec.to_string().contains("family_name") && !rec.to_string().contains("given_name"));
+        let (s, _) = json(app.get(path, &t.tokens["controller"]).send().await.unwrap()).await;
+        assert_eq!(s, 403);
+
         // Administration and audit see no case figures.
         for role in ["admin", "auditor"] {
             let (s, _) = json(app.get("/api/v1/reports/key-figures?year=2023", &t.tokens[role]).send().await.unwrap()).await;
