@@ -44,6 +44,8 @@ pub enum Resource<'a> {
     Report,
     /// Published reports: frozen figures for the council and the public.
     Publication,
+    /// Council inquiries and the department's statements on them.
+    Inquiry,
     /// Pseudonymised records (ids and codes, never names) behind a figure,
     /// or persons listed one by one by id (the `eligibility` report).
     Records,
@@ -67,6 +69,7 @@ impl Resource<'_> {
             Resource::Report => "report",
             Resource::Records => "records",
             Resource::Publication => "publication",
+            Resource::Inquiry => "inquiry",
             Resource::AuditTrail => "audit_trail",
             Resource::Import => "import",
             Resource::Export => "export",
@@ -140,6 +143,13 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
             Read => !matches!(actor.role, Admin | Auditor),
             Create => matches!(actor.role, Coordinator | Head),
             _ => false,
+        },
+        // The department answers the council: coordinators and the head write,
+        // those who read reports read.
+        Resource::Inquiry => match action {
+            Read => matches!(actor.role, Head | Coordinator | Controller),
+            Create | Update => matches!(actor.role, Coordinator | Head),
+            Delete => false,
         },
         Resource::Records => {
             action == Read

@@ -39,3 +39,29 @@ mod tests {
         assert_eq!(super::clean_opt("x", Some("  "), 3).unwrap(), None);
     }
 }
+
+/// Like [`clean`] for longer text in paragraphs (an answer, a note): line
+/// breaks and tabs are allowed (CRLF becomes LF), other control characters not.
+pub fn clean_paragraphs(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, DomainError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let normalised = raw.replace("\r\n", "\n");
+    let without_breaks: String = normalised.chars().map(|c| if c == '\n' || c == '\t' { ' ' } else { c }).collect();
+    clean(field, &without_breaks, max)?;
+    let s = normalised.trim();
+    Ok((!s.is_empty()).then(|| s.to_owned()))
+}
+
+#[cfg(test)]
+mod paragraph_tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_keep_line_breaks_but_no_other_control_characters() {
+        assert_eq!(
+            clean_paragraphs("a", Some(" Zu 1.:\r\nText\n\nMehr "), 100).unwrap().unwrap(),
+            "Zu 1.:\nText\n\nMehr"
+        );
+        assert!(clean_paragraphs("a", Some("x\u{0}y"), 100).is_err());
+        assert_eq!(clean_paragraphs("a", Some("  "), 100).unwrap(), None);
+    }
+}

@@ -23,6 +23,8 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
+pub mod statement;
+
 const TEMPLATE: &str = include_str!("report.typ");
 
 /// Any format: PDF here, the others by `lotse_reports::render`.
@@ -177,17 +179,22 @@ fn bars(r: &Report, table: &Table, lang: Lang) -> Vec<serde_json::Value> {
     bars.into_iter().map(|b| serde_json::json!({"label": b.label, "frac": b.value / max, "shown": b.shown})).collect()
 }
 
-/// Typesets the report as PDF.
-pub fn pdf(r: &Report, lang: Lang) -> Result<Vec<u8>, RenderError> {
+/// Lays out `template` with `data` as its `data.json`.
+fn typeset(template: &str, data: &serde_json::Value) -> Result<PagedDocument, RenderError> {
     let doc = Doc {
-        main: Source::new(file_id("report.typ"), TEMPLATE.to_string()),
+        main: Source::new(file_id("main.typ"), template.to_string()),
         data_id: file_id("data.json"),
-        data: Bytes::new(serde_json::to_vec(&data(r, lang)).expect("serialisable")),
+        data: Bytes::new(serde_json::to_vec(data).expect("serialisable")),
         today: chrono::Local::now().date_naive(),
     };
-    let document: PagedDocument = typst::compile(&doc)
+    typst::compile(&doc)
         .output
-        .map_err(|errs| RenderError(errs.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;
+        .map_err(|errs| RenderError(errs.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))
+}
+
+/// Typesets the report as PDF.
+pub fn pdf(r: &Report, lang: Lang) -> Result<Vec<u8>, RenderError> {
+    let document = typeset(TEMPLATE, &data(r, lang))?;
     typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
         .map_err(|errs| RenderError(errs.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod inquiries;
 pub mod page;
 pub mod persons;
 pub mod providers;

@@ -7,6 +7,8 @@ pub mod consent;
 pub mod district;
 pub mod district_stat;
 pub mod finance;
+pub mod inquiry;
+pub mod inquiry_question;
 pub mod module;
 pub mod offer;
 pub mod outcome;

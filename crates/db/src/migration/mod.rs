@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_bundle;
 mod m0003_publications;
+mod m0004_inquiries;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_bundle::Migration),
             Box::new(m0003_publications::Migration),
+            Box::new(m0004_inquiries::Migration),
         ]
     }
 }

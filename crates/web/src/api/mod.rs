@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod imports;
+mod inquiries;
 mod persons;
 mod providers;
 mod reports;
@@ -64,6 +65,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::allocate))
         .routes(routes!(reports::get))
         .routes(routes!(reports::publish))
+        .routes(routes!(inquiries::create, inquiries::list))
+        .routes(routes!(inquiries::get))
+        .routes(routes!(inquiries::answer))
+        .routes(routes!(inquiries::statement))
         .routes(routes!(reports::records))
         .routes(routes!(reports::publications))
         .routes(routes!(reports::publication))

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod imports;
+mod inquiries;
 mod isolation;
 mod reports;
 mod role_matrix;
