@@ -82,6 +82,11 @@ enum Command {
     },
     /// Compute a report (key-figures, programme, esf, reach, caseload, allocation, eligibility, query).
     Report(Box<ReportArgs>),
+    /// Council inquiries: list them, write the statement as DOCX or PDF.
+    Inquiry {
+        #[command(subcommand)]
+        cmd: InquiryCmd,
+    },
     /// Published reports: list, show (unchanged), compare with today's data.
     Publication {
         #[command(subcommand)]
@@ -293,6 +298,25 @@ struct ReportArgs {
     /// Title of the publication.
     #[arg(long, requires = "publish")]
     title: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum InquiryCmd {
+    /// The tenant's inquiries with their questions and whether they are answered.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// The statement (Stellungnahme) on an inquiry.
+    Statement {
+        #[arg(long)]
+        tenant: String,
+        id: String,
+        #[arg(long, value_parser = ["docx", "pdf"], default_value = "docx")]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -527,6 +551,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => report(Some(&lotse), &args).await?,
         Command::Publication { cmd } => publication(&lotse, cmd).await?,
+        Command::Inquiry { cmd } => inquiry(&lotse, cmd).await?,
         Command::Demo { cmd: DemoCmd::WriteBundles { .. } } => unreachable!(),
         Command::Demo { cmd: DemoCmd::Load } => {
             let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
@@ -618,6 +643,35 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}
+
+async fn inquiry(lotse: &Lotse, cmd: InquiryCmd) -> anyhow::Result<()> {
+    match cmd {
+        InquiryCmd::List { tenant } => {
+            let actor = Actor::system(TenantId::parse(&tenant).map_err(human)?);
+            lotse.tenant(&actor.tenant).await.map_err(human)?;
+            for i in lotse.inquiries(&actor).await.map_err(human)? {
+                let answered = i.questions.iter().filter(|q| q.answer.is_some()).count();
+                println!(
+                    "{}  {}  {} – {}  ({answered} von {} Fragen beantwortet)",
+                    i.id,
+                    i.received_on.format("%d.%m.%Y"),
+                    i.faction,
+                    i.title,
+                    i.questions.len()
+                );
+            }
+        }
+        InquiryCmd::Statement { tenant, id, format, out } => {
+            let actor = Actor::system(TenantId::parse(&tenant).map_err(human)?);
+            let st = lotse.statement(&actor, &id).await.map_err(human)?;
+            let bytes = if format == "pdf" { lotse_pdf::statement::pdf(&st) } else { lotse_pdf::statement::docx(&st) }
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, bytes).with_context(|| format!("{} schreiben", out.display()))?;
+            println!("Stellungnahme geschrieben: {}", out.display());
         }
     }
     Ok(())
