@@ -7,7 +7,7 @@ use crate::error::DomainError;
 /// the same on both), at most `max` characters.
 pub fn clean(field: &str, raw: &str, max: usize) -> Result<String, DomainError> {
     let s = raw.trim();
-    if let Some(c) = s.chars().find(|c| c.is_control()) {
+    if let Some(c) = s.chars().find(|&c| c.is_control() || invisible(c)) {
         return Err(DomainError::invalid(
             field,
             format!("enthält ein Steuerzeichen (U+{:04X}); bitte nur sichtbaren Text eingeben.", c as u32),
@@ -22,6 +22,15 @@ pub fn clean(field: &str, raw: &str, max: usize) -> Result<String, DomainError> 
         ));
     }
     Ok(s.to_owned())
+}
+
+/// Characters that are not text: noncharacters (U+FFFE, U+FFFF, which make
+/// XML documents invalid) and invisible format characters that reorder or
+/// hide text (bidi overrides, zero-width characters, the BOM).
+fn invisible(c: char) -> bool {
+    matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF | 0xFFF9..=0xFFFB | 0xFFFE | 0xFFFF)
+        || (c as u32 & 0xFFFE) == 0xFFFE
+        || (0xFDD0..=0xFDEF).contains(&(c as u32))
 }
 
 /// Like [`clean`] for optional fields; empty text becomes `None`.
@@ -62,6 +71,9 @@ mod paragraph_tests {
             "Zu 1.:\nText\n\nMehr"
         );
         assert!(clean_paragraphs("a", Some("x\u{0}y"), 100).is_err());
+        assert!(clean("a", "Fraktion\u{202E}XYZ", 100).is_err(), "bidi override");
+        assert!(clean("a", "x\u{FFFF}", 100).is_err(), "noncharacter");
+        assert_eq!(clean("a", "Müller-Lüdenscheidt ğ ش", 100).unwrap(), "Müller-Lüdenscheidt ğ ش");
         assert_eq!(clean_paragraphs("a", Some("  "), 100).unwrap(), None);
     }
 }

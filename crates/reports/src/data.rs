@@ -75,6 +75,9 @@ pub struct Offer {
     pub end: Option<Date>,
     pub capacity: Option<i64>,
     pub unregistered: Option<i64>,
+    /// Is the offer the actor's own (always, for the department)? Provider
+    /// staff count only their provider's group offers and head counts.
+    pub in_scope: bool,
 }
 
 impl Offer {

@@ -38,6 +38,7 @@ pub fn eligibility(data: &Dataset, date: Date, opts: &Options) -> Result<Report,
         let mut cells = vec![Some(format!("{key}.eligible")), None];
         if failing.is_empty() {
             total += 1;
+            r.note(|| "eligible_total".into(), || Member::person(&p.id));
         } else {
             r.put(format!("{key}.failing"), &d::ELIG_FAILING, Value::Texts(failing));
             cells[1] = Some(format!("{key}.failing"));

@@ -21,8 +21,12 @@ pub fn compute(data: &Dataset, period: Period, opts: &Options) -> Report {
     let mut group_parts = 0i64;
     let mut exits = 0usize;
     let mut outcomes = vec![0usize; spec::OUTCOME_KIND.len()];
-    let group_offer_live: Vec<bool> =
-        data.offers.iter().zip(&counted).map(|(o, &c)| c && o.is_group() && period.overlaps(o.start, o.end)).collect();
+    let group_offer_live: Vec<bool> = data
+        .offers
+        .iter()
+        .zip(&counted)
+        .map(|(o, &c)| c && o.in_scope && o.is_group() && period.overlaps(o.start, o.end))
+        .collect();
     for p in data.participations.iter().filter(|p| counted[p.offer]) {
         let person = &data.persons[p.person];
         let as_person = || Member::person(&person.id);

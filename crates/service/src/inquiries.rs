@@ -18,6 +18,8 @@ use crate::error::db_err;
 
 /// Longest question or answer text (characters).
 pub const MAX_TEXT: usize = 20_000;
+/// Most published reports one answer cites.
+pub const MAX_CITED: usize = 20;
 
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewInquiry {
@@ -194,7 +196,20 @@ impl Lotse {
         authorize(actor, Action::Update, &Resource::Inquiry)?;
         let t = actor.tenant.as_str();
         let text = clean_paragraphs("answer", answer.answer.as_deref(), MAX_TEXT)?;
-        for p in &answer.publications {
+        let mut publications: Vec<String> = Vec::new();
+        for p in answer.publications {
+            if !publications.contains(&p) {
+                publications.push(p);
+            }
+        }
+        if publications.len() > MAX_CITED {
+            return Err(DomainError::invalid(
+                "publications",
+                format!("Eine Antwort zitiert höchstens {MAX_CITED} veröffentlichte Berichte."),
+                format!("An answer cites at most {MAX_CITED} published reports."),
+            ));
+        }
+        for p in &publications {
             let found =
                 published_report::Entity::find_by_id((t.to_string(), p.clone())).one(&self.db).await.map_err(db_err)?;
             if found.is_none() {
@@ -211,17 +226,21 @@ impl Lotse {
             .await
             .map_err(db_err)?
             .ok_or(DomainError::NotFound { entity: "question" })?;
+        // The audit trail keeps what the answer was before: a statement may
+        // already have gone to the council.
+        let changes = serde_json::json!({
+            "question": number,
+            "answer": {"before": q.answer, "after": text},
+            "publications": {
+                "before": serde_json::from_str::<serde_json::Value>(&q.publications).unwrap_or_default(),
+                "after": publications,
+            },
+        });
         let mut am = q.into_active_model();
         am.answer = Set(text);
-        am.publications = Set(serde_json::to_string(&answer.publications).expect("strings"));
+        am.publications = Set(serde_json::to_string(&publications).expect("strings"));
         am.update(&txn).await.map_err(db_err)?;
-        record(
-            &txn,
-            actor,
-            Event::new(AuditAction::Update, "inquiry", id)
-                .changes(serde_json::json!({"question": number, "publications": answer.publications})),
-        )
-        .await?;
+        record(&txn, actor, Event::new(AuditAction::Update, "inquiry", id).changes(changes)).await?;
         txn.commit().await.map_err(db_err)?;
         self.inquiry(actor, id).await
     }

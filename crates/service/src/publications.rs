@@ -69,7 +69,9 @@ impl Lotse {
         title: Option<String>,
     ) -> Result<Publication, DomainError> {
         authorize(actor, Action::Create, &Resource::Publication)?;
-        if lotse_reports::lists_persons(name) || name == "allocation" {
+        // Lists of persons, and caseload with its staff names and workloads,
+        // are not for the council or the public.
+        if lotse_reports::lists_persons(name) || matches!(name, "allocation" | "caseload") {
             return Err(DomainError::invalid(
                 "report",
                 format!("„{name}“ wird nicht veröffentlicht: veröffentlicht werden zusammengefasste Berichte."),

@@ -248,6 +248,10 @@ impl Lotse {
             data.persons.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
 
         for o in offer::Entity::find().filter(offer::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
+            let in_scope = match &scope {
+                PersonScope::All => true,
+                PersonScope::Provider(p) => o.provider_id == p.as_str(),
+            };
             data.offers.push(rd::Offer {
                 id: o.id,
                 name: o.name,
@@ -261,6 +265,7 @@ impl Lotse {
                 end: o.end_date,
                 capacity: o.capacity.map(i64::from),
                 unregistered: o.unregistered_participants.map(i64::from),
+                in_scope,
             });
         }
         let offer_ix: HashMap<&str, usize> = data.offers.iter().enumerate().map(|(i, o)| (o.id.as_str(), i)).collect();
@@ -554,12 +559,16 @@ impl Lotse {
         }
         let value = f.value.as_ref().and_then(|v| v.as_count()).unwrap_or(0);
         let members = report.trace.map(|t| t.members).unwrap_or_default();
-        let note = (members.len() as i64 != value).then(|| match lang {
+        let unlisted = value - members.len() as i64;
+        let heads = matches!(key, "group_participants" | "participants_total");
+        if unlisted < 0 || (unlisted > 0 && !heads) {
+            return Err(DomainError::internal(format!("{}: {key} = {value}, but {} records", req.name, members.len())));
+        }
+        let note = (unlisted > 0).then(|| match lang {
             Lang::De => format!(
-                "{} der {value} sind namentlich nicht erfasste Teilnehmende von Gruppenangeboten und hier nicht aufgeführt.",
-                value - members.len() as i64
+                "{unlisted} der {value} sind namentlich nicht erfasste Teilnehmende von Gruppenangeboten und hier nicht aufgeführt."
             ),
-            Lang::En => format!("{} of the {value} are unregistered participants of group offers, not listed.", value - members.len() as i64),
+            Lang::En => format!("{unlisted} of the {value} are unregistered participants of group offers, not listed."),
         });
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         record(

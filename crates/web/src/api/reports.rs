@@ -40,9 +40,14 @@ async fn deliver(report: lotse_reports::Report, format: Format, lang: Lang) -> R
         .await
         .map_err(|e| ApiError::from_domain(DomainError::internal(e), lang))?
         .map_err(|e| {
-            let de = format!("Der Bericht lässt sich nicht in diesem Format schreiben: {e}");
-            let en = format!("The report cannot be written in this format: {e}");
-            ApiError::from_domain(DomainError::invalid("format", de, en), lang)
+            // A table too large for a spreadsheet is the request's; anything else is ours.
+            if format == Format::Xlsx {
+                let de = format!("Der Bericht passt nicht in eine XLSX-Datei: {e}");
+                let en = format!("The report does not fit an XLSX file: {e}");
+                ApiError::from_domain(DomainError::invalid("format", de, en), lang)
+            } else {
+                ApiError::from_domain(DomainError::internal(e), lang)
+            }
         })?;
     let file = format!("{name}.{}", format.extension());
     Ok((

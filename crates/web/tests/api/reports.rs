@@ -67,6 +67,8 @@ lotse_testkit::both_backends! {
         let (_, mine) = json(app.get("/api/v1/reports/key-figures?year=2023", &cm).send().await.unwrap()).await;
         let n = mine["figures"]["persons_total"]["value"].as_i64().unwrap();
         assert!(n > 0 && n <= 8, "{n}");
+        // ... and only their provider's group offers (20 of the example's 90 in 2023).
+        assert_eq!(mine["figures"]["group_offers"]["value"], 20);
 
         // Behind a count: the pseudonymised records, for the coordinator, not the controller.
         let path = "/api/v1/reports/key-figures/records?year=2023&key=persons_by_gender.diverse";
