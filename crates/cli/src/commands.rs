@@ -633,16 +633,28 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
     let format = lotse_reports::render::Format::parse(&args.format).expect("clap checked");
     let bytes = lotse_pdf::render(&report, format, lang)
         .map_err(|e| anyhow::anyhow!("Der Bericht lässt sich nicht als {} schreiben: {e}", args.format))?;
-    match &args.out {
-        Some(path) => std::fs::write(path, &bytes).with_context(|| format!("{} schreiben", path.display()))?,
-        None if matches!(format, lotse_reports::render::Format::Xlsx | lotse_reports::render::Format::Pdf)
-            && std::io::stdout().is_terminal() =>
-        {
-            bail!("Eine {}-Datei gehört nicht ins Terminal: bitte --out DATEI angeben.", args.format.to_uppercase())
+    write_output(args.out.as_deref(), format, &bytes)
+}
+
+/// Writes a rendered report to `out`, or to standard output — but not a
+/// binary file (XLSX, PDF) to a terminal.
+fn write_output(
+    out: Option<&std::path::Path>,
+    format: lotse_reports::render::Format,
+    bytes: &[u8],
+) -> anyhow::Result<()> {
+    use lotse_reports::render::Format;
+    match out {
+        Some(path) => std::fs::write(path, bytes).with_context(|| format!("{} schreiben", path.display()))?,
+        None if matches!(format, Format::Xlsx | Format::Pdf) && std::io::stdout().is_terminal() => {
+            bail!(
+                "Eine {}-Datei gehört nicht ins Terminal: bitte --out DATEI angeben.",
+                format.extension().to_uppercase()
+            )
         }
         None => {
             use std::io::Write;
-            std::io::stdout().write_all(&bytes)?;
+            std::io::stdout().write_all(bytes)?;
         }
     }
     Ok(())
@@ -707,13 +719,7 @@ async fn publication(lotse: &Lotse, cmd: PublicationCmd) -> anyhow::Result<()> {
             let p = lotse.publication(&actor, &id).await.map_err(human)?;
             let f = lotse_reports::render::Format::parse(&format).expect("clap checked");
             let bytes = lotse_pdf::render(&p.report, f, Lang::De).map_err(|e| anyhow::anyhow!("{e}"))?;
-            match out {
-                Some(path) => std::fs::write(&path, &bytes).with_context(|| format!("{} schreiben", path.display()))?,
-                None => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(&bytes)?;
-                }
-            }
+            write_output(out.as_deref(), f, &bytes)?;
         }
     }
     Ok(())
