@@ -27,6 +27,14 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("read audit trail", [403, 403, 403, 403, 403, 403, 200]),
     ("import a bundle", [403, 403, 200, 403, 403, 403, 403]),
     ("verify audit trail", [403, 403, 403, 403, 403, 403, 200]),
+    ("key figures report", [403, 200, 200, 200, 200, 200, 403]),
+    // Allowed roles get past the policy and fail on the unknown programme.
+    ("list eligible persons", [403, 403, 422, 422, 422, 403, 403]),
+    ("records behind a count", [403, 403, 200, 200, 200, 403, 403]),
+    ("publish a report", [403, 201, 201, 403, 403, 403, 403]),
+    ("list publications", [403, 200, 200, 200, 200, 200, 403]),
+    ("record an inquiry", [403, 201, 201, 403, 403, 403, 403]),
+    ("list inquiries", [403, 200, 200, 403, 403, 200, 403]),
 ];
 
 lotse_testkit::both_backends! {
@@ -75,6 +83,14 @@ lotse_testkit::both_backends! {
                         let part = reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("providers.csv");
                         app.post("/api/v1/imports", token).multipart(reqwest::multipart::Form::new().part("f", part))
                     }
+                    "key figures report" => app.get("/api/v1/reports/key-figures?year=2023", token),
+                    "list eligible persons" => app.get("/api/v1/reports/eligibility?program=keins&date=2023-06-30", token),
+                    "records behind a count" => app.get("/api/v1/reports/key-figures/records?year=2023&key=persons_total", token),
+                    "publish a report" => app.post("/api/v1/reports/key-figures/publications?year=2023", token),
+                    "list publications" => app.get("/api/v1/publications", token),
+                    "record an inquiry" => app.post("/api/v1/inquiries", token).json(&serde_json::json!({
+                        "received_on": "2023-12-07", "faction": "Fraktion X", "title": "Anfrage", "questions": ["Wie viele?"]})),
+                    "list inquiries" => app.get("/api/v1/inquiries", token),
                     other => panic!("unknown operation {other}"),
                 };
                 let (status, body) = json(req.send().await.unwrap()).await;
