@@ -582,9 +582,6 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
     };
     let report = if args.name == "allocation" {
         let total = args.total.as_deref().context("Die Verteilung braucht einen Gesamtbetrag: --total EURO")?;
-        let cents = lotse_bundle::cell::parse_money(total, lotse_bundle::cell::Dialect::Canonical)
-            .with_context(|| format!("--total: „{total}“ ist kein Eurobetrag (z. B. 5000000.00)"))?;
-        let key = lotse_reports::allocation::Key::parse(&args.key).expect("clap checked");
         let (units, tenant) = match (&args.units, lotse, &args.tenant) {
             (Some(file), _, _) => {
                 let text = std::fs::read_to_string(file).with_context(|| format!("{} lesen", file.display()))?;
@@ -606,12 +603,8 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
             }
             _ => bail!("Die Verteilung braucht --units DATEI oder --tenant MANDANT --year JAHR."),
         };
-        let mut r = lotse_reports::allocation::compute(&units, key, cents, &tenant)
-            .map_err(|e| anyhow::anyhow!(e.message(lang)))?;
-        if args.suppress {
-            lotse_reports::suppress::apply(&mut r);
-        }
-        r
+        lotse_reports::allocation::request(&units, total, &args.key, &tenant, args.suppress)
+            .map_err(|e| anyhow::anyhow!(e.message(lang)))?
     } else {
         let lotse = lotse.expect("opened");
         let t = args.tenant.as_deref().context("Bitte den Mandanten angeben: --tenant MANDANT")?;

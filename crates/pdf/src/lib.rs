@@ -144,12 +144,7 @@ fn data(r: &Report, lang: Lang) -> serde_json::Value {
             "wide": table.columns.len() > 6,
         }));
     }
-    let params: Vec<String> = r
-        .params
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "year" | "from" | "to"))
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
+    let params = lotse_reports::render::params_text(r);
     serde_json::json!({
         "lang": if lang == Lang::De { "de" } else { "en" },
         "title": labels::report_title(r.name).get(lang),
@@ -171,12 +166,10 @@ fn data(r: &Report, lang: Lang) -> serde_json::Value {
 
 /// Bars of the table's chart, each a fraction of the largest.
 fn bars(r: &Report, table: &Table, lang: Lang) -> Vec<serde_json::Value> {
-    let bars = chart_bars(r, table, lang);
-    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
-    if bars.len() < 2 || max <= 0.0 {
-        return Vec::new();
-    }
-    bars.into_iter().map(|b| serde_json::json!({"label": b.label, "frac": b.value / max, "shown": b.shown})).collect()
+    chart_bars(r, table, lang)
+        .into_iter()
+        .map(|b| serde_json::json!({"label": b.label, "frac": b.frac, "shown": b.shown}))
+        .collect()
 }
 
 /// Lays out `template` with `data` as its `data.json`.

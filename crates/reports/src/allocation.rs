@@ -202,6 +202,30 @@ pub fn apportion(units: &[Unit], shares: &[BigRational], total_cents: i64) -> Ve
     cents
 }
 
+/// The allocation as the command line and the API ask for it: the total in
+/// euro and the key's name as text, disclosure control on request.
+pub fn request(units: &[Unit], total: &str, key: &str, tenant: &str, suppress: bool) -> Result<Report, ReportError> {
+    let cents = lotse_bundle::cell::parse_money(total, lotse_bundle::cell::Dialect::Canonical).ok_or_else(|| {
+        ReportError::Invalid(
+            "--total",
+            format!("ein Gesamtbetrag in Euro wie 5000000.00 (nicht „{total}“)"),
+            format!("a total in euro such as 5000000.00 (not \"{total}\")"),
+        )
+    })?;
+    let key = Key::parse(key).ok_or_else(|| {
+        ReportError::Invalid(
+            "--key",
+            "der Schlüssel fluag, population oder weights".into(),
+            "the key fluag, population or weights".into(),
+        )
+    })?;
+    let mut r = compute(units, key, cents, tenant)?;
+    if suppress {
+        crate::suppress::apply(&mut r);
+    }
+    Ok(r)
+}
+
 pub fn compute(units: &[Unit], key: Key, total_cents: i64, tenant: &str) -> Result<Report, ReportError> {
     if total_cents < 0 {
         return Err(ReportError::Invalid(

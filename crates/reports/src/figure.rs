@@ -177,10 +177,6 @@ impl Report {
     pub fn tenant_title(&self) -> &str {
         self.tenant_name.as_deref().unwrap_or(&self.tenant)
     }
-
-    pub fn value(&self, key: &str) -> Option<&Value> {
-        self.figures.get(key).and_then(|f| f.value.as_ref())
-    }
 }
 
 /// A report as stored when it is published: everything needed to render it

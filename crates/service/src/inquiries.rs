@@ -145,44 +145,42 @@ impl Lotse {
         self.inquiry(actor, &id).await
     }
 
+    /// The tenant's inquiries with their questions (two queries in all).
     pub async fn inquiries(&self, actor: &Actor) -> Result<Vec<Inquiry>, DomainError> {
-        authorize(actor, Action::Read, &Resource::Inquiry)?;
-        let rows = inquiry::Entity::find()
-            .filter(inquiry::Column::TenantId.eq(actor.tenant.as_str()))
-            .order_by_desc(inquiry::Column::ReceivedOn)
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
-        let mut out = Vec::new();
-        for m in rows {
-            out.push(self.inquiry(actor, &m.id).await?);
-        }
-        Ok(out)
+        self.load_inquiries(actor, None).await
     }
 
     pub async fn inquiry(&self, actor: &Actor, id: &str) -> Result<Inquiry, DomainError> {
+        self.load_inquiries(actor, Some(id)).await?.pop().ok_or(DomainError::NotFound { entity: "inquiry" })
+    }
+
+    /// One inquiry (`only`) or all of the tenant's, newest first, each with its questions.
+    async fn load_inquiries(&self, actor: &Actor, only: Option<&str>) -> Result<Vec<Inquiry>, DomainError> {
         authorize(actor, Action::Read, &Resource::Inquiry)?;
         let t = actor.tenant.as_str();
-        let m = inquiry::Entity::find_by_id((t.to_string(), id.to_string()))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-            .ok_or(DomainError::NotFound { entity: "inquiry" })?;
-        let qs = inquiry_question::Entity::find()
-            .filter(inquiry_question::Column::TenantId.eq(t))
-            .filter(inquiry_question::Column::InquiryId.eq(id))
-            .order_by_asc(inquiry_question::Column::Number)
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
-        Ok(Inquiry {
-            id: m.id,
-            received_on: m.received_on,
-            faction: m.faction,
-            title: m.title,
-            addressee: m.addressee,
-            questions: questions_of(qs),
-        })
+        let mut iq = inquiry::Entity::find().filter(inquiry::Column::TenantId.eq(t));
+        let mut qq = inquiry_question::Entity::find().filter(inquiry_question::Column::TenantId.eq(t));
+        if let Some(id) = only {
+            iq = iq.filter(inquiry::Column::Id.eq(id));
+            qq = qq.filter(inquiry_question::Column::InquiryId.eq(id));
+        }
+        let rows = iq.order_by_desc(inquiry::Column::ReceivedOn).all(&self.db).await.map_err(db_err)?;
+        let mut questions: std::collections::HashMap<String, Vec<inquiry_question::Model>> =
+            std::collections::HashMap::new();
+        for q in qq.order_by_asc(inquiry_question::Column::Number).all(&self.db).await.map_err(db_err)? {
+            questions.entry(q.inquiry_id.clone()).or_default().push(q);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|m| Inquiry {
+                questions: questions_of(questions.remove(&m.id).unwrap_or_default()),
+                id: m.id,
+                received_on: m.received_on,
+                faction: m.faction,
+                title: m.title,
+                addressee: m.addressee,
+            })
+            .collect())
     }
 
     /// Answers question `number`: text and the published reports it refers to.

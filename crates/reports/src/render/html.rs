@@ -62,12 +62,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
     } else {
         String::new()
     };
-    let params: Vec<String> = r
-        .params
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "year" | "from" | "to"))
-        .map(|(k, v)| format!("{}: {}", esc(k), esc(v)))
-        .collect();
+    let params: Vec<String> = super::params_text(r).iter().map(|p| esc(p)).collect();
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang_attr}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{title} – {tenant}</title><style>{css}</style></head><body><main>\
@@ -126,8 +121,7 @@ fn table_html<'a>(r: &'a Report, table: &Table, lang: Lang, notes: &mut IndexMap
 /// itself is the chart's text alternative).
 pub fn chart(r: &Report, table: &Table, lang: Lang) -> Option<String> {
     let bars = super::chart_bars(r, table, lang);
-    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
-    if bars.len() < 2 || max <= 0.0 {
+    if bars.is_empty() {
         return None;
     }
     let (label_w, bar_w, row_h) = (300.0, 360.0, 22.0);
@@ -144,7 +138,7 @@ pub fn chart(r: &Report, table: &Table, lang: Lang) -> Option<String> {
     );
     for (i, b) in bars.iter().enumerate() {
         let y = i as f64 * row_h + 5.0;
-        let w = (b.value / max * bar_w).max(if b.value > 0.0 { 1.0 } else { 0.0 });
+        let w = (b.frac * bar_w).max(if b.value > 0.0 { 1.0 } else { 0.0 });
         let _ = write!(
             s,
             "<text x=\"{:.0}\" y=\"{:.0}\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{:.0}\" width=\"{w:.1}\" height=\"{:.0}\" fill=\"#0b57a4\"/><text x=\"{:.0}\" y=\"{:.0}\">{}</text>",

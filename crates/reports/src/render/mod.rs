@@ -127,13 +127,16 @@ fn json_bytes(r: &Report, lang: Lang) -> Vec<u8> {
 pub struct Bar {
     pub label: String,
     pub value: f64,
+    /// The bar's length as a share of the longest.
+    pub frac: f64,
     pub shown: String,
 }
 
-/// The bars of a table's chart (empty when it has none), labelled by the
-/// row that shows each figure; amounts in euro, withheld values as `*`.
+/// The bars of a table's chart, labelled by the row that shows each figure;
+/// amounts in euro, withheld values as `*`. Empty when there is nothing to
+/// draw (no chart, fewer than two bars, nothing above zero).
 pub fn chart_bars(r: &Report, table: &crate::figure::Table, lang: Lang) -> Vec<Bar> {
-    table
+    let mut bars: Vec<Bar> = table
         .chart
         .iter()
         .filter_map(|key| {
@@ -145,8 +148,30 @@ pub fn chart_bars(r: &Report, table: &crate::figure::Table, lang: Lang) -> Vec<B
                 Some(Value::Number(x)) => x.max(0.0),
                 _ => 0.0,
             };
-            Some(Bar { label: row.label.get(lang).to_string(), value, shown: value_display(f.value.as_ref(), lang) })
+            Some(Bar {
+                label: row.label.get(lang).to_string(),
+                value,
+                frac: 0.0,
+                shown: value_display(f.value.as_ref(), lang),
+            })
         })
+        .collect();
+    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
+    if bars.len() < 2 || max <= 0.0 {
+        return Vec::new();
+    }
+    for b in &mut bars {
+        b.frac = b.value / max;
+    }
+    bars
+}
+
+/// The parameters a title shows besides the period ("program: sy-a").
+pub fn params_text(r: &Report) -> Vec<String> {
+    r.params
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "year" | "from" | "to"))
+        .map(|(k, v)| format!("{k}: {v}"))
         .collect()
 }
 

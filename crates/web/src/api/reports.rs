@@ -118,19 +118,9 @@ fn allocation(
     suppress: bool,
     lang: Lang,
 ) -> Result<lotse_reports::Report, ApiError> {
-    let total = o.total.as_deref().unwrap_or("");
-    let cents = lotse_bundle::cell::parse_money(total, lotse_bundle::cell::Dialect::Canonical).ok_or_else(|| {
-        invalid("total", "Gesamtbetrag in Euro, z. B. 5000000.00.", "total in euro, e.g. 5000000.00.", lang)
-    })?;
-    let key = lotse_reports::allocation::Key::parse(o.key.as_deref().unwrap_or("fluag")).ok_or_else(|| {
-        invalid("key", "Schlüssel fluag, population oder weights.", "key fluag, population or weights.", lang)
-    })?;
-    let mut r = lotse_reports::allocation::compute(units, key, cents, a.tenant.as_str())
-        .map_err(|e| ApiError::from_domain(lotse_service::reports::report_error(e), lang))?;
-    if suppress {
-        lotse_reports::suppress::apply(&mut r);
-    }
-    Ok(r)
+    let (total, key) = (o.total.as_deref().unwrap_or(""), o.key.as_deref().unwrap_or("fluag"));
+    lotse_reports::allocation::request(units, total, key, a.tenant.as_str(), suppress)
+        .map_err(|e| ApiError::from_domain(lotse_service::reports::report_error(e), lang))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
