@@ -14,6 +14,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// A reverse proxy in front sets `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// `serve` keeps the report data of this many tenants in memory
+    /// (current with every change); 0 loads it for each report.
+    pub resident_reports: usize,
 }
 
 impl Default for Config {
@@ -23,6 +26,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             public_url: None,
             trust_proxy: false,
+            resident_reports: 8,
         }
     }
 }
@@ -31,6 +35,7 @@ const KNOWN_ENV: &[&str] = &[
     "LOTSE_DB",
     "LOTSE_BIND",
     "LOTSE_PUBLIC_URL",
+    "LOTSE_RESIDENT_REPORTS",
     "LOTSE_CONFIG",
     "LOTSE_LOG",
     "LOTSE_TEST_PG",
@@ -54,7 +59,7 @@ pub fn load(file: Option<&str>, flags: &Flags) -> anyhow::Result<Config> {
         None => fig = fig.merge(Toml::file("lotse.toml")),
     }
     let fig = fig
-        .merge(Env::prefixed("LOTSE_").only(&["db", "bind", "public_url", "trust_proxy"]))
+        .merge(Env::prefixed("LOTSE_").only(&["db", "bind", "public_url", "trust_proxy", "resident_reports"]))
         .merge(Serialized::defaults(flags));
     Ok(fig.extract()?)
 }

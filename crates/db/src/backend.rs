@@ -253,3 +253,331 @@ pub(crate) async fn append_only_audit_trigger(m: &SchemaManager<'_>) -> Result<(
     }
     Ok(())
 }
+
+/// One value of a row read by [`read_snapshot`], whichever backend it came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(&'a str),
+    Date(chrono::NaiveDate),
+}
+
+impl<'a> Cell<'a> {
+    pub fn text(self) -> Option<&'a str> {
+        match self {
+            Cell::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn int(self) -> Option<i64> {
+        match self {
+            Cell::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn float(self) -> Option<f64> {
+        match self {
+            Cell::Float(f) => Some(f),
+            Cell::Int(i) => Some(i as f64),
+            _ => None,
+        }
+    }
+
+    /// A date: SQLite keeps dates as `YYYY-MM-DD` text, PostgreSQL as dates.
+    pub fn date(self) -> Option<chrono::NaiveDate> {
+        match self {
+            Cell::Date(d) => Some(d),
+            Cell::Text(s) => s.get(..10).and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+            _ => None,
+        }
+    }
+}
+
+/// The most columns a [`BulkQuery`] may select.
+pub const MAX_COLUMNS: usize = 32;
+
+/// What a column of a [`BulkQuery`] holds (PostgreSQL's binary rows do not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Int,
+    Float,
+    Date,
+}
+
+/// Takes the rows [`read_snapshot`] reads: `query` is the index of the
+/// query the row answers.
+pub trait RowSink: Send + 'static {
+    fn row(&mut self, query: usize, cells: &[Cell<'_>]) -> Result<(), String>;
+}
+
+/// A SELECT for [`read_snapshot`], built once with sea-query for both backends.
+pub struct BulkQuery {
+    pub select: sea_orm::sea_query::SelectStatement,
+    pub kinds: Vec<Kind>,
+}
+
+/// Reads the rows of `queries`, in order, from one consistent snapshot and
+/// hands each to the sink — straight from the backend,
+/// without the ORM's per-row cost: on SQLite through a read-only connection
+/// of its own on the same file (sqlx passes every row from its worker thread
+/// through a channel, about 15 µs a row); on PostgreSQL as
+/// `COPY (SELECT …) TO STDOUT (FORMAT binary)`. The sink's error stops the
+/// read. Returns the sink.
+pub async fn read_snapshot<S: RowSink>(db: &Db, queries: Vec<BulkQuery>, sink: S) -> Result<S, DbErr> {
+    match Backend::of(db) {
+        Backend::Sqlite => {
+            let path = sqlite_file(db).await?;
+            tokio::task::spawn_blocking(move || sqlite_read(&path, &queries, sink))
+                .await
+                .map_err(|e| DbErr::Custom(format!("Lesen abgebrochen: {e}")))?
+        }
+        Backend::Postgres => postgres_read(db, &queries, sink).await,
+    }
+}
+
+/// The file of the main SQLite database.
+async fn sqlite_file(db: &Db) -> Result<PathBuf, DbErr> {
+    let rows = db.query_all_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA database_list")).await?;
+    for row in rows {
+        if row.try_get_by_index::<String>(1)? == "main" {
+            let file = row.try_get_by_index::<String>(2)?;
+            if !file.is_empty() {
+                return Ok(PathBuf::from(file));
+            }
+        }
+    }
+    Err(DbErr::Custom("Die SQLite-Datenbank liegt nicht in einer Datei (In-Memory-Datenbank).".into()))
+}
+
+fn sqlite_read<S: RowSink>(path: &Path, queries: &[BulkQuery], mut sink: S) -> Result<S, DbErr> {
+    use rusqlite::OpenFlags;
+    use rusqlite::types::ValueRef;
+    let err = |e: rusqlite::Error| DbErr::Custom(format!("SQLite: {e}"));
+    let conn =
+        rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(err)?;
+    conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
+    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; BEGIN").map_err(err)?;
+    for (i, q) in queries.iter().enumerate() {
+        let n = q.kinds.len();
+        if n > MAX_COLUMNS {
+            return Err(DbErr::Custom(format!("höchstens {MAX_COLUMNS} Spalten je Abfrage")));
+        }
+        let sql = q.select.to_string(sea_orm::sea_query::SqliteQueryBuilder);
+        let mut stmt = conn.prepare(&sql).map_err(err)?;
+        let mut rows = stmt.query([]).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            let mut cells = [Cell::Null; MAX_COLUMNS];
+            for (c, cell) in cells.iter_mut().enumerate().take(n) {
+                *cell = match row.get_ref(c).map_err(err)? {
+                    ValueRef::Null | ValueRef::Blob(_) => Cell::Null,
+                    ValueRef::Integer(v) => Cell::Int(v),
+                    ValueRef::Real(v) => Cell::Float(v),
+                    ValueRef::Text(t) => Cell::Text(
+                        std::str::from_utf8(t).map_err(|_| DbErr::Custom("SQLite: Text ist kein UTF-8".into()))?,
+                    ),
+                };
+            }
+            sink.row(i, &cells[..n]).map_err(DbErr::Custom)?;
+        }
+    }
+    conn.execute_batch("COMMIT").map_err(err)?;
+    Ok(sink)
+}
+
+async fn postgres_read<S: RowSink>(db: &Db, queries: &[BulkQuery], mut sink: S) -> Result<S, DbErr> {
+    use futures_util::StreamExt;
+    use sea_orm::sqlx::Executor;
+    let err = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("PostgreSQL: {e}"));
+    let mut conn = db.get_postgres_connection_pool().acquire().await.map_err(err)?;
+    // Whatever goes wrong below, this connection does not go back to the pool
+    // half way through a COPY or a transaction.
+    conn.close_on_drop();
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.map_err(err)?;
+    for (i, q) in queries.iter().enumerate() {
+        let sql = format!(
+            "COPY ({}) TO STDOUT (FORMAT binary)",
+            q.select.to_string(sea_orm::sea_query::PostgresQueryBuilder)
+        );
+        let mut reader = CopyReader::new(&q.kinds);
+        let mut stream = conn.copy_out_raw(&sql).await.map_err(err)?;
+        while let Some(chunk) = stream.next().await {
+            reader.feed(&chunk.map_err(err)?, |cells| sink.row(i, cells)).map_err(DbErr::Custom)?;
+        }
+        reader.finish().map_err(DbErr::Custom)?;
+    }
+    conn.execute("COMMIT").await.map_err(err)?;
+    Ok(sink)
+}
+
+/// A reader of PostgreSQL's binary COPY format, fed in chunks of any size.
+struct CopyReader<'k> {
+    kinds: &'k [Kind],
+    buf: Vec<u8>,
+    header: bool,
+    done: bool,
+}
+
+const COPY_SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
+
+impl<'k> CopyReader<'k> {
+    fn new(kinds: &'k [Kind]) -> Self {
+        CopyReader { kinds, buf: Vec::new(), header: false, done: false }
+    }
+
+    fn feed(&mut self, chunk: &[u8], mut row: impl FnMut(&[Cell<'_>]) -> Result<(), String>) -> Result<(), String> {
+        self.buf.extend_from_slice(chunk);
+        let mut at = 0;
+        if !self.header {
+            if self.buf.len() < 19 {
+                return Ok(());
+            }
+            if &self.buf[..11] != COPY_SIGNATURE {
+                return Err("PostgreSQL: unerwartetes COPY-Format".into());
+            }
+            let ext = u32::from_be_bytes(self.buf[15..19].try_into().expect("4 bytes")) as usize;
+            if self.buf.len() < 19 + ext {
+                return Ok(());
+            }
+            at = 19 + ext;
+            self.header = true;
+        }
+        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(self.kinds.len());
+        while !self.done {
+            let Some((consumed, end)) = self.tuple(&self.buf[at..], &mut cells)? else { break };
+            if end {
+                self.done = true;
+            } else {
+                row(&cells)?;
+            }
+            cells.clear();
+            at += consumed;
+        }
+        drop(cells);
+        self.buf.drain(..at);
+        Ok(())
+    }
+
+    /// One tuple at the start of `b`: the bytes it takes and whether it is
+    /// the trailer; `None` when `b` does not hold all of it yet.
+    fn tuple<'b>(&self, b: &'b [u8], cells: &mut Vec<Cell<'b>>) -> Result<Option<(usize, bool)>, String> {
+        if b.len() < 2 {
+            return Ok(None);
+        }
+        let n = i16::from_be_bytes([b[0], b[1]]);
+        if n == -1 {
+            return Ok(Some((2, true)));
+        }
+        if n as usize != self.kinds.len() {
+            return Err(format!("PostgreSQL: {n} Spalten statt {}", self.kinds.len()));
+        }
+        let mut at = 2;
+        cells.clear();
+        for kind in self.kinds {
+            if b.len() < at + 4 {
+                return Ok(None);
+            }
+            let len = i32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+            at += 4;
+            if len < 0 {
+                cells.push(Cell::Null);
+                continue;
+            }
+            let len = len as usize;
+            if b.len() < at + len {
+                return Ok(None);
+            }
+            let v = &b[at..at + len];
+            at += len;
+            cells.push(decode(*kind, v)?);
+        }
+        Ok(Some((at, false)))
+    }
+
+    fn finish(&self) -> Result<(), String> {
+        if self.done { Ok(()) } else { Err("PostgreSQL: COPY endete vorzeitig".into()) }
+    }
+}
+
+fn decode(kind: Kind, v: &[u8]) -> Result<Cell<'_>, String> {
+    let bad = || format!("PostgreSQL: Wert mit {} Bytes passt nicht zu {kind:?}", v.len());
+    Ok(match (kind, v.len()) {
+        (Kind::Text, _) => Cell::Text(std::str::from_utf8(v).map_err(|_| "PostgreSQL: Text ist kein UTF-8")?),
+        (Kind::Int, 2) => Cell::Int(i16::from_be_bytes([v[0], v[1]]).into()),
+        (Kind::Int, 4) => Cell::Int(i32::from_be_bytes(v.try_into().expect("4")).into()),
+        (Kind::Int, 8) => Cell::Int(i64::from_be_bytes(v.try_into().expect("8"))),
+        (Kind::Float, 8) => Cell::Float(f64::from_be_bytes(v.try_into().expect("8"))),
+        (Kind::Float, 4) => Cell::Float(f32::from_be_bytes(v.try_into().expect("4")).into()),
+        (Kind::Date, 4) => {
+            let days = i32::from_be_bytes(v.try_into().expect("4"));
+            let epoch = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid");
+            Cell::Date(epoch.checked_add_signed(chrono::Duration::days(days.into())).ok_or_else(bad)?)
+        }
+        _ => return Err(bad()),
+    })
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::*;
+
+    fn tuple(fields: &[Option<&[u8]>]) -> Vec<u8> {
+        let mut out = (fields.len() as i16).to_be_bytes().to_vec();
+        for f in fields {
+            match f {
+                None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+                Some(v) => {
+                    out.extend_from_slice(&(v.len() as i32).to_be_bytes());
+                    out.extend_from_slice(v);
+                }
+            }
+        }
+        out
+    }
+
+    /// Rows split across chunks at every byte come out whole and decoded.
+    #[test]
+    fn binary_copy_in_any_chunking() {
+        let mut data = COPY_SIGNATURE.to_vec();
+        data.extend_from_slice(&0u32.to_be_bytes());
+        data.extend_from_slice(&0u32.to_be_bytes());
+        let days = (chrono::NaiveDate::from_ymd_opt(2023, 3, 1).unwrap()
+            - chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap())
+        .num_days() as i32;
+        data.extend(tuple(&[Some("Müller\t\\".as_bytes()), Some(&7i16.to_be_bytes()), Some(&days.to_be_bytes())]));
+        data.extend(tuple(&[None, Some(&(-3i64).to_be_bytes()), None]));
+        data.extend_from_slice(&(-1i16).to_be_bytes());
+        let kinds = [Kind::Text, Kind::Int, Kind::Date];
+        for size in 1..=data.len() {
+            let mut r = CopyReader::new(&kinds);
+            let mut rows: Vec<String> = Vec::new();
+            for chunk in data.chunks(size) {
+                r.feed(chunk, |c| {
+                    rows.push(format!("{c:?}"));
+                    Ok(())
+                })
+                .unwrap();
+            }
+            r.finish().unwrap();
+            assert_eq!(
+                rows,
+                [
+                    format!(
+                        "{:?}",
+                        [Cell::Text("Müller\t\\"), Cell::Int(7), Cell::Date("2023-03-01".parse().unwrap())]
+                    ),
+                    format!("{:?}", [Cell::Null, Cell::Int(-3), Cell::Null]),
+                ],
+                "chunks of {size} bytes"
+            );
+        }
+        let mut r = CopyReader::new(&kinds);
+        r.feed(&data[..data.len() - 2], |_| Ok(())).unwrap();
+        assert!(r.finish().is_err(), "a COPY without its trailer is an error");
+    }
+}

@@ -77,7 +77,44 @@ pub async fn record(conn: &impl ConnectionTrait, actor: &Actor, event: Event<'_>
     .insert(conn)
     .await
     .map_err(db_err)?;
+    if changes_report_data(event.action, event.entity) {
+        data_changed(conn, tenant).await?;
+    }
     Ok(())
+}
+
+/// Entities whose changes no report reads. Everything else that is created,
+/// changed or deleted makes a resident copy of the tenant's report data
+/// stale (see `crate::reports`); when in doubt an entity is not listed here,
+/// since a needless reload costs time and a missed one shows wrong figures.
+const NOT_REPORT_DATA: &[&str] = &["user", "token", "inquiry", "published_report"];
+
+fn changes_report_data(action: AuditAction, entity: &str) -> bool {
+    matches!(action, AuditAction::Create | AuditAction::Update | AuditAction::Delete)
+        && !NOT_REPORT_DATA.contains(&entity)
+}
+
+/// Counts a change of the tenant's data, in the change's transaction: every
+/// change is recorded here, so the counter cannot miss one made through Lotse.
+async fn data_changed(conn: &impl ConnectionTrait, tenant: &str) -> Result<(), DomainError> {
+    use lotse_db::entity::data_version as dv;
+    use sea_orm::sea_query::{ExprTrait, OnConflict};
+    dv::Entity::insert(dv::ActiveModel { tenant_id: Set(tenant.to_owned()), version: Set(1) })
+        .on_conflict(
+            OnConflict::column(dv::Column::TenantId)
+                .value(dv::Column::Version, Expr::col((dv::Entity, dv::Column::Version)).add(1))
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// The tenant's data version (0 before the first change).
+pub async fn data_version(conn: &impl ConnectionTrait, tenant: &str) -> Result<i64, DomainError> {
+    use lotse_db::entity::data_version as dv;
+    Ok(dv::Entity::find_by_id(tenant.to_owned()).one(conn).await.map_err(db_err)?.map_or(0, |v| v.version))
 }
 
 /// The person's key, created on first use.

@@ -16,6 +16,7 @@ pub mod page;
 pub mod persons;
 pub mod providers;
 pub mod publications;
+pub mod report_data;
 pub mod reports;
 pub mod tenants;
 pub mod users;
@@ -32,11 +33,20 @@ pub struct Lotse {
     pub db: Db,
     throttle: Arc<auth::Throttle>,
     seal_now: Arc<tokio::sync::Notify>,
+    /// Resident report data (a running server); None: loaded per report.
+    resident: Option<Arc<report_data::Resident>>,
 }
 
 impl Lotse {
     pub fn new(db: Db) -> Self {
-        Lotse { db, throttle: Arc::default(), seal_now: Arc::default() }
+        Lotse { db, throttle: Arc::default(), seal_now: Arc::default(), resident: None }
+    }
+
+    /// Keeps the report data of up to `tenants` tenants in memory, current
+    /// with every change (see [`report_data`]); 0 loads it for each report.
+    pub fn with_resident_reports(mut self, tenants: usize) -> Self {
+        self.resident = (tenants > 0).then(|| Arc::new(report_data::Resident::new(tenants)));
+        self
     }
 
     /// Connects (creating and migrating the database as needed).

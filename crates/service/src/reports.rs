@@ -2,63 +2,21 @@
 //! records in the actor's scope, `lotse_reports` computes. One snapshot per
 //! report, so that every figure of it reads the same data.
 
-use lotse_bundle::spec;
-use lotse_db::entity::{
-    district, district_stat, finance, module, offer, outcome, participation, person, program, staff,
-};
+use lotse_db::entity::{district, district_stat};
 use lotse_domain::audit::AuditAction;
-use lotse_domain::authz::{Action, PersonScope, Resource, always_suppressed, authorize, report_scope};
+use lotse_domain::authz::{Action, Resource, always_suppressed, authorize, report_scope};
 use lotse_domain::{Actor, DomainError};
 use lotse_reports::allocation::{self, Unit};
-use lotse_reports::data::{self as rd, Dataset, code};
+use lotse_reports::data::Dataset;
 use lotse_reports::{Lang, Options, Period, Report, ReportError};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
-
-/// The person columns reports read (no names, no timestamps).
-const PERSON_COLUMNS: [person::Column; 16] = [
-    person::Column::Id,
-    person::Column::ProviderId,
-    person::Column::BirthDate,
-    person::Column::Gender,
-    person::Column::Nationality,
-    person::Column::ResidenceStatus,
-    person::Column::MigrationBackground,
-    person::Column::DistrictId,
-    person::Column::Municipality,
-    person::Column::HouseholdId,
-    person::Column::SingleParent,
-    person::Column::Disability,
-    person::Column::EducationIsced,
-    person::Column::LabourStatus,
-    person::Column::Sgb2Months24,
-    person::Column::Homeless,
-];
-
-#[derive(sea_orm::FromQueryResult)]
-struct PersonRow {
-    id: String,
-    provider_id: String,
-    birth_date: Option<chrono::NaiveDate>,
-    gender: String,
-    nationality: Option<String>,
-    residence_status: Option<String>,
-    migration_background: Option<String>,
-    district_id: Option<String>,
-    municipality: Option<String>,
-    household_id: Option<String>,
-    single_parent: Option<String>,
-    disability: Option<String>,
-    education_isced: Option<i16>,
-    labour_status: Option<String>,
-    sgb2_months_24: Option<i16>,
-    homeless: Option<String>,
-}
+use crate::report_data::{self, Load};
+use std::sync::Arc;
 
 /// A report as asked for: its name, period and options.
 #[derive(Debug, Clone)]
@@ -188,192 +146,18 @@ impl Lotse {
         Ok(units)
     }
 
-    /// Loads what a report reads, restricted to the persons the actor may
-    /// count. `window`: only participations active in it (None: none at all).
-    pub async fn load_dataset(&self, actor: &Actor, window: Option<Period>) -> Result<Dataset, DomainError> {
+    /// The data a report for `actor` reads: the resident copy of the
+    /// tenant's data where the server keeps one, else loaded now — the
+    /// participations active in `window` (None: every person, no
+    /// participations). Cut to what the actor may count.
+    pub async fn load_dataset(&self, actor: &Actor, window: Option<Period>) -> Result<Arc<Dataset>, DomainError> {
         let t = actor.tenant.as_str();
         let scope = report_scope(actor)?;
-        let started = std::time::Instant::now();
-        let lap = |what: &str, n: usize| {
-            tracing::debug!(what, rows = n, ms = started.elapsed().as_millis() as u64, "report data loaded")
+        let full = match &self.resident {
+            Some(r) => r.get(&self.db, t).await?,
+            None => Arc::new(report_data::load(&self.db, t, window.map_or(Load::PersonsOnly, Load::Window)).await?.1),
         };
-        let snap = lotse_db::backend::begin_snapshot(&self.db).await.map_err(db_err)?;
-        let db = &snap;
-        let mut data = Dataset { tenant: t.to_string(), ..Default::default() };
-
-        // Only the persons a report can count: those with a participation in
-        // the window (all of them for eligibility), and only the columns
-        // reports read — never names.
-        let active = window.map(|w| {
-            Condition::all()
-                .add(participation::Column::TenantId.eq(t))
-                .add(participation::Column::EntryDate.lte(w.to))
-                .add(
-                    Condition::any()
-                        .add(participation::Column::ExitDate.is_null())
-                        .add(participation::Column::ExitDate.gte(w.from)),
-                )
-        });
-        let mut q = person::Entity::find().select_only().columns(PERSON_COLUMNS).filter(person::Column::TenantId.eq(t));
-        if let PersonScope::Provider(p) = &scope {
-            q = q.filter(person::Column::ProviderId.eq(p.as_str()));
-        }
-        if let Some(active) = &active {
-            let mut sub = Query::select();
-            sub.column(participation::Column::PersonId).from(participation::Entity).cond_where(active.clone());
-            q = q.filter(Expr::col(person::Column::Id).in_subquery(sub));
-        }
-        for p in q.into_model::<PersonRow>().all(db).await.map_err(db_err)? {
-            data.persons.push(rd::Person {
-                id: p.id,
-                provider_id: p.provider_id,
-                birth_date: p.birth_date,
-                gender: rd::gender(&p.gender),
-                nationality: p.nationality,
-                residence_status: code(spec::RESIDENCE, p.residence_status.as_deref()),
-                migration_background: code(spec::YES_NO, p.migration_background.as_deref()),
-                district_id: p.district_id,
-                municipality: p.municipality,
-                household_id: p.household_id,
-                single_parent: code(spec::YES_NO, p.single_parent.as_deref()),
-                disability: code(spec::YES_NO, p.disability.as_deref()),
-                education_isced: p.education_isced,
-                labour_status: code(spec::LABOUR, p.labour_status.as_deref()),
-                sgb2_months_24: p.sgb2_months_24,
-                homeless: code(spec::YES_NO, p.homeless.as_deref()),
-            });
-        }
-        lap("persons", data.persons.len());
-        let person_ix: HashMap<&str, usize> =
-            data.persons.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
-
-        for o in offer::Entity::find().filter(offer::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
-            let in_scope = match &scope {
-                PersonScope::All => true,
-                PersonScope::Provider(p) => o.provider_id == p.as_str(),
-            };
-            data.offers.push(rd::Offer {
-                id: o.id,
-                name: o.name,
-                provider_id: o.provider_id,
-                module_id: o.module_id,
-                delivery: code(spec::DELIVERY, Some(&o.delivery)).unwrap_or("individual"),
-                topic: code(spec::TOPIC, o.topic.as_deref()),
-                life_stage: code(spec::LIFE_STAGE, o.life_stage.as_deref()),
-                district_id: o.district_id,
-                start: o.start_date,
-                end: o.end_date,
-                capacity: o.capacity.map(i64::from),
-                unregistered: o.unregistered_participants.map(i64::from),
-                in_scope,
-            });
-        }
-        let offer_ix: HashMap<&str, usize> = data.offers.iter().enumerate().map(|(i, o)| (o.id.as_str(), i)).collect();
-
-        if let Some(active) = active {
-            let parts = participation::Entity::find().filter(active.clone()).all(db).await.map_err(db_err)?;
-            let mut part_ix: HashMap<String, usize> = HashMap::with_capacity(parts.len());
-            for p in parts {
-                let (Some(&person), Some(&offer)) =
-                    (person_ix.get(p.person_id.as_str()), offer_ix.get(p.offer_id.as_str()))
-                else {
-                    continue; // a person outside the actor's scope
-                };
-                part_ix.insert(p.id.clone(), data.participations.len());
-                data.participations.push(rd::Participation {
-                    id: p.id,
-                    person,
-                    offer,
-                    staff_id: p.staff_id,
-                    entry: p.entry_date,
-                    exit: p.exit_date,
-                    exit_reason: code(spec::EXIT_REASON, p.exit_reason.as_deref()),
-                    outcomes: Vec::new(),
-                });
-            }
-            lap("participations", data.participations.len());
-            let mut sub = Query::select();
-            sub.column(participation::Column::Id).from(participation::Entity).cond_where(active);
-            let outcomes: Vec<(String, String, String, chrono::NaiveDate, String)> = outcome::Entity::find()
-                .select_only()
-                .columns([
-                    outcome::Column::Id,
-                    outcome::Column::ParticipationId,
-                    outcome::Column::Kind,
-                    outcome::Column::Date,
-                    outcome::Column::Timing,
-                ])
-                .filter(outcome::Column::TenantId.eq(t))
-                .filter(Expr::col(outcome::Column::ParticipationId).in_subquery(sub))
-                .into_tuple()
-                .all(db)
-                .await
-                .map_err(db_err)?;
-            for (id, participation_id, kind, date, timing) in outcomes {
-                if let Some(&i) = part_ix.get(&participation_id) {
-                    data.participations[i].outcomes.push(rd::Outcome {
-                        id,
-                        kind: code(spec::OUTCOME_KIND, Some(&kind)).unwrap_or("none"),
-                        date,
-                        timing: code(spec::TIMING, Some(&timing)).unwrap_or("at_exit"),
-                    });
-                }
-            }
-        }
-
-        lap("outcomes", data.participations.iter().map(|p| p.outcomes.len()).sum());
-        for m in module::Entity::find().filter(module::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
-            data.modules.push(rd::Module {
-                id: m.id,
-                program_id: m.program_id,
-                number: m.number,
-                name: m.name,
-                kind: code(spec::MODULE_KIND, m.kind.as_deref()),
-            });
-        }
-        for p in program::Entity::find().filter(program::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
-            data.programs.push(rd::Program {
-                id: p.id,
-                name: p.name,
-                funder: p.funder,
-                start: p.start_date,
-                end: p.end_date,
-                target_group: p.target_group,
-            });
-        }
-        let mut sq = staff::Entity::find().filter(staff::Column::TenantId.eq(t));
-        if let PersonScope::Provider(p) = &scope {
-            sq = sq.filter(staff::Column::ProviderId.eq(p.as_str()));
-        }
-        for s in sq.all(db).await.map_err(db_err)? {
-            data.staff.push(rd::Staff { id: s.id, provider_id: s.provider_id, name: s.name, fte: s.fte });
-        }
-        for d in district::Entity::find().filter(district::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
-            data.districts.push(rd::District { id: d.id, name: d.name, parent_id: d.parent_id, area_km2: d.area_km2 });
-        }
-        for s in
-            district_stat::Entity::find().filter(district_stat::Column::TenantId.eq(t)).all(db).await.map_err(db_err)?
-        {
-            data.district_stats.push(rd::DistrictStat {
-                district_id: s.district_id,
-                year: s.year,
-                indicator: s.indicator,
-                value: s.value,
-            });
-        }
-        for f in finance::Entity::find().filter(finance::Column::TenantId.eq(t)).all(db).await.map_err(db_err)? {
-            data.finance.push(rd::FinanceEntry {
-                id: f.id,
-                year: f.year,
-                kind: code(spec::FINANCE_KIND, Some(&f.kind)).unwrap_or("expense"),
-                category: code(spec::FINANCE_CATEGORY, f.category.as_deref()),
-                program_id: f.program_id,
-                amount_cents: f.amount_cents,
-            });
-        }
-        snap.commit().await.map_err(db_err)?;
-        lap("all", data.finance.len());
-        Ok(data)
+        Ok(report_data::scoped(&full, &scope))
     }
 }
 

@@ -251,16 +251,17 @@ lotse_testkit::both_backends! {
         let day: chrono::NaiveDate = "2023-06-30".parse().unwrap();
         let day_data = lotse.load_dataset(&a, Some(Period { from: day, to: day })).await.unwrap();
         let all_persons = lotse.load_dataset(&a, None).await.unwrap();
+        let (data, day_data, all_persons) = (&*data, &*day_data, &*all_persons);
         let mut cases: Vec<(&str, Options, &lotse_reports::data::Dataset)> = Vec::new();
         let base = Options::default();
-        cases.push(("key-figures", base.clone(), &data));
-        cases.push(("esf", base.clone(), &data));
-        cases.push(("programme", Options { program: Some("sy-a".into()), ..base.clone() }, &data));
-        cases.push(("query", Options { rows: vec!["gender".into(), "age_band".into()], cols: Some("outcome_at_exit".into()), ..base.clone() }, &data));
-        cases.push(("query", Options { rows: vec!["program".into()], cols: Some("delivery".into()), measure: "participations".into(), ..base.clone() }, &data));
-        cases.push(("reach", Options { program: Some("sy-a".into()), target_size: Some(1000), ..base.clone() }, &data));
-        cases.push(("caseload", Options { date: Some(day), ..base.clone() }, &day_data));
-        cases.push(("eligibility", Options { program: Some("sy-a".into()), date: Some(day), ..base.clone() }, &all_persons));
+        cases.push(("key-figures", base.clone(), data));
+        cases.push(("esf", base.clone(), data));
+        cases.push(("programme", Options { program: Some("sy-a".into()), ..base.clone() }, data));
+        cases.push(("query", Options { rows: vec!["gender".into(), "age_band".into()], cols: Some("outcome_at_exit".into()), ..base.clone() }, data));
+        cases.push(("query", Options { rows: vec!["program".into()], cols: Some("delivery".into()), measure: "participations".into(), ..base.clone() }, data));
+        cases.push(("reach", Options { program: Some("sy-a".into()), target_size: Some(1000), ..base.clone() }, data));
+        cases.push(("caseload", Options { date: Some(day), ..base.clone() }, day_data));
+        cases.push(("eligibility", Options { program: Some("sy-a".into()), date: Some(day), ..base.clone() }, all_persons));
         let mut checked = 0;
         for (name, opts, data) in cases {
             let full = lotse_reports::compute(name, data, Some(period), &opts).unwrap();

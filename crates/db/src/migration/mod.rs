@@ -7,6 +7,7 @@ mod m0001_foundation;
 mod m0002_bundle;
 mod m0003_publications;
 mod m0004_inquiries;
+mod m0005_data_versions;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_bundle::Migration),
             Box::new(m0003_publications::Migration),
             Box::new(m0004_inquiries::Migration),
+            Box::new(m0005_data_versions::Migration),
         ]
     }
 }

@@ -1,0 +1,518 @@
+//! The data reports read. It is loaded in one snapshot through storage's bulk
+//! read path ([`lotse_db::backend::read_snapshot`]: no ORM cost per row), and
+//! in a running server it stays resident per tenant for as long as the
+//! tenant's data version is unchanged — every change made through Lotse
+//! increments it in its own transaction ([`crate::audit::record`]), so a
+//! resident copy is never older than the last committed change.
+//!
+//! A report then costs its computation only. The copy is the whole tenant
+//! (every person, participation and outcome, never names); what one actor may
+//! count is cut from it in memory ([`scoped`]).
+
+use lotse_bundle::spec;
+use lotse_db::backend::{BulkQuery, Cell, Kind, read_snapshot};
+use lotse_db::entity::{
+    data_version, district, district_stat, finance, module, offer, outcome, participation, person, program, staff,
+};
+use lotse_domain::DomainError;
+use lotse_domain::authz::PersonScope;
+use lotse_reports::Period;
+use lotse_reports::data::{self as rd, Dataset, code};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Iden, IntoColumnRef, Query, SelectStatement};
+use sea_orm::{ColumnTrait, EntityName};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::error::db_err;
+
+/// Which participations to load.
+#[derive(Debug, Clone, Copy)]
+pub enum Load {
+    /// Everything (a resident copy serves every report and period).
+    All,
+    /// Those active in the period, and only their persons.
+    Window(Period),
+    /// Every person, no participations (eligibility).
+    PersonsOnly,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Version,
+    Persons,
+    Offers,
+    Participations,
+    Outcomes,
+    Modules,
+    Programs,
+    Staff,
+    Districts,
+    DistrictStats,
+    Finance,
+}
+
+/// The person columns reports read (no names, no contact data).
+const PERSON_COLUMNS: [(person::Column, Kind); 16] = [
+    (person::Column::Id, Kind::Text),
+    (person::Column::ProviderId, Kind::Text),
+    (person::Column::BirthDate, Kind::Date),
+    (person::Column::Gender, Kind::Text),
+    (person::Column::Nationality, Kind::Text),
+    (person::Column::ResidenceStatus, Kind::Text),
+    (person::Column::MigrationBackground, Kind::Text),
+    (person::Column::DistrictId, Kind::Text),
+    (person::Column::Municipality, Kind::Text),
+    (person::Column::HouseholdId, Kind::Text),
+    (person::Column::SingleParent, Kind::Text),
+    (person::Column::Disability, Kind::Text),
+    (person::Column::EducationIsced, Kind::Int),
+    (person::Column::LabourStatus, Kind::Text),
+    (person::Column::Sgb2Months24, Kind::Int),
+    (person::Column::Homeless, Kind::Text),
+];
+
+fn select<E, C>(entity: E, tenant: &str, tenant_col: C, cols: &[(C, Kind)]) -> BulkQuery
+where
+    E: EntityName + Iden + Copy + 'static,
+    C: ColumnTrait + IntoColumnRef + Copy,
+{
+    let mut q = Query::select();
+    q.from(entity).columns(cols.iter().map(|(c, _)| *c)).and_where(Expr::col(tenant_col).eq(tenant));
+    BulkQuery { select: q, kinds: cols.iter().map(|(_, k)| *k).collect() }
+}
+
+fn filtered(mut q: BulkQuery, cond: Condition) -> BulkQuery {
+    q.select.cond_where(cond);
+    q
+}
+
+/// The participations active in `w` (the same rule as `lotse_reports::rules::active`).
+fn active_in(tenant: &str, w: Period) -> SelectStatement {
+    let mut sub = Query::select();
+    sub.from(participation::Entity)
+        .column(participation::Column::Id)
+        .and_where(Expr::col(participation::Column::TenantId).eq(tenant))
+        .and_where(Expr::col(participation::Column::EntryDate).lte(w.to))
+        .cond_where(
+            Condition::any()
+                .add(Expr::col(participation::Column::ExitDate).is_null())
+                .add(Expr::col(participation::Column::ExitDate).gte(w.from)),
+        );
+    sub
+}
+
+fn queries(t: &str, load: Load) -> Vec<(Table, BulkQuery)> {
+    use Kind::*;
+    let mut qs = Vec::new();
+    qs.push((
+        Table::Version,
+        select(data_version::Entity, t, data_version::Column::TenantId, &[(data_version::Column::Version, Int)]),
+    ));
+    let persons = select(person::Entity, t, person::Column::TenantId, &PERSON_COLUMNS);
+    qs.push((
+        Table::Persons,
+        match load {
+            Load::Window(w) => {
+                let mut ids = active_in(t, w);
+                ids.clear_selects().column(participation::Column::PersonId);
+                filtered(persons, Condition::all().add(Expr::col(person::Column::Id).in_subquery(ids)))
+            }
+            Load::All | Load::PersonsOnly => persons,
+        },
+    ));
+    use offer::Column as O;
+    qs.push((
+        Table::Offers,
+        select(
+            offer::Entity,
+            t,
+            O::TenantId,
+            &[
+                (O::Id, Text),
+                (O::Name, Text),
+                (O::ProviderId, Text),
+                (O::ModuleId, Text),
+                (O::Delivery, Text),
+                (O::Topic, Text),
+                (O::LifeStage, Text),
+                (O::DistrictId, Text),
+                (O::StartDate, Date),
+                (O::EndDate, Date),
+                (O::Capacity, Int),
+                (O::UnregisteredParticipants, Int),
+            ],
+        ),
+    ));
+    use participation::Column as P;
+    let parts = select(
+        participation::Entity,
+        t,
+        P::TenantId,
+        &[
+            (P::Id, Text),
+            (P::PersonId, Text),
+            (P::OfferId, Text),
+            (P::StaffId, Text),
+            (P::EntryDate, Date),
+            (P::ExitDate, Date),
+            (P::ExitReason, Text),
+        ],
+    );
+    use outcome::Column as Oc;
+    let outcomes = select(
+        outcome::Entity,
+        t,
+        Oc::TenantId,
+        &[(Oc::Id, Text), (Oc::ParticipationId, Text), (Oc::Kind, Text), (Oc::Date, Date), (Oc::Timing, Text)],
+    );
+    match load {
+        Load::All => {
+            qs.push((Table::Participations, parts));
+            qs.push((Table::Outcomes, outcomes));
+        }
+        Load::Window(w) => {
+            let active = active_in(t, w);
+            qs.push((
+                Table::Participations,
+                filtered(parts, Condition::all().add(Expr::col(P::Id).in_subquery(active.clone()))),
+            ));
+            qs.push((
+                Table::Outcomes,
+                filtered(outcomes, Condition::all().add(Expr::col(Oc::ParticipationId).in_subquery(active))),
+            ));
+        }
+        Load::PersonsOnly => {}
+    }
+    use module::Column as M;
+    qs.push((
+        Table::Modules,
+        select(
+            module::Entity,
+            t,
+            M::TenantId,
+            &[(M::Id, Text), (M::ProgramId, Text), (M::Number, Int), (M::Name, Text), (M::Kind, Text)],
+        ),
+    ));
+    use program::Column as Pr;
+    qs.push((
+        Table::Programs,
+        select(
+            program::Entity,
+            t,
+            Pr::TenantId,
+            &[
+                (Pr::Id, Text),
+                (Pr::Name, Text),
+                (Pr::Funder, Text),
+                (Pr::StartDate, Date),
+                (Pr::EndDate, Date),
+                (Pr::TargetGroup, Text),
+            ],
+        ),
+    ));
+    use staff::Column as S;
+    qs.push((
+        Table::Staff,
+        select(
+            staff::Entity,
+            t,
+            S::TenantId,
+            &[(S::Id, Text), (S::ProviderId, Text), (S::Name, Text), (S::Fte, Float)],
+        ),
+    ));
+    use district::Column as D;
+    qs.push((
+        Table::Districts,
+        select(
+            district::Entity,
+            t,
+            D::TenantId,
+            &[(D::Id, Text), (D::Name, Text), (D::ParentId, Text), (D::AreaKm2, Float)],
+        ),
+    ));
+    use district_stat::Column as Ds;
+    qs.push((
+        Table::DistrictStats,
+        select(
+            district_stat::Entity,
+            t,
+            Ds::TenantId,
+            &[(Ds::DistrictId, Text), (Ds::Year, Int), (Ds::Indicator, Text), (Ds::Value, Float)],
+        ),
+    ));
+    use finance::Column as F;
+    qs.push((
+        Table::Finance,
+        select(
+            finance::Entity,
+            t,
+            F::TenantId,
+            &[
+                (F::Id, Text),
+                (F::Year, Int),
+                (F::Kind, Text),
+                (F::Category, Text),
+                (F::ProgramId, Text),
+                (F::AmountCents, Int),
+            ],
+        ),
+    ));
+    qs
+}
+
+/// Builds the [`Dataset`] from the rows as they come.
+struct Builder {
+    tables: Vec<Table>,
+    data: Dataset,
+    version: i64,
+    person_ix: HashMap<String, usize>,
+    offer_ix: HashMap<String, usize>,
+    part_ix: HashMap<String, usize>,
+}
+
+fn req(c: Cell<'_>, what: &str) -> Result<String, String> {
+    c.text().map(str::to_owned).ok_or_else(|| format!("{what} fehlt"))
+}
+
+fn opt(c: Cell<'_>) -> Option<String> {
+    c.text().map(str::to_owned)
+}
+
+impl lotse_db::backend::RowSink for Builder {
+    fn row(&mut self, q: usize, c: &[Cell<'_>]) -> Result<(), String> {
+        let d = &mut self.data;
+        match self.tables[q] {
+            Table::Version => self.version = c[0].int().unwrap_or(0),
+            Table::Persons => {
+                let id = req(c[0], "person_id")?;
+                self.person_ix.insert(id.clone(), d.persons.len());
+                d.persons.push(rd::Person {
+                    id,
+                    provider_id: req(c[1], "provider_id")?,
+                    birth_date: c[2].date(),
+                    gender: rd::gender(c[3].text().unwrap_or("")),
+                    nationality: opt(c[4]),
+                    residence_status: code(spec::RESIDENCE, c[5].text()),
+                    migration_background: code(spec::YES_NO, c[6].text()),
+                    district_id: opt(c[7]),
+                    municipality: opt(c[8]),
+                    household_id: opt(c[9]),
+                    single_parent: code(spec::YES_NO, c[10].text()),
+                    disability: code(spec::YES_NO, c[11].text()),
+                    education_isced: c[12].int().map(|v| v as i16),
+                    labour_status: code(spec::LABOUR, c[13].text()),
+                    sgb2_months_24: c[14].int().map(|v| v as i16),
+                    homeless: code(spec::YES_NO, c[15].text()),
+                });
+            }
+            Table::Offers => {
+                let id = req(c[0], "offer_id")?;
+                self.offer_ix.insert(id.clone(), d.offers.len());
+                d.offers.push(rd::Offer {
+                    id,
+                    name: req(c[1], "name")?,
+                    provider_id: req(c[2], "provider_id")?,
+                    module_id: opt(c[3]),
+                    delivery: code(spec::DELIVERY, c[4].text()).unwrap_or("individual"),
+                    topic: code(spec::TOPIC, c[5].text()),
+                    life_stage: code(spec::LIFE_STAGE, c[6].text()),
+                    district_id: opt(c[7]),
+                    start: c[8].date(),
+                    end: c[9].date(),
+                    capacity: c[10].int(),
+                    unregistered: c[11].int(),
+                    in_scope: true,
+                });
+            }
+            Table::Participations => {
+                let (Some(&person), Some(&offer)) =
+                    (c[1].text().and_then(|p| self.person_ix.get(p)), c[2].text().and_then(|o| self.offer_ix.get(o)))
+                else {
+                    return Ok(());
+                };
+                let id = req(c[0], "participation_id")?;
+                self.part_ix.insert(id.clone(), d.participations.len());
+                d.participations.push(rd::Participation {
+                    id,
+                    person,
+                    offer,
+                    staff_id: opt(c[3]),
+                    entry: c[4].date().ok_or("entry_date fehlt")?,
+                    exit: c[5].date(),
+                    exit_reason: code(spec::EXIT_REASON, c[6].text()),
+                    outcomes: Vec::new(),
+                });
+            }
+            Table::Outcomes => {
+                if let Some(&i) = c[1].text().and_then(|p| self.part_ix.get(p)) {
+                    d.participations[i].outcomes.push(rd::Outcome {
+                        id: req(c[0], "outcome_id")?,
+                        kind: code(spec::OUTCOME_KIND, c[2].text()).unwrap_or("none"),
+                        date: c[3].date().ok_or("date fehlt")?,
+                        timing: code(spec::TIMING, c[4].text()).unwrap_or("at_exit"),
+                    });
+                }
+            }
+            Table::Modules => d.modules.push(rd::Module {
+                id: req(c[0], "module_id")?,
+                program_id: req(c[1], "program_id")?,
+                number: c[2].int().map(|n| n as i32),
+                name: req(c[3], "name")?,
+                kind: code(spec::MODULE_KIND, c[4].text()),
+            }),
+            Table::Programs => d.programs.push(rd::Program {
+                id: req(c[0], "program_id")?,
+                name: req(c[1], "name")?,
+                funder: opt(c[2]),
+                start: c[3].date(),
+                end: c[4].date(),
+                target_group: opt(c[5]),
+            }),
+            Table::Staff => d.staff.push(rd::Staff {
+                id: req(c[0], "staff_id")?,
+                provider_id: req(c[1], "provider_id")?,
+                name: req(c[2], "name")?,
+                fte: c[3].float(),
+            }),
+            Table::Districts => d.districts.push(rd::District {
+                id: req(c[0], "district_id")?,
+                name: req(c[1], "name")?,
+                parent_id: opt(c[2]),
+                area_km2: c[3].float(),
+            }),
+            Table::DistrictStats => d.district_stats.push(rd::DistrictStat {
+                district_id: req(c[0], "district_id")?,
+                year: c[1].int().ok_or("year fehlt")? as i32,
+                indicator: req(c[2], "indicator")?,
+                value: c[3].float().ok_or("value fehlt")?,
+            }),
+            Table::Finance => d.finance.push(rd::FinanceEntry {
+                id: req(c[0], "finance_id")?,
+                year: c[1].int().ok_or("year fehlt")? as i32,
+                kind: code(spec::FINANCE_KIND, c[2].text()).unwrap_or("expense"),
+                category: code(spec::FINANCE_CATEGORY, c[3].text()),
+                program_id: opt(c[4]),
+                amount_cents: c[5].int().ok_or("amount fehlt")?,
+            }),
+        }
+        Ok(())
+    }
+}
+
+/// Loads the tenant's report data in one snapshot, with the data version it
+/// has in that snapshot. Every offer is in scope; see [`scoped`].
+pub async fn load(db: &lotse_db::Db, tenant: &str, load: Load) -> Result<(i64, Dataset), DomainError> {
+    let started = Instant::now();
+    let (tables, qs): (Vec<Table>, Vec<BulkQuery>) = queries(tenant, load).into_iter().unzip();
+    let builder = Builder {
+        tables,
+        data: Dataset { tenant: tenant.to_owned(), ..Default::default() },
+        version: 0,
+        person_ix: HashMap::new(),
+        offer_ix: HashMap::new(),
+        part_ix: HashMap::new(),
+    };
+    let b = read_snapshot(db, qs, builder).await.map_err(db_err)?;
+    tracing::debug!(
+        persons = b.data.persons.len(),
+        participations = b.data.participations.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "report data loaded"
+    );
+    Ok((b.version, b.data))
+}
+
+/// What `scope` may count of the tenant's data: the department everything,
+/// provider staff their provider's persons, their participations, staff and
+/// (as `in_scope`) group offers.
+pub fn scoped(full: &Arc<Dataset>, scope: &PersonScope) -> Arc<Dataset> {
+    let PersonScope::Provider(p) = scope else { return full.clone() };
+    let p = p.as_str();
+    let mut new_ix = vec![usize::MAX; full.persons.len()];
+    let mut persons = Vec::new();
+    for (i, person) in full.persons.iter().enumerate() {
+        if person.provider_id == p {
+            new_ix[i] = persons.len();
+            persons.push(person.clone());
+        }
+    }
+    let participations = full
+        .participations
+        .iter()
+        .filter(|x| new_ix[x.person] != usize::MAX)
+        .map(|x| rd::Participation { person: new_ix[x.person], ..x.clone() })
+        .collect();
+    let offers = full.offers.iter().map(|o| rd::Offer { in_scope: o.provider_id == p, ..o.clone() }).collect();
+    Arc::new(Dataset {
+        tenant: full.tenant.clone(),
+        persons,
+        participations,
+        offers,
+        modules: full.modules.clone(),
+        programs: full.programs.clone(),
+        staff: full.staff.iter().filter(|s| s.provider_id == p).cloned().collect(),
+        districts: full.districts.clone(),
+        district_stats: full.district_stats.clone(),
+        finance: full.finance.clone(),
+    })
+}
+
+/// Resident copies of tenants' report data, at most `max` tenants (the least
+/// recently used goes first).
+pub struct Resident {
+    max: usize,
+    slots: Mutex<HashMap<String, Arc<Slot>>>,
+    clock: AtomicU64,
+}
+
+#[derive(Default)]
+struct Slot {
+    data: tokio::sync::Mutex<Option<(i64, Arc<Dataset>)>>,
+    used: AtomicU64,
+}
+
+impl Resident {
+    pub fn new(max: usize) -> Self {
+        Resident { max: max.max(1), slots: Mutex::default(), clock: AtomicU64::new(0) }
+    }
+
+    /// The tenant's data as of now: the resident copy while the data
+    /// version is unchanged, else a fresh load (one at a time per tenant;
+    /// who asks meanwhile waits for it).
+    pub async fn get(&self, db: &lotse_db::Db, tenant: &str) -> Result<Arc<Dataset>, DomainError> {
+        let slot = self.slots.lock().expect("slots").entry(tenant.to_owned()).or_default().clone();
+        slot.used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        let now = crate::audit::data_version(db, tenant).await?;
+        let mut held = slot.data.lock().await;
+        if let Some((version, data)) = held.as_ref()
+            && *version == now
+        {
+            tracing::debug!(version, "report data resident");
+            return Ok(data.clone());
+        }
+        // Free the stale copy before loading the new one.
+        *held = None;
+        let (version, data) = load(db, tenant, Load::All).await?;
+        let data = Arc::new(data);
+        *held = Some((version, data.clone()));
+        drop(held);
+        self.evict(tenant);
+        Ok(data)
+    }
+
+    fn evict(&self, keep: &str) {
+        let slots = self.slots.lock().expect("slots");
+        let loaded: Vec<(&String, &Arc<Slot>)> =
+            slots.iter().filter(|(t, s)| t.as_str() != keep && s.data.try_lock().is_ok_and(|d| d.is_some())).collect();
+        if loaded.len() < self.max {
+            return;
+        }
+        if let Some((_, oldest)) = loaded.iter().min_by_key(|(_, s)| s.used.load(Ordering::Relaxed))
+            && let Ok(mut d) = oldest.data.try_lock()
+        {
+            *d = None;
+        }
+    }
+}
