@@ -123,3 +123,32 @@ lotse_testkit::both_backends! {
         );
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn resident_copies_of_several_tenants_stay_apart(db) {
+        let loaded = db.lotse.clone();
+        // Room for one tenant: every switch evicts the other's copy.
+        let resident = db.lotse.clone().with_resident_reports(1);
+        let mut actors = Vec::new();
+        for (id, name) in [("example", "Musterstadt"), ("zweite", "Zweitstadt")] {
+            let t = TenantId::parse(id).unwrap();
+            loaded.create_tenant(&t, name).await.unwrap();
+            let a = Actor::system(t);
+            actors.push(Actor { role: Role::Coordinator, user_id: "co".into(), ..a.clone() });
+            if id == "example" {
+                import(&loaded, &a, &example_bundle()).await;
+            }
+        }
+        let key_figures = &requests()[0];
+        for round in 0..2 {
+            for a in &actors {
+                let r = resident.report(a, key_figures).await.unwrap();
+                let l = loaded.report(a, key_figures).await.unwrap();
+                let (r, l) = (render::json(&r, lotse_reports::Lang::En), render::json(&l, lotse_reports::Lang::En));
+                assert_eq!(r["figures"], l["figures"], "round {round}, tenant {}", a.tenant.as_str());
+                let persons = r["figures"]["persons_total"]["value"].as_i64().unwrap();
+                assert_eq!(persons > 0, a.tenant.as_str() == "example", "each tenant sees its own data");
+            }
+        }
+    }
+}
