@@ -254,6 +254,10 @@ def key_figures(con, d_from, d_to, program):
     UNION ALL
     SELECT 'persons_by_gender.' || coalesce(p.gender, 'unknown'), count(DISTINCT a.person_id)
     FROM active a LEFT JOIN persons p ON p.person_id = a.person_id GROUP BY 1
+    UNION ALL   -- Lotse addition: age at the earliest active entry, default bands
+    SELECT 'persons_by_age.' || {age_band_sql("age_on(p.birth_date, f.first_entry)", AGE_BANDS)}, count(*)
+    FROM (SELECT person_id, min(entry_date) AS first_entry FROM active GROUP BY person_id) f
+    LEFT JOIN persons p ON p.person_id = f.person_id GROUP BY 1
     UNION ALL SELECT 'exits', exits FROM base
     UNION ALL
     SELECT 'outcomes_at_exit.' || x.kind, count(*)
@@ -266,6 +270,7 @@ def key_figures(con, d_from, d_to, program):
     keys = (["persons_total", "participants_total", "group_offers",
              "group_participants", "individual_persons"]
             + [f"persons_by_gender.{g}" for g in GENDERS]
+            + [f"persons_by_age.{b}" for b in AGE_BAND_NAMES]
             + ["exits"]
             + [f"outcomes_at_exit.{k}" for k in OUTCOME_KINDS])
     figures = {k: {"value": got.get(k, 0)} for k in keys}
@@ -423,6 +428,10 @@ PARTICIPATION_DIMS = {   # dimension -> column of the participation `a`
     "entry_year": "CAST(year(a.entry_date) AS VARCHAR)",
 }
 ALL_DIMS = sorted(list(PERSON_DIMS) + list(PARTICIPATION_DIMS) + ["age_band", "outcome_at_exit"])
+
+
+AGE_BANDS = [18, 30, 55]      # the query report's default bands
+AGE_BAND_NAMES = ["under_18", "18_29", "30_54", "55_plus", "unknown"]
 
 
 def age_band_sql(age, bands):
