@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Independent implementation of three Lotse reports in DuckDB SQL.
+"""Independent implementation of four Lotse reports in DuckDB SQL.
 
     python3 bench/duckdb_reports.py BUNDLE_DIR --report key-figures --year 2023
     python3 bench/duckdb_reports.py BUNDLE_DIR --report esf --year 2023
+    python3 bench/duckdb_reports.py BUNDLE_DIR --report programme --year 2023 --program P
     python3 bench/duckdb_reports.py BUNDLE_DIR --report query --year 2023 \
         --rows gender --cols outcome_at_exit --measure persons
 
-The reports `key-figures`, `esf` and `query` are computed from the CSV files of
+The reports `key-figures`, `esf`, `programme` and `query` are computed from the CSV files of
 a data bundle (shared/spec/exchange-format.md, canonical dialect: UTF-8,
 comma, dates YYYY-MM-DD) following shared/spec/reports.md.  The figures are
 derived from the spec text only (not from Lotse's Rust code), so the output is
@@ -509,6 +510,95 @@ def query(con, d_from, d_to, rows, col, measure, bands):
     return figures
 
 
+def programme(con, d_from, d_to, program):
+    """Per module of the programme and per offer of those modules."""
+    F, T, P = f"DATE '{d_from}'", f"DATE '{d_to}'", sql_str(program)
+    con.execute(f"""
+    -- The units: every module of the programme and every offer under one.
+    CREATE TABLE units AS
+    SELECT 'modules.' || module_id AS unit, NULL::VARCHAR AS offer_id,
+           (SELECT coalesce(sum(o.capacity), 0) FROM offers o
+             WHERE o.module_id = m.module_id) AS capacity
+    FROM modules m WHERE program_id = {P}
+    UNION ALL
+    SELECT 'offers.' || o.offer_id, o.offer_id, o.capacity
+    FROM modules m JOIN offers o ON o.module_id = m.module_id
+    WHERE m.program_id = {P};
+
+    -- A unit's participations: a module has those of all its offers.
+    CREATE TABLE up AS
+    SELECT 'modules.' || p.module_id AS unit, p.* FROM part p WHERE p.program_id = {P}
+    UNION ALL
+    SELECT 'offers.' || p.offer_id, p.* FROM part p WHERE p.program_id = {P};
+    """)
+    rows = con.execute(f"""
+    WITH act AS (
+        SELECT *, entry_date <= {T} AND (exit_date IS NULL OR exit_date >= {F}) AS active
+        FROM up
+    ),
+    agg AS (
+        SELECT unit,
+               count(DISTINCT person_id) FILTER (WHERE active) AS participants,
+               count(*) FILTER (WHERE entry_date BETWEEN {F} AND {T}) AS entries,
+               count(*) FILTER (WHERE exit_date BETWEEN {F} AND {T}) AS exits,
+               min(entry_date) FILTER (WHERE active) AS first_entry,
+               max(exit_date) FILTER (WHERE active) AS last_exit,
+               count(*) FILTER (WHERE exit_date BETWEEN {F} AND {T}
+                                  AND exit_reason = 'handed_over') AS handed_over
+        FROM act GROUP BY unit
+    ),
+    -- Days active, clipped to the period; the most persons on one day is
+    -- reached on a day when some span starts.
+    spans AS (
+        SELECT unit, person_id, greatest(entry_date, {F}) AS s,
+               least(coalesce(exit_date, {T}), {T}) AS e
+        FROM act WHERE active
+    ),
+    starts AS (SELECT DISTINCT unit, s AS d FROM spans),
+    per_day AS (
+        SELECT st.unit, st.d, count(DISTINCT sp.person_id) AS n
+        FROM starts st JOIN spans sp
+          ON sp.unit = st.unit AND sp.s <= st.d AND sp.e >= st.d
+        GROUP BY st.unit, st.d
+    ),
+    peak AS (SELECT unit, max(n) AS peak FROM per_day GROUP BY unit)
+    SELECT u.unit, u.offer_id IS NULL AS is_module, u.capacity,
+           coalesce(a.participants, 0), coalesce(a.entries, 0), coalesce(a.exits, 0),
+           a.first_entry, a.last_exit, coalesce(pk.peak, 0), coalesce(a.handed_over, 0)
+    FROM units u LEFT JOIN agg a USING (unit) LEFT JOIN peak pk USING (unit)
+    ORDER BY u.unit
+    """).fetchall()
+    # A person who left the unit in the period, by the at-exit outcome of
+    # their last exit there that has one (same day: larger participation_id).
+    outcomes = con.execute(f"""
+    SELECT unit, kind, count(*) FROM (
+        SELECT up.unit, up.person_id, x.kind
+        FROM up JOIN exit_outcome x ON x.participation_id = up.participation_id
+        WHERE up.exit_date BETWEEN {F} AND {T}
+        QUALIFY row_number() OVER (PARTITION BY up.unit, up.person_id
+                                   ORDER BY up.exit_date DESC, up.participation_id DESC) = 1
+    ) GROUP BY unit, kind
+    """).fetchall()
+    by_outcome = {(u, k): int(n) for u, k, n in outcomes}
+    figures = {}
+    for (unit, is_module, capacity, participants, entries, exits, first, last,
+         peak, handed_over) in rows:
+        figures[f"{unit}.participants"] = {"value": int(participants)}
+        if capacity is not None:
+            figures[f"{unit}.capacity"] = {"value": int(capacity)}
+        figures[f"{unit}.entries"] = {"value": int(entries)}
+        figures[f"{unit}.exits"] = {"value": int(exits)}
+        if first is not None:
+            figures[f"{unit}.first_entry"] = {"value": first.isoformat()}
+        if last is not None:
+            figures[f"{unit}.last_exit"] = {"value": last.isoformat()}
+        figures[f"{unit}.peak_concurrent"] = {"value": int(peak)}
+        for k in OUTCOME_KINDS:
+            figures[f"{unit}.outcomes_at_exit.{k}"] = {"value": by_outcome.get((unit, k), 0)}
+        figures[f"{unit}.handed_over"] = {"value": int(handed_over)}
+    return figures
+
+
 # ---------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------
@@ -516,7 +606,7 @@ def query(con, d_from, d_to, rows, col, measure, bands):
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("bundle", type=Path, help="folder with the bundle's CSV files")
-    ap.add_argument("--report", required=True, choices=["key-figures", "esf", "query"])
+    ap.add_argument("--report", required=True, choices=["key-figures", "esf", "programme", "query"])
     ap.add_argument("--year", type=int, help="the calendar year as the period")
     ap.add_argument("--from", dest="d_from", type=dt.date.fromisoformat)
     ap.add_argument("--to", dest="d_to", type=dt.date.fromisoformat)
@@ -540,6 +630,8 @@ def parse_args(argv):
         ap.error("--from is after --to")
     if a.program is not None and not ID_RE.match(a.program):
         ap.error("--program: not an id")
+    if a.report == "programme" and not a.program:
+        ap.error("programme needs --program")
     if a.report == "query":
         if not a.rows or not a.cols:
             ap.error("query needs --rows and --cols")
@@ -570,6 +662,8 @@ def main(argv=None):
         figures = key_figures(con, a.d_from, a.d_to, a.program)
     elif a.report == "esf":
         figures = esf(con, a.d_from, a.d_to)
+    elif a.report == "programme":
+        figures = programme(con, a.d_from, a.d_to, a.program)
     else:
         figures = query(con, a.d_from, a.d_to, a.rows, a.cols, a.measure, a.age_bands)
     con.close()
