@@ -146,6 +146,20 @@ pub async fn lock_tenant(txn: &DatabaseTransaction, tenant: &str) -> Result<(), 
     Ok(())
 }
 
+/// Brings the planner's statistics up to date after a bulk write. Without
+/// them SQLite reads a whole tenant through the `tenant_id` index with a
+/// table lookup per row (measured: loading a million persons' report data
+/// took 17 s instead of 11 s); `PRAGMA optimize` analyses what changed
+/// enough (all tables the first time). PostgreSQL's autovacuum would get
+/// there later; `ANALYZE` gets there now.
+pub async fn refresh_statistics(db: &Db) -> Result<(), DbErr> {
+    let sql = match Backend::of(db) {
+        Backend::Sqlite => "PRAGMA optimize=0x10002",
+        Backend::Postgres => "ANALYZE",
+    };
+    db.execute_unprepared(sql).await.map(|_| ())
+}
+
 /// Runs pending migrations (also done by [`connect`]); returns how many ran.
 pub async fn migrate(db: &Db) -> Result<usize, DbErr> {
     let pending = Migrator::get_pending_migrations(db).await?.len();
@@ -291,7 +305,7 @@ impl<'a> Cell<'a> {
     pub fn date(self) -> Option<chrono::NaiveDate> {
         match self {
             Cell::Date(d) => Some(d),
-            Cell::Text(s) => s.get(..10).and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+            Cell::Text(s) => iso_date(s),
             _ => None,
         }
     }
@@ -299,6 +313,19 @@ impl<'a> Cell<'a> {
 
 /// The most columns a [`BulkQuery`] may select.
 pub const MAX_COLUMNS: usize = 32;
+
+/// `YYYY-MM-DD` (what sqlx writes to SQLite), read without chrono's format
+/// machinery: a million persons have millions of dates.
+fn iso_date(s: &str) -> Option<chrono::NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
 
 /// What a column of a [`BulkQuery`] holds (PostgreSQL's binary rows do not say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,7 +389,7 @@ fn sqlite_read<S: RowSink>(path: &Path, queries: &[BulkQuery], mut sink: S) -> R
         rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(err)?;
     conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
-    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824; BEGIN").map_err(err)?;
+    conn.execute_batch("PRAGMA cache_size = -65536; BEGIN").map_err(err)?;
     for (i, q) in queries.iter().enumerate() {
         let n = q.kinds.len();
         if n > MAX_COLUMNS {
@@ -538,6 +565,16 @@ mod copy_tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn dates_as_sqlite_keeps_them() {
+        assert_eq!(Cell::Text("2024-02-29").date(), chrono::NaiveDate::from_ymd_opt(2024, 2, 29));
+        assert_eq!(Cell::Text("2023-02-29").date(), None);
+        assert_eq!(Cell::Text("2023-1-01").date(), None);
+        assert_eq!(Cell::Text("2023-x1-01").date(), None);
+        assert_eq!(Cell::Text("2023-12-31T00:00:00").date(), chrono::NaiveDate::from_ymd_opt(2023, 12, 31));
+        assert_eq!(Cell::Int(5).date(), None);
     }
 
     /// Rows split across chunks at every byte come out whole and decoded.

@@ -281,6 +281,11 @@ impl Lotse {
         if report.error_count == 0 {
             txn.commit().await.map_err(db_err)?;
             report.written = true;
+            // The data is in; the planner's statistics are a matter of speed
+            // only, so a failure here is logged, not reported as the import's.
+            if let Err(e) = lotse_db::backend::refresh_statistics(&self.db).await {
+                tracing::warn!(error = %e, "planner statistics not refreshed after the import");
+            }
         }
         // Otherwise dropping the transaction rolls everything back.
         Ok(report)

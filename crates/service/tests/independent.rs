@@ -54,8 +54,11 @@ fn differences(args: &[&str], lotse: &Value, duck: &Value) -> Vec<String> {
     let (a, b) = (lotse["figures"].as_object().unwrap(), duck["figures"].as_object().unwrap());
     let zero = Value::from(0);
     // Lotse's additions to the spec's keys count where DuckDB computes them too.
-    let mut keys: Vec<&String> =
-        a.keys().chain(b.keys()).filter(|k| !lotse_reports::definitions::is_addition(k) || b.contains_key(*k)).collect();
+    let mut keys: Vec<&String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| !lotse_reports::definitions::is_addition(k) || b.contains_key(*k))
+        .collect();
     keys.sort();
     keys.dedup();
     keys.into_iter()
