@@ -95,26 +95,29 @@ fn changes_report_data(action: AuditAction, entity: &str) -> bool {
 }
 
 /// Counts a change of the tenant's data, in the change's transaction: every
-/// change is recorded here, so the counter cannot miss one made through Lotse.
+/// change is recorded here, so the count cannot miss one made through Lotse.
+/// An insert of its own row, so concurrent writers never wait for each other
+/// here (an update of one counter row would hold its lock until commit — a
+/// long import would stall every edit of the tenant, and could deadlock
+/// with one on PostgreSQL).
 async fn data_changed(conn: &impl ConnectionTrait, tenant: &str) -> Result<(), DomainError> {
-    use lotse_db::entity::data_version as dv;
-    use sea_orm::sea_query::{ExprTrait, OnConflict};
-    dv::Entity::insert(dv::ActiveModel { tenant_id: Set(tenant.to_owned()), version: Set(1) })
-        .on_conflict(
-            OnConflict::column(dv::Column::TenantId)
-                .value(dv::Column::Version, Expr::col((dv::Entity, dv::Column::Version)).add(1))
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
+    use lotse_db::entity::data_change as dc;
+    dc::ActiveModel { tenant_id: Set(tenant.to_owned()), id: Set(uuid::Uuid::new_v4().simple().to_string()) }
+        .insert(conn)
         .await
         .map_err(db_err)?;
     Ok(())
 }
 
-/// The tenant's data version (0 before the first change).
+/// The tenant's data version: it grows with every committed change of its
+/// report data (0 before the first).
 pub async fn data_version(conn: &impl ConnectionTrait, tenant: &str) -> Result<i64, DomainError> {
-    use lotse_db::entity::data_version as dv;
-    Ok(dv::Entity::find_by_id(tenant.to_owned()).one(conn).await.map_err(db_err)?.map_or(0, |v| v.version))
+    let q = lotse_db::backend::data_version_query(tenant);
+    let row = conn.query_one_raw(conn.get_database_backend().build(&q)).await.map_err(db_err)?;
+    match row {
+        Some(r) => r.try_get_by_index::<Option<i64>>(0).map(Option::unwrap_or_default).map_err(db_err),
+        None => Ok(0),
+    }
 }
 
 /// The person's key, created on first use.
@@ -178,6 +181,9 @@ impl Lotse {
             .await
             .map_err(db_err)?;
         let mut sealed = 0;
+        // Fold the counted data changes into each tenant's data version
+        // (keeps counting them cheap; the version itself does not move).
+        lotse_db::backend::fold_data_changes(&self.db).await.map_err(db_err)?;
         for t in tenants {
             loop {
                 let n = self.seal_batch(&t).await?;

@@ -283,7 +283,8 @@ impl Lotse {
             report.written = true;
             // The data is in; the planner's statistics are a matter of speed
             // only, so a failure here is logged, not reported as the import's.
-            if let Err(e) = lotse_db::backend::refresh_statistics(&self.db).await {
+            let tables: Vec<&str> = FILES.iter().map(|f| f.table).collect();
+            if let Err(e) = lotse_db::backend::refresh_statistics(&self.db, &tables).await {
                 tracing::warn!(error = %e, "planner statistics not refreshed after the import");
             }
         }

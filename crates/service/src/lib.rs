@@ -49,6 +49,11 @@ impl Lotse {
         self
     }
 
+    /// The resident report data, where this instance keeps it.
+    pub fn resident_reports(&self) -> Option<&report_data::Resident> {
+        self.resident.as_deref()
+    }
+
     /// Connects (creating and migrating the database as needed).
     pub async fn open(url: &str) -> Result<Self, lotse_db::backend::ConnectError> {
         Ok(Lotse::new(lotse_db::connect(url).await?))

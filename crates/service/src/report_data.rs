@@ -12,7 +12,7 @@
 use lotse_bundle::spec;
 use lotse_db::backend::{BulkQuery, Cell, Kind, read_snapshot};
 use lotse_db::entity::{
-    data_version, district, district_stat, finance, module, offer, outcome, participation, person, program, staff,
+    district, district_stat, finance, module, offer, outcome, participation, person, program, staff,
 };
 use lotse_domain::DomainError;
 use lotse_domain::authz::PersonScope;
@@ -21,7 +21,7 @@ use lotse_reports::data::{self as rd, Dataset, code};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Iden, IntoColumnRef, Query, SelectStatement};
 use sea_orm::{ColumnTrait, EntityName};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -109,10 +109,7 @@ fn active_in(tenant: &str, w: Period) -> SelectStatement {
 fn queries(t: &str, load: Load) -> Vec<(Table, BulkQuery)> {
     use Kind::*;
     let mut qs = Vec::new();
-    qs.push((
-        Table::Version,
-        select(data_version::Entity, t, data_version::Column::TenantId, &[(data_version::Column::Version, Int)]),
-    ));
+    qs.push((Table::Version, BulkQuery { select: lotse_db::backend::data_version_query(t), kinds: vec![Int] }));
     if let Load::All = load {
         let count = |table: &'static str| {
             let mut q = Query::select();
@@ -551,54 +548,97 @@ pub struct Resident {
     max: usize,
     slots: Mutex<HashMap<String, Arc<Slot>>>,
     clock: AtomicU64,
+    /// One load at a time: a large tenant's takes both cores and gigabytes.
+    loading: Arc<tokio::sync::Semaphore>,
+    loads: AtomicU64,
 }
 
 #[derive(Default)]
 struct Slot {
-    data: tokio::sync::Mutex<Option<(i64, Arc<Dataset>)>>,
+    data: Arc<tokio::sync::Mutex<Option<(i64, Arc<Dataset>)>>>,
+    /// Whether `data` holds a copy (read without its lock, for eviction).
+    loaded: AtomicBool,
     used: AtomicU64,
 }
 
 impl Resident {
     pub fn new(max: usize) -> Self {
-        Resident { max: max.max(1), slots: Mutex::default(), clock: AtomicU64::new(0) }
+        Resident {
+            max: max.max(1),
+            slots: Mutex::default(),
+            clock: AtomicU64::new(0),
+            loading: Arc::new(tokio::sync::Semaphore::new(1)),
+            loads: AtomicU64::new(0),
+        }
     }
 
-    /// The tenant's data as of now: the resident copy while the data
-    /// version is unchanged, else a fresh load (one at a time per tenant;
-    /// who asks meanwhile waits for it).
+    /// The tenant's data as of now: the resident copy unless a change was
+    /// committed since it was read, else a fresh load (one per tenant at a
+    /// time; who asks meanwhile waits for it and gets it).
     pub async fn get(&self, db: &lotse_db::Db, tenant: &str) -> Result<Arc<Dataset>, DomainError> {
         let slot = self.slots.lock().expect("slots").entry(tenant.to_owned()).or_default().clone();
         slot.used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         let now = crate::audit::data_version(db, tenant).await?;
-        let mut held = slot.data.lock().await;
+        let mut held = slot.data.clone().lock_owned().await;
+        // The version only grows: a copy another request loaded meanwhile
+        // may be newer than `now`, never older than what `now` covers.
         if let Some((version, data)) = held.as_ref()
-            && *version == now
+            && *version >= now
         {
             tracing::debug!(version, "report data resident");
             return Ok(data.clone());
         }
-        // Free the stale copy before loading the new one.
+        // Free the stale copy before loading the new one. The load runs as a
+        // task of its own, so that a request that goes away meanwhile (a
+        // closed browser tab) does not abandon it for the next to start over.
         *held = None;
-        let (version, data) = load(db, tenant, Load::All).await?;
-        let data = Arc::new(data);
-        *held = Some((version, data.clone()));
-        drop(held);
+        slot.loaded.store(false, Ordering::Relaxed);
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        let (db, t, permits, filled) = (db.clone(), tenant.to_owned(), self.loading.clone(), slot.clone());
+        let task = tokio::spawn(async move {
+            let _one_at_a_time = permits.acquire_owned().await.map_err(DomainError::internal)?;
+            let (version, data) = load(&db, &t, Load::All).await?;
+            let data = Arc::new(data);
+            *held = Some((version, data.clone()));
+            filled.loaded.store(true, Ordering::Relaxed);
+            Ok::<_, DomainError>(data)
+        });
+        let data = task.await.map_err(DomainError::internal)??;
         self.evict(tenant);
         Ok(data)
     }
 
+    /// How many times a tenant's data was loaded (for tests and metrics).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// The tenants whose data is resident now.
+    pub fn resident_tenants(&self) -> usize {
+        self.slots.lock().expect("slots").values().filter(|s| s.loaded.load(Ordering::Relaxed)).count()
+    }
+
+    /// Drops the least recently used copies until at most `max` are resident
+    /// (`keep`, just loaded, stays).
     fn evict(&self, keep: &str) {
         let slots = self.slots.lock().expect("slots");
-        let loaded: Vec<(&String, &Arc<Slot>)> =
-            slots.iter().filter(|(t, s)| t.as_str() != keep && s.data.try_lock().is_ok_and(|d| d.is_some())).collect();
-        if loaded.len() < self.max {
-            return;
-        }
-        if let Some((_, oldest)) = loaded.iter().min_by_key(|(_, s)| s.used.load(Ordering::Relaxed))
-            && let Ok(mut d) = oldest.data.try_lock()
-        {
-            *d = None;
+        let mut others: Vec<&Arc<Slot>> = slots
+            .iter()
+            .filter(|(t, s)| t.as_str() != keep && s.loaded.load(Ordering::Relaxed))
+            .map(|(_, s)| s)
+            .collect();
+        others.sort_by_key(|s| s.used.load(Ordering::Relaxed));
+        let mut resident = others.len() + 1;
+        for s in others {
+            if resident <= self.max {
+                break;
+            }
+            // A copy being read at this instant stays until the next eviction.
+            if let Ok(mut d) = s.data.try_lock() {
+                *d = None;
+                s.loaded.store(false, Ordering::Relaxed);
+                resident -= 1;
+            }
         }
     }
 }

@@ -148,7 +148,55 @@ lotse_testkit::both_backends! {
                 assert_eq!(r["figures"], l["figures"], "round {round}, tenant {}", a.tenant.as_str());
                 let persons = r["figures"]["persons_total"]["value"].as_i64().unwrap();
                 assert_eq!(persons > 0, a.tenant.as_str() == "example", "each tenant sees its own data");
+                assert_eq!(resident.resident_reports().unwrap().resident_tenants(), 1, "room for one");
             }
         }
+    }
+}
+
+lotse_testkit::both_backends! {
+    async fn the_resident_copy_is_reused_until_a_change_and_follows_edits(db) {
+        let loaded = db.lotse.clone();
+        let resident = db.lotse.clone().with_resident_reports(4);
+        let loads = || resident.resident_reports().unwrap().loads();
+        let t = TenantId::parse("example").unwrap();
+        loaded.create_tenant(&t, "Musterstadt").await.unwrap();
+        let a = Actor::system(t);
+        import(&loaded, &a, &example_bundle()).await;
+        let coordinator = Actor { role: Role::Coordinator, user_id: "co".into(), ..a.clone() };
+
+        let before = figures(&resident, &coordinator).await;
+        assert_same("first", &before, &figures(&resident, &coordinator).await);
+        assert_eq!(loads(), 1, "fourteen reports, one load");
+
+        // Folding the counted changes (the audit sealer does it) moves nothing.
+        let version = lotse_service::audit::data_version(&loaded.db, "example").await.unwrap();
+        loaded.seal_audit().await.unwrap();
+        assert_eq!(lotse_service::audit::data_version(&loaded.db, "example").await.unwrap(), version);
+        figures(&resident, &coordinator).await;
+        assert_eq!(loads(), 1, "still the same copy after folding");
+
+        // An edit of a person through the service.
+        let id = EntityId::parse("sy-p00002").unwrap();
+        let mut person = serde_json::to_value(loaded.person(&a, &id).await.unwrap()).unwrap();
+        assert_eq!(person["gender"], "female");
+        person["gender"] = "male".into();
+        loaded.update_person(&a, &id, serde_json::from_value(person.clone()).unwrap()).await.unwrap();
+        let after = figures(&resident, &coordinator).await;
+        assert_eq!(loads(), 2);
+        assert_same("after the edit", &after, &figures(&loaded, &coordinator).await);
+        let value = |f: &[(String, Value)], k: &str| f[0].1[k]["value"].as_i64().unwrap();
+        assert_eq!(value(&after, "persons_by_gender.male"), value(&before, "persons_by_gender.male") + 1);
+
+        // A new person (eligibility lists every person).
+        person["id"] = "sy-neu01".into();
+        person["family_name"] = "Neumann".into();
+        loaded.create_person(&a, serde_json::from_value(person).unwrap()).await.unwrap();
+        let eligibility = |f: &[(String, Value)]| f.iter().find(|(n, _)| n == "eligibility").unwrap().1.clone();
+        let created = figures(&resident, &coordinator).await;
+        assert_eq!(loads(), 3);
+        assert!(eligibility(&created).get("persons.sy-neu01.eligible").is_some(), "the new person is listed");
+        assert!(eligibility(&after).get("persons.sy-neu01.eligible").is_none());
+        assert_same("after the new person", &created, &figures(&loaded, &coordinator).await);
     }
 }

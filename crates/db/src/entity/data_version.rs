@@ -1,8 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// How often a tenant's report data has changed: incremented in the
-/// transaction of every change (see `lotse_service::audit::record`). A
-/// resident copy of the data is current while this number is unchanged.
+/// The changes of a tenant's report data folded in so far; the data version
+/// is this plus the tenant's rows in `data_changes` (see the migration m0005).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "data_versions")]
 pub struct Model {

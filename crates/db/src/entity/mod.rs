@@ -4,6 +4,7 @@ pub mod api_token;
 pub mod audit_entry;
 pub mod audit_head;
 pub mod consent;
+pub mod data_change;
 pub mod data_version;
 pub mod district;
 pub mod district_stat;

@@ -1,10 +1,13 @@
-//! A counter per tenant that every change of report data increments (in the
-//! change's own transaction), so a resident copy of the data knows when it is
-//! stale.
+//! How often each tenant's report data has changed, so that a resident copy
+//! of the data knows when it is stale. Every change inserts a row into
+//! `data_changes` in its own transaction (inserts of different transactions
+//! never wait for each other); the audit sealer folds them into the tenant's
+//! `data_versions.version` from time to time. The data version is
+//! `version + count(data_changes)`: it grows with every committed change.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use super::m0001_foundation::a;
+use super::m0001_foundation::{a, tenant_table};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,6 +28,7 @@ impl MigrationTrait for Migration {
                 )
                 .to_owned(),
         )
-        .await
+        .await?;
+        m.create_table(tenant_table("data_changes", "id").to_owned()).await
     }
 }
