@@ -2,8 +2,9 @@
 //! read path ([`lotse_db::backend::read_snapshot`]: no ORM cost per row), and
 //! in a running server it stays resident per tenant for as long as the
 //! tenant's data version is unchanged — every change made through Lotse
-//! increments it in its own transaction ([`crate::audit::record`]), so a
-//! resident copy is never older than the last committed change.
+//! adds a row to `data_changes` in its own transaction
+//! ([`crate::audit::record`]), and the version is read in the same snapshot
+//! as the data, so a resident copy is never older than the last commit.
 //!
 //! A report then costs its computation only. The copy is the whole tenant
 //! (every person, participation and outcome, never names); what one actor may
