@@ -19,6 +19,8 @@ enum Kind {
     Folder(PathBuf),
     Zip(PathBuf),
     Xlsx(PathBuf),
+    /// Files held in memory as text: a form's record, the embedded demo data.
+    Memory(Vec<String>),
 }
 
 /// An opened bundle.
@@ -98,14 +100,24 @@ impl Bundle {
         }
     }
 
+    /// A bundle of CSV texts in memory: `(file name, text)`.
+    pub fn from_memory(label: &str, files: Vec<(String, String)>) -> Bundle {
+        let mut files: Vec<_> = files.into_iter().map(|(n, t)| (canonical_name(&n), t)).collect();
+        files.sort();
+        let names = files.iter().map(|(n, _)| (n.clone(), n.clone())).collect();
+        Bundle { kind: Kind::Memory(files.into_iter().map(|(_, t)| t).collect()), files: names, label: label.into() }
+    }
+
     /// The file names in the bundle (`persons.csv`, …).
     pub fn files(&self) -> impl Iterator<Item = &str> {
         self.files.iter().map(|(n, _)| n.as_str())
     }
 
     pub fn rows(&self, name: &str) -> io::Result<Option<Rows>> {
-        let Some((_, inner)) = self.files.iter().find(|(n, _)| n == name) else { return Ok(None) };
+        let Some(pos) = self.files.iter().position(|(n, _)| n == name) else { return Ok(None) };
+        let inner = &self.files[pos].1;
         match &self.kind {
+            Kind::Memory(texts) => csv_rows(name, Box::new(io::Cursor::new(texts[pos].clone().into_bytes()))).map(Some),
             Kind::Folder(dir) => {
                 csv_rows(name, Box::new(BufReader::with_capacity(1 << 20, File::open(dir.join(inner))?))).map(Some)
             }

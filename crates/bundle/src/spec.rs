@@ -122,11 +122,27 @@ pub const FINANCE_CATEGORY: &[&str] = &[
     "own_offers",
 ];
 
+pub const BUDGET_KIND: &[&str] = &["expense", "funding"];
+pub const DECISION: &[&str] = &["selected", "rejected"];
+pub const BODY_KIND: &[&str] =
+    &["steering_committee", "steering_group", "working_group", "core_group", "case_conference", "other"];
+pub const MILESTONE_STATUS: &[&str] = &["open", "in_progress", "done", "dropped"];
+
 const YEAR: Kind = Kind::Int { min: 1900, max: 2200 };
 const COUNT: Kind = Kind::Int { min: 0, max: 100_000_000 };
 
+/// How many of [`FILES`] are the spec's own files; the rest are Lotse's
+/// additions (docs/bundle.md), written by every export so that an export is a
+/// complete copy of a tenant, and never required by an import.
+pub const CORE_FILES: usize = 12;
+
+/// A reference column (the file's own key column name differs from `db`).
+const fn r(name: &'static str, file: &'static str, required: bool) -> Col {
+    Col { name, kind: Kind::Ref(file), required, db: name }
+}
+
 /// The files in the order they are imported: everything a file refers to
-/// comes before it.
+/// comes before it. The spec's files first, then Lotse's additions.
 pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "districts.csv",
@@ -291,6 +307,155 @@ pub const FILES: &[FileSpec] = &[
             c("quantity", Kind::Decimal, false),
             c("unit", Kind::Text, false),
             c("note", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "sessions.csv",
+        table: "group_sessions",
+        key: &["session_id"],
+        cols: &[
+            key("session_id"),
+            r("offer_id", "offers.csv", true),
+            c("date", Kind::Date, true),
+            c("head_count", COUNT, false),
+            c("note", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "attendance.csv",
+        table: "attendance",
+        key: &["session_id", "person_id"],
+        cols: &[r("session_id", "sessions.csv", true), r("person_id", "persons.csv", true)],
+    },
+    FileSpec {
+        name: "budget.csv",
+        table: "budget_lines",
+        key: &["budget_id"],
+        cols: &[
+            key("budget_id"),
+            r("program_id", "programs.csv", true),
+            c("year", YEAR, true),
+            c("kind", Kind::Code(BUDGET_KIND), true),
+            c("category", Kind::Code(FINANCE_CATEGORY), false),
+            Col { name: "amount_eur", kind: Kind::Money, required: true, db: "amount_cents" },
+            c("note", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "fund_calls.csv",
+        table: "fund_calls",
+        key: &["call_id"],
+        cols: &[
+            key("call_id"),
+            r("program_id", "programs.csv", false),
+            c("name", Kind::Text, true),
+            Col { name: "budget_eur", kind: Kind::Money, required: true, db: "budget_cents" },
+            c("deadline", Kind::Date, false),
+            c("description", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "fund_criteria.csv",
+        table: "fund_criteria",
+        key: &["criterion_id"],
+        cols: &[
+            key("criterion_id"),
+            r("call_id", "fund_calls.csv", true),
+            c("name", Kind::Text, true),
+            c("weight", Kind::Decimal, true),
+        ],
+    },
+    FileSpec {
+        name: "proposals.csv",
+        table: "proposals",
+        key: &["proposal_id"],
+        cols: &[
+            key("proposal_id"),
+            r("call_id", "fund_calls.csv", true),
+            r("provider_id", "providers.csv", false),
+            c("applicant", Kind::Text, false),
+            c("title", Kind::Text, true),
+            c("target_group", Kind::Text, false),
+            c("planned_female", COUNT, false),
+            c("planned_male", COUNT, false),
+            c("planned_diverse", COUNT, false),
+            Col { name: "budget_eur", kind: Kind::Money, required: true, db: "budget_cents" },
+            c("submitted_date", Kind::Date, false),
+            c("decision", Kind::Code(DECISION), false),
+        ],
+    },
+    FileSpec {
+        name: "proposal_scores.csv",
+        table: "proposal_scores",
+        key: &["proposal_id", "criterion_id", "reviewer"],
+        cols: &[
+            r("proposal_id", "proposals.csv", true),
+            r("criterion_id", "fund_criteria.csv", true),
+            c("reviewer", Kind::Id, true),
+            c("score", Kind::Int { min: 0, max: 10 }, true),
+        ],
+    },
+    FileSpec {
+        name: "bodies.csv",
+        table: "bodies",
+        key: &["body_id"],
+        cols: &[
+            key("body_id"),
+            c("name", Kind::Text, true),
+            c("kind", Kind::Code(BODY_KIND), false),
+            r("program_id", "programs.csv", false),
+            r("parent_id", "bodies.csv", false),
+            c("mission", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "body_members.csv",
+        table: "body_members",
+        key: &["member_id"],
+        cols: &[
+            key("member_id"),
+            r("body_id", "bodies.csv", true),
+            c("name", Kind::Text, false),
+            c("institution", Kind::Text, true),
+            c("function", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "meetings.csv",
+        table: "meetings",
+        key: &["meeting_id"],
+        cols: &[
+            key("meeting_id"),
+            r("body_id", "bodies.csv", true),
+            c("date", Kind::Date, true),
+            c("topic", Kind::Text, false),
+            c("minutes", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "goals.csv",
+        table: "goals",
+        key: &["goal_id"],
+        cols: &[
+            key("goal_id"),
+            r("program_id", "programs.csv", false),
+            r("body_id", "bodies.csv", false),
+            c("title", Kind::Text, true),
+            c("description", Kind::Text, false),
+        ],
+    },
+    FileSpec {
+        name: "milestones.csv",
+        table: "milestones",
+        key: &["milestone_id"],
+        cols: &[
+            key("milestone_id"),
+            r("goal_id", "goals.csv", true),
+            c("title", Kind::Text, true),
+            c("owner", Kind::Text, false),
+            c("due_date", Kind::Date, true),
+            c("status", Kind::Code(MILESTONE_STATUS), true),
+            c("done_date", Kind::Date, false),
         ],
     },
 ];

@@ -80,7 +80,7 @@ enum Command {
         #[arg(long)]
         xlsx: bool,
     },
-    /// Compute a report (key-figures, programme, esf, reach, caseload, allocation, eligibility, query).
+    /// Compute a report (key-figures, programme, esf, reach, caseload, allocation, eligibility, query, proof-of-use).
     Report(Box<ReportArgs>),
     /// Council inquiries: list them, write the statement as DOCX or PDF.
     Inquiry {
@@ -248,6 +248,9 @@ struct ReportArgs {
     to: Option<String>,
     #[arg(long)]
     program: Option<String>,
+    /// Proof of use: the funder it is addressed to (federal, land, esf, jobcenter, municipality, other).
+    #[arg(long)]
+    funder: Option<String>,
     /// Statistical disclosure control: counts of 1 and 2 and what would reveal them become `*`.
     #[arg(long)]
     suppress: bool,
@@ -570,6 +573,7 @@ async fn report(lotse: Option<&Lotse>, args: &ReportArgs) -> anyhow::Result<()> 
         from: args.from.clone(),
         to: args.to.clone(),
         program: args.program.clone(),
+        funder: args.funder.clone(),
         suppress: Some(args.suppress),
         date: args.date.clone(),
         target: args.target.clone(),

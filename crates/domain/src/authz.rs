@@ -39,6 +39,13 @@ pub enum Resource<'a> {
     Person { provider: &'a EntityId },
     /// Programmes, modules and offers; `provider` for an offer.
     ProgramData { provider: Option<&'a EntityId> },
+    /// Money: finance entries, budget plans, plan against actual, proof of use.
+    Finance,
+    /// A proposal to an innovation fund, submitted by `provider` (None: by an
+    /// applicant outside the tenant's providers, recorded by the department).
+    Proposal { provider: Option<&'a EntityId> },
+    /// Reviewing proposals: scores, ranking, selection.
+    Review,
     /// Aggregate figures (reports, dashboards) over the persons the actor
     /// may count (see [`report_scope`]).
     Report,
@@ -66,6 +73,9 @@ impl Resource<'_> {
             Resource::Provider { .. } => "provider",
             Resource::Person { .. } => "person",
             Resource::ProgramData { .. } => "program_data",
+            Resource::Finance => "finance",
+            Resource::Proposal { .. } => "proposal",
+            Resource::Review => "review",
             Resource::Report => "report",
             Resource::Records => "records",
             Resource::Publication => "publication",
@@ -136,6 +146,25 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
         Resource::ProgramData { provider } => match action {
             Read => actor.role != Auditor,
             _ => actor.role == Coordinator || (actor.role == ProviderAdmin && same_provider(actor, *provider)),
+        },
+        // Money is the department's: coordinators keep the books, the head and
+        // controlling read them.
+        Resource::Finance => match action {
+            Read => matches!(actor.role, Head | Coordinator | Controller),
+            _ => actor.role == Coordinator,
+        },
+        // Providers submit and see their own proposals; the department sees
+        // all and records those of applicants outside the tenant.
+        Resource::Proposal { provider } => match action {
+            Read => matches!(actor.role, Head | Coordinator | Controller) || same_provider(actor, *provider),
+            Create | Update => {
+                actor.role == Coordinator || (actor.role == ProviderAdmin && same_provider(actor, *provider))
+            }
+            Delete => false,
+        },
+        Resource::Review => match action {
+            Read => matches!(actor.role, Head | Coordinator | Controller),
+            _ => matches!(actor.role, Head | Coordinator),
         },
         Resource::Report => action == Read && !matches!(actor.role, Admin | Auditor),
         // Publishing speaks for the department: coordinators and the head.
@@ -310,6 +339,30 @@ mod tests {
         assert!(is_allowed(&pa, Action::Create, &Resource::User { provider: Some(&kja), role: Role::CaseManager }));
         assert!(!is_allowed(&pa, Action::Create, &Resource::User { provider: Some(&kja), role: Role::Admin }));
         assert!(!is_allowed(&pa, Action::Create, &Resource::User { provider: None, role: Role::CaseManager }));
+    }
+
+    #[test]
+    fn money_and_the_innovation_fund() {
+        let kja = EntityId::parse("kja").unwrap();
+        let dekra = EntityId::parse("dekra").unwrap();
+        let co = actor(Role::Coordinator, None);
+        let ctl = actor(Role::Controller, None);
+        let pa = actor(Role::ProviderAdmin, Some("kja"));
+        let cm = actor(Role::CaseManager, Some("kja"));
+        assert!(is_allowed(&co, Action::Create, &Resource::Finance));
+        assert!(is_allowed(&ctl, Action::Read, &Resource::Finance));
+        assert!(!is_allowed(&ctl, Action::Create, &Resource::Finance));
+        assert!(!is_allowed(&cm, Action::Read, &Resource::Finance));
+        assert!(is_allowed(&pa, Action::Create, &Resource::Proposal { provider: Some(&kja) }));
+        assert!(!is_allowed(&pa, Action::Create, &Resource::Proposal { provider: Some(&dekra) }));
+        assert!(!is_allowed(&pa, Action::Read, &Resource::Proposal { provider: Some(&dekra) }));
+        assert!(!is_allowed(&pa, Action::Create, &Resource::Proposal { provider: None }));
+        assert!(is_allowed(&cm, Action::Read, &Resource::Proposal { provider: Some(&kja) }));
+        assert!(!is_allowed(&cm, Action::Create, &Resource::Proposal { provider: Some(&kja) }));
+        assert!(is_allowed(&co, Action::Create, &Resource::Proposal { provider: None }));
+        assert!(is_allowed(&co, Action::Update, &Resource::Review));
+        assert!(!is_allowed(&pa, Action::Read, &Resource::Review));
+        assert!(!is_allowed(&ctl, Action::Update, &Resource::Review));
     }
 
     #[test]

@@ -143,6 +143,10 @@ fn entity_de(entity: &str) -> &str {
         "tenant" => "Mandant",
         "audit_entry" => "Protokolleintrag",
         "route" => "Adresse",
+        "record" => "Datensatz",
+        "record_kind" => "Art von Datensatz",
+        "proposal" => "Antrag",
+        "fund_call" => "Förderaufruf",
         other => other,
     }
 }

@@ -139,6 +139,16 @@ pub struct FinanceEntry {
     pub amount_cents: i64,
 }
 
+/// A planned amount of a programme's year (budget.csv).
+#[derive(Debug, Clone)]
+pub struct BudgetLine {
+    pub program_id: String,
+    pub year: i32,
+    pub kind: Code,
+    pub category: Option<Code>,
+    pub amount_cents: i64,
+}
+
 /// Everything one report may read.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
@@ -152,6 +162,7 @@ pub struct Dataset {
     pub districts: Vec<District>,
     pub district_stats: Vec<DistrictStat>,
     pub finance: Vec<FinanceEntry>,
+    pub budget: Vec<BudgetLine>,
 }
 
 impl Dataset {

@@ -180,6 +180,25 @@ defs! {
         "the top-level && conjuncts of the rule that are false, each as its source text";
     ELIG_TOTAL = "eligibility", "eligible_total", "Zahl der Personen, die zur Zielgruppe gehören", "number of eligible persons";
 
+    POU_EXPENSES = "proof-of-use", "expenses.{category}.{plan|actual|difference}",
+        "Ausgaben des Programms im Jahr nach Kostenart: Plan (Haushaltsplan), Ist (Buchungen) und Abweichung (Ist minus Plan)",
+        "the programme's expenses of the year by cost category: budget plan, booked actuals, actual minus plan";
+    POU_EXPENSES_TOTAL = "proof-of-use", "expenses.total.{plan|actual|difference}",
+        "Summe der Ausgaben aller Kostenarten",
+        "expenses of all cost categories";
+    POU_FUNDING = "proof-of-use", "funding.{funder}.{plan|actual|difference}",
+        "Fördermittel des Programms im Jahr nach Mittelgeber: geplant, erhalten und Abweichung",
+        "the programme's funding of the year by funder: planned, received, received minus planned";
+    POU_FUNDING_TOTAL = "proof-of-use", "funding.total.{plan|actual|difference}",
+        "Summe der Fördermittel aller Mittelgeber",
+        "funding of all funders";
+    POU_FUNDER_GRANTED = "proof-of-use", "funder.granted",
+        "Im Haushaltsplan vorgesehene Mittel des angegebenen Mittelgebers",
+        "the named funder's planned funding";
+    POU_FUNDER_RECEIVED = "proof-of-use", "funder.received",
+        "Erhaltene Mittel des angegebenen Mittelgebers (Buchungen des Jahres)",
+        "the named funder's funding booked in the year";
+
     QUERY_CELL = "query", "cells.{row}.{col}", "Anzahl in dieser Zeile und Spalte", "the count in this row and column";
     QUERY_ROW_TOTAL = "query", "row_total.{row}", "Summe der Zeile (Personen je einmal)", "row total (persons once)";
     QUERY_COL_TOTAL = "query", "col_total.{col}", "Summe der Spalte (Personen je einmal)", "column total (persons once)";
@@ -188,6 +207,9 @@ defs! {
 
 /// Keys Lotse adds to the spec's (reports.md: "a report may carry more").
 pub const ADDITIONS: &[&str] = &["persons_by_age.", "reached_by_gender."];
+
+/// Reports Lotse adds to reports.md's (documented in docs/reports.md).
+pub const ADDED_REPORTS: &[&str] = &["proof-of-use"];
 
 pub fn is_addition(key: &str) -> bool {
     ADDITIONS.iter().any(|a| key.starts_with(a))

@@ -22,6 +22,7 @@ pub mod figure;
 pub mod key_figures;
 pub mod labels;
 pub mod programme;
+pub mod proof_of_use;
 pub mod query;
 pub mod render;
 pub mod rule;
@@ -35,7 +36,7 @@ pub use lotse_domain::Lang;
 
 /// The reports of reports.md.
 pub const NAMES: &[&str] =
-    &["key-figures", "programme", "esf", "reach", "caseload", "allocation", "eligibility", "query"];
+    &["key-figures", "programme", "esf", "reach", "caseload", "allocation", "eligibility", "query", "proof-of-use"];
 
 /// Does the report list persons one by one (rather than counting them)?
 pub fn lists_persons(name: &str) -> bool {
@@ -44,7 +45,7 @@ pub fn lists_persons(name: &str) -> bool {
 
 /// Does the report need a period (`--year` or `--from/--to`)?
 pub fn needs_period(name: &str) -> bool {
-    matches!(name, "key-figures" | "programme" | "esf" | "reach" | "query")
+    matches!(name, "key-figures" | "programme" | "esf" | "reach" | "query" | "proof-of-use")
 }
 
 /// The options of reports.md; each report reads those it needs.
@@ -52,6 +53,8 @@ pub fn needs_period(name: &str) -> bool {
 pub struct Options {
     pub year: Option<i32>,
     pub program: Option<String>,
+    /// `proof-of-use`: the funder (a funding category) it is addressed to.
+    pub funder: Option<String>,
     pub suppress: bool,
     /// `caseload` and `eligibility`: the day (default today).
     pub date: Option<data::Date>,
@@ -72,6 +75,7 @@ impl Default for Options {
         Options {
             year: None,
             program: None,
+            funder: None,
             suppress: false,
             date: None,
             target: None,
@@ -138,6 +142,10 @@ pub enum ReportError {
     Invalid(&'static str, String, String),
     #[error("unknown dimension {0}")]
     UnknownDimension(String),
+    #[error("the report {0} needs --year")]
+    NeedsYear(&'static str),
+    #[error("unknown funder {0}")]
+    UnknownFunder(String),
 }
 
 impl ReportError {
@@ -150,6 +158,17 @@ impl ReportError {
             ReportError::NeedsProgram(n) => (
                 format!("Der Bericht „{n}“ braucht ein Programm (--program)."),
                 format!("The report \"{n}\" needs a programme (--program)."),
+            ),
+            ReportError::NeedsYear(n) => (
+                format!("Der Bericht „{n}“ gilt für ein Kalenderjahr (--year)."),
+                format!("The report \"{n}\" covers one calendar year (--year)."),
+            ),
+            ReportError::UnknownFunder(f) => (
+                format!(
+                    "Unbekannter Mittelgeber „{f}“. Möglich sind: {}.",
+                    lotse_bundle::spec::FUNDING_CATEGORY.join(", ")
+                ),
+                format!("Unknown funder \"{f}\". Possible: {}.", lotse_bundle::spec::FUNDING_CATEGORY.join(", ")),
             ),
             ReportError::NeedsPeriod => (
                 "Bitte einen Zeitraum angeben: --year JAHR oder --from DATUM --to DATUM.".into(),
@@ -207,6 +226,7 @@ pub fn compute(
         "caseload" => caseload::compute(data, opts.date.unwrap_or_else(today), opts),
         "eligibility" => eligibility::eligibility(data, opts.date.unwrap_or_else(today), opts)?,
         "query" => query::compute(data, period_or()?, opts)?,
+        "proof-of-use" => proof_of_use::compute(data, period_or()?, opts)?,
         other => return Err(ReportError::UnknownReport(other.to_string())),
     };
     if let Some(t) = &mut r.trace {

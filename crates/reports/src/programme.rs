@@ -112,7 +112,14 @@ fn row(prefix: &str, label: Text, figures: impl Iterator<Item = String>) -> Row 
 }
 
 /// The figures of one module or offer over its participations.
-fn unit(data: &Dataset, r: &mut Report, prefix: &str, parts: &[&Participation], capacity: Option<i64>, period: Period) {
+pub(crate) fn unit(
+    data: &Dataset,
+    r: &mut Report,
+    prefix: &str,
+    parts: &[&Participation],
+    capacity: Option<i64>,
+    period: Period,
+) {
     let pid = |p: &Participation| data.persons[p.person].id.as_str();
     let live: Vec<&Participation> = parts.iter().copied().filter(|p| active(p, &period)).collect();
     let persons: HashSet<usize> = live.iter().map(|p| p.person).collect();

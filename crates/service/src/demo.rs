@@ -67,6 +67,18 @@ pub const BUNDLES: &[(&str, &[(&str, &str)])] = &[
             ("outcomes.csv", include_str!("../../../demo/krefeld/outcomes.csv")),
             ("consents.csv", include_str!("../../../demo/krefeld/consents.csv")),
             ("finance.csv", include_str!("../../../demo/krefeld/finance.csv")),
+            ("sessions.csv", include_str!("../../../demo/krefeld/sessions.csv")),
+            ("attendance.csv", include_str!("../../../demo/krefeld/attendance.csv")),
+            ("budget.csv", include_str!("../../../demo/krefeld/budget.csv")),
+            ("fund_calls.csv", include_str!("../../../demo/krefeld/fund_calls.csv")),
+            ("fund_criteria.csv", include_str!("../../../demo/krefeld/fund_criteria.csv")),
+            ("proposals.csv", include_str!("../../../demo/krefeld/proposals.csv")),
+            ("proposal_scores.csv", include_str!("../../../demo/krefeld/proposal_scores.csv")),
+            ("bodies.csv", include_str!("../../../demo/krefeld/bodies.csv")),
+            ("body_members.csv", include_str!("../../../demo/krefeld/body_members.csv")),
+            ("meetings.csv", include_str!("../../../demo/krefeld/meetings.csv")),
+            ("goals.csv", include_str!("../../../demo/krefeld/goals.csv")),
+            ("milestones.csv", include_str!("../../../demo/krefeld/milestones.csv")),
         ],
     ),
     (
@@ -84,6 +96,18 @@ pub const BUNDLES: &[(&str, &[(&str, &str)])] = &[
             ("outcomes.csv", include_str!("../../../demo/leverkusen/outcomes.csv")),
             ("consents.csv", include_str!("../../../demo/leverkusen/consents.csv")),
             ("finance.csv", include_str!("../../../demo/leverkusen/finance.csv")),
+            ("sessions.csv", include_str!("../../../demo/leverkusen/sessions.csv")),
+            ("attendance.csv", include_str!("../../../demo/leverkusen/attendance.csv")),
+            ("budget.csv", include_str!("../../../demo/leverkusen/budget.csv")),
+            ("fund_calls.csv", include_str!("../../../demo/leverkusen/fund_calls.csv")),
+            ("fund_criteria.csv", include_str!("../../../demo/leverkusen/fund_criteria.csv")),
+            ("proposals.csv", include_str!("../../../demo/leverkusen/proposals.csv")),
+            ("proposal_scores.csv", include_str!("../../../demo/leverkusen/proposal_scores.csv")),
+            ("bodies.csv", include_str!("../../../demo/leverkusen/bodies.csv")),
+            ("body_members.csv", include_str!("../../../demo/leverkusen/body_members.csv")),
+            ("meetings.csv", include_str!("../../../demo/leverkusen/meetings.csv")),
+            ("goals.csv", include_str!("../../../demo/leverkusen/goals.csv")),
+            ("milestones.csv", include_str!("../../../demo/leverkusen/milestones.csv")),
         ],
     ),
     (
@@ -101,6 +125,47 @@ pub const BUNDLES: &[(&str, &[(&str, &str)])] = &[
             ("outcomes.csv", include_str!("../../../demo/gross-gerau/outcomes.csv")),
             ("consents.csv", include_str!("../../../demo/gross-gerau/consents.csv")),
             ("finance.csv", include_str!("../../../demo/gross-gerau/finance.csv")),
+            ("sessions.csv", include_str!("../../../demo/gross-gerau/sessions.csv")),
+            ("attendance.csv", include_str!("../../../demo/gross-gerau/attendance.csv")),
+            ("budget.csv", include_str!("../../../demo/gross-gerau/budget.csv")),
+            ("fund_calls.csv", include_str!("../../../demo/gross-gerau/fund_calls.csv")),
+            ("fund_criteria.csv", include_str!("../../../demo/gross-gerau/fund_criteria.csv")),
+            ("proposals.csv", include_str!("../../../demo/gross-gerau/proposals.csv")),
+            ("proposal_scores.csv", include_str!("../../../demo/gross-gerau/proposal_scores.csv")),
+            ("bodies.csv", include_str!("../../../demo/gross-gerau/bodies.csv")),
+            ("body_members.csv", include_str!("../../../demo/gross-gerau/body_members.csv")),
+            ("meetings.csv", include_str!("../../../demo/gross-gerau/meetings.csv")),
+            ("goals.csv", include_str!("../../../demo/gross-gerau/goals.csv")),
+            ("milestones.csv", include_str!("../../../demo/gross-gerau/milestones.csv")),
+        ],
+    ),
+    (
+        "nrw",
+        &[
+            ("districts.csv", include_str!("../../../demo/nrw/districts.csv")),
+            ("district_stats.csv", include_str!("../../../demo/nrw/district_stats.csv")),
+            ("providers.csv", include_str!("../../../demo/nrw/providers.csv")),
+            ("programs.csv", include_str!("../../../demo/nrw/programs.csv")),
+            ("modules.csv", include_str!("../../../demo/nrw/modules.csv")),
+            ("offers.csv", include_str!("../../../demo/nrw/offers.csv")),
+            ("staff.csv", include_str!("../../../demo/nrw/staff.csv")),
+            ("persons.csv", include_str!("../../../demo/nrw/persons.csv")),
+            ("participations.csv", include_str!("../../../demo/nrw/participations.csv")),
+            ("outcomes.csv", include_str!("../../../demo/nrw/outcomes.csv")),
+            ("consents.csv", include_str!("../../../demo/nrw/consents.csv")),
+            ("finance.csv", include_str!("../../../demo/nrw/finance.csv")),
+            ("sessions.csv", include_str!("../../../demo/nrw/sessions.csv")),
+            ("attendance.csv", include_str!("../../../demo/nrw/attendance.csv")),
+            ("budget.csv", include_str!("../../../demo/nrw/budget.csv")),
+            ("fund_calls.csv", include_str!("../../../demo/nrw/fund_calls.csv")),
+            ("fund_criteria.csv", include_str!("../../../demo/nrw/fund_criteria.csv")),
+            ("proposals.csv", include_str!("../../../demo/nrw/proposals.csv")),
+            ("proposal_scores.csv", include_str!("../../../demo/nrw/proposal_scores.csv")),
+            ("bodies.csv", include_str!("../../../demo/nrw/bodies.csv")),
+            ("body_members.csv", include_str!("../../../demo/nrw/body_members.csv")),
+            ("meetings.csv", include_str!("../../../demo/nrw/meetings.csv")),
+            ("goals.csv", include_str!("../../../demo/nrw/goals.csv")),
+            ("milestones.csv", include_str!("../../../demo/nrw/milestones.csv")),
         ],
     ),
 ];
@@ -165,14 +230,9 @@ pub async fn load(lotse: &Lotse) -> Result<Vec<DemoLogin>, DomainError> {
 /// Imports an embedded bundle through the ordinary importer (idempotent:
 /// on a second start nothing changes).
 async fn import_embedded(lotse: &Lotse, actor: &Actor, files: &[(&str, &str)]) -> Result<(), DomainError> {
-    let dir = std::env::temp_dir().join(format!("lotse-demo-{}-{}", actor.tenant, uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).map_err(DomainError::internal)?;
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).map_err(DomainError::internal)?;
-    }
-    let bundle = lotse_bundle::source::Bundle::open(&dir).map_err(DomainError::internal)?;
+    let files = files.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+    let bundle = lotse_bundle::source::Bundle::from_memory(actor.tenant.as_str(), files);
     let report = lotse.import_bundle(actor, &bundle, None).await;
-    let _ = std::fs::remove_dir_all(&dir);
     let report = report?;
     if !report.written {
         let first = report.errors.first().map(|e| e.render(false)).unwrap_or_default();

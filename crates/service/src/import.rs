@@ -22,8 +22,8 @@ use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError};
 use sea_orm::sea_query::{ColumnType, Value};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult, IntoActiveModel,
-    ModelTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
+    IntoActiveModel, ModelTrait, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 
@@ -82,6 +82,54 @@ macro_rules! for_each_table {
             }
             "finance" => {
                 type $E = lotse_db::entity::finance::Entity;
+                $body
+            }
+            "group_sessions" => {
+                type $E = lotse_db::entity::group_session::Entity;
+                $body
+            }
+            "attendance" => {
+                type $E = lotse_db::entity::attendance::Entity;
+                $body
+            }
+            "budget_lines" => {
+                type $E = lotse_db::entity::budget_line::Entity;
+                $body
+            }
+            "fund_calls" => {
+                type $E = lotse_db::entity::fund_call::Entity;
+                $body
+            }
+            "fund_criteria" => {
+                type $E = lotse_db::entity::fund_criterion::Entity;
+                $body
+            }
+            "proposals" => {
+                type $E = lotse_db::entity::proposal::Entity;
+                $body
+            }
+            "proposal_scores" => {
+                type $E = lotse_db::entity::proposal_score::Entity;
+                $body
+            }
+            "bodies" => {
+                type $E = lotse_db::entity::body::Entity;
+                $body
+            }
+            "body_members" => {
+                type $E = lotse_db::entity::body_member::Entity;
+                $body
+            }
+            "meetings" => {
+                type $E = lotse_db::entity::meeting::Entity;
+                $body
+            }
+            "goals" => {
+                type $E = lotse_db::entity::goal::Entity;
+                $body
+            }
+            "milestones" => {
+                type $E = lotse_db::entity::milestone::Entity;
                 $body
             }
             other => unreachable!("the spec has no table {other}"),
@@ -234,12 +282,25 @@ impl Lotse {
         progress: Option<Progress<'_>>,
     ) -> Result<ImportReport, DomainError> {
         self.may_import(actor)?;
+        self.run_import(actor, bundle, progress, None).await
+    }
+
+    /// The import itself, authorized by the caller. `scope`: the only files
+    /// whose stored keys are loaded (a single record's file and the files it
+    /// refers to); None loads all.
+    pub(crate) async fn run_import(
+        &self,
+        actor: &Actor,
+        bundle: &Bundle,
+        progress: Option<Progress<'_>>,
+        scope: Option<&[&str]>,
+    ) -> Result<ImportReport, DomainError> {
         self.tenant(&actor.tenant).await?;
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         // One import per tenant at a time (SQLite's write lock does this already).
         lotse_db::backend::lock_tenant(&txn, actor.tenant.as_str()).await.map_err(db_err)?;
         let mut ctx = Ctx { problems: ImportReport::default(), known: Known::default(), progress };
-        preload(&txn, actor, &mut ctx.known).await?;
+        preload(&txn, actor, &mut ctx.known, scope).await?;
 
         let names: Vec<String> = bundle.files().map(str::to_owned).collect();
         for name in &names {
@@ -294,78 +355,90 @@ impl Lotse {
 }
 
 /// Loads the tenant's existing keys (and the dates later checks need).
-async fn preload(txn: &DatabaseTransaction, actor: &Actor, known: &mut Known) -> Result<(), DomainError> {
+async fn preload(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    known: &mut Known,
+    scope: Option<&[&str]>,
+) -> Result<(), DomainError> {
     let t = actor.tenant.as_str();
-    macro_rules! ids {
-        ($file:literal, $entity:path, $col:expr) => {{
-            let ids: Vec<String> = <$entity>::find()
-                .select_only()
-                .column($col)
-                .filter(column::<$entity>("tenant_id").eq(t))
-                .into_tuple()
-                .all(txn)
-                .await
-                .map_err(db_err)?;
-            let set: HashSet<String> = ids.into_iter().collect();
-            known.stored.insert($file, set.clone());
-            known.ids.insert($file, set);
-        }};
-    }
-    use entity::*;
-    ids!("districts.csv", district::Entity, district::Column::Id);
-    ids!("providers.csv", provider::Entity, provider::Column::Id);
-    ids!("programs.csv", program::Entity, program::Column::Id);
-    ids!("modules.csv", module::Entity, module::Column::Id);
-    ids!("staff.csv", staff::Entity, staff::Column::Id);
-    ids!("persons.csv", person::Entity, person::Column::Id);
-    ids!("consents.csv", consent::Entity, consent::Column::Id);
-    ids!("finance.csv", finance::Entity, finance::Column::Id);
-    ids!("outcomes.csv", outcome::Entity, outcome::Column::Id);
-    let stats: Vec<(String, i32, String)> = district_stat::Entity::find()
-        .select_only()
-        .columns([district_stat::Column::DistrictId, district_stat::Column::Year, district_stat::Column::Indicator])
-        .filter(district_stat::Column::TenantId.eq(t))
-        .into_tuple()
-        .all(txn)
-        .await
-        .map_err(db_err)?;
-    known
-        .stored
-        .insert("district_stats.csv", stats.into_iter().map(|(d, y, i)| format!("{d}\u{1f}{y}\u{1f}{i}")).collect());
-    let offers: Vec<(String, Option<NaiveDate>, Option<NaiveDate>, Option<i32>)> = offer::Entity::find()
-        .select_only()
-        .columns([offer::Column::Id, offer::Column::StartDate, offer::Column::EndDate, offer::Column::Capacity])
-        .filter(offer::Column::TenantId.eq(t))
-        .into_tuple()
-        .all(txn)
-        .await
-        .map_err(db_err)?;
-    let mut ids = HashSet::new();
-    for (id, s, e, c) in offers {
-        known.offer_period.insert(id.clone(), (s, e));
-        if let Some(c) = c {
-            known.offer_capacity.insert(id.clone(), c.into());
+    use entity::{offer, participation};
+    let wanted = |file: &str| scope.is_none_or(|s| s.contains(&file));
+    // Every file's stored keys (composite keys joined by U+001F, as `Parsed::key`);
+    // offers and participations also bring the dates later checks need.
+    for spec in FILES.iter().filter(|f| !matches!(f.name, "offers.csv" | "participations.csv") && wanted(f.name)) {
+        let keys = for_each_table!(spec.table, E => stored_keys::<E>(txn, t, spec).await?);
+        if spec.key.len() == 1 {
+            known.ids.insert(spec.name, keys.clone());
         }
-        ids.insert(id);
+        known.stored.insert(spec.name, keys);
     }
-    known.stored.insert("offers.csv", ids.clone());
-    known.ids.insert("offers.csv", ids);
-    let parts: Vec<(String, NaiveDate, Option<NaiveDate>)> = participation::Entity::find()
-        .select_only()
-        .columns([participation::Column::Id, participation::Column::EntryDate, participation::Column::ExitDate])
-        .filter(participation::Column::TenantId.eq(t))
-        .into_tuple()
-        .all(txn)
-        .await
-        .map_err(db_err)?;
-    let mut ids = HashSet::new();
-    for (id, entry, exit) in parts {
-        known.participation.insert(id.clone(), (entry, exit));
-        ids.insert(id);
+    if wanted("offers.csv") {
+        let offers: Vec<(String, Option<NaiveDate>, Option<NaiveDate>, Option<i32>)> = offer::Entity::find()
+            .select_only()
+            .columns([offer::Column::Id, offer::Column::StartDate, offer::Column::EndDate, offer::Column::Capacity])
+            .filter(offer::Column::TenantId.eq(t))
+            .into_tuple()
+            .all(txn)
+            .await
+            .map_err(db_err)?;
+        let mut ids = HashSet::new();
+        for (id, s, e, c) in offers {
+            known.offer_period.insert(id.clone(), (s, e));
+            if let Some(c) = c {
+                known.offer_capacity.insert(id.clone(), c.into());
+            }
+            ids.insert(id);
+        }
+        known.stored.insert("offers.csv", ids.clone());
+        known.ids.insert("offers.csv", ids);
     }
-    known.stored.insert("participations.csv", ids.clone());
-    known.ids.insert("participations.csv", ids);
+    if wanted("participations.csv") {
+        let parts: Vec<(String, NaiveDate, Option<NaiveDate>)> = participation::Entity::find()
+            .select_only()
+            .columns([participation::Column::Id, participation::Column::EntryDate, participation::Column::ExitDate])
+            .filter(participation::Column::TenantId.eq(t))
+            .into_tuple()
+            .all(txn)
+            .await
+            .map_err(db_err)?;
+        let mut ids = HashSet::new();
+        for (id, entry, exit) in parts {
+            known.participation.insert(id.clone(), (entry, exit));
+            ids.insert(id);
+        }
+        known.stored.insert("participations.csv", ids.clone());
+        known.ids.insert("participations.csv", ids);
+    }
     Ok(())
+}
+
+/// The keys of a file's stored rows in the tenant.
+async fn stored_keys<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    tenant: &str,
+    spec: &FileSpec,
+) -> Result<HashSet<String>, DomainError> {
+    use sea_orm::ExprTrait;
+    let cols: Vec<E::Column> = spec.key.iter().map(|k| column::<E>(spec.cols[spec.col(k).expect("key")].db)).collect();
+    let mut q = E::find().select_only().filter(column::<E>("tenant_id").eq(tenant));
+    for c in &cols {
+        q = q.column_as(c.into_expr().cast_as("text"), c.as_str());
+    }
+    if cols.len() == 1 {
+        let keys: Vec<String> = q.into_tuple().all(txn).await.map_err(db_err)?;
+        return Ok(keys.into_iter().collect());
+    }
+    let rows = q.into_json().all(txn).await.map_err(db_err)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            cols.iter()
+                .map(|c| r.get(c.as_str()).and_then(|v| v.as_str()).unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        })
+        .collect())
 }
 
 /// A table's column by name; the bundle spec and the entities are defined
@@ -375,7 +448,7 @@ pub(crate) fn column<E: EntityTrait>(name: &str) -> E::Column {
 }
 
 /// The database value of a cell for a column of type `ty` (or its typed NULL).
-fn db_value(ty: &ColumnType, cell: Option<&Cell>) -> Value {
+pub(crate) fn db_value(ty: &ColumnType, cell: Option<&Cell>) -> Value {
     match (ty, cell) {
         (ColumnType::SmallInteger, Some(Cell::Int(v))) => Value::SmallInt(Some(*v as i16)),
         (ColumnType::SmallInteger, _) => Value::SmallInt(None),

@@ -16,6 +16,7 @@ pub mod page;
 pub mod persons;
 pub mod providers;
 pub mod publications;
+pub mod records;
 pub mod report_data;
 pub mod reports;
 pub mod tenants;

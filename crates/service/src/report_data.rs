@@ -13,7 +13,7 @@
 use lotse_bundle::spec;
 use lotse_db::backend::{BulkQuery, Cell, Kind, read_snapshot};
 use lotse_db::entity::{
-    district, district_stat, finance, module, offer, outcome, participation, person, program, staff,
+    budget_line, district, district_stat, finance, module, offer, outcome, participation, person, program, staff,
 };
 use lotse_domain::DomainError;
 use lotse_domain::authz::PersonScope;
@@ -55,6 +55,7 @@ enum Table {
     Districts,
     DistrictStats,
     Finance,
+    Budget,
 }
 
 /// The person columns reports read (no names, no contact data).
@@ -272,6 +273,16 @@ fn queries(t: &str, load: Load) -> Vec<(Table, BulkQuery)> {
             ],
         ),
     ));
+    use budget_line::Column as B;
+    qs.push((
+        Table::Budget,
+        select(
+            budget_line::Entity,
+            t,
+            B::TenantId,
+            &[(B::ProgramId, Text), (B::Year, Int), (B::Kind, Text), (B::Category, Text), (B::AmountCents, Int)],
+        ),
+    ));
     qs
 }
 
@@ -480,6 +491,13 @@ impl lotse_db::backend::RowSink for Builder {
                 program_id: opt(c[4]),
                 amount_cents: c[5].int().ok_or("amount fehlt")?,
             }),
+            Table::Budget => d.budget.push(rd::BudgetLine {
+                program_id: req(c[0], "program_id")?,
+                year: c[1].int().ok_or("year fehlt")? as i32,
+                kind: code(spec::BUDGET_KIND, c[2].text()).unwrap_or("expense"),
+                category: code(spec::FINANCE_CATEGORY, c[3].text()),
+                amount_cents: c[4].int().ok_or("amount fehlt")?,
+            }),
         }
         Ok(())
     }
@@ -540,6 +558,7 @@ pub fn scoped(full: &Arc<Dataset>, scope: &PersonScope) -> Arc<Dataset> {
         districts: full.districts.clone(),
         district_stats: full.district_stats.clone(),
         finance: full.finance.clone(),
+        budget: full.budget.clone(),
     })
 }
 

@@ -41,6 +41,8 @@ pub fn report_error(e: ReportError) -> DomainError {
             );
         }
         ReportError::UnknownDimension(_) => "dimension",
+        ReportError::NeedsYear(_) => "year",
+        ReportError::UnknownFunder(_) => "funder",
     }
     .into();
     DomainError::invalid(field, e.message(Lang::De), e.message(Lang::En))
@@ -53,6 +55,10 @@ impl Lotse {
         authorize(actor, Action::Read, &Resource::Report)?;
         if lotse_reports::lists_persons(&req.name) {
             authorize(actor, Action::Read, &Resource::Records)?;
+        }
+        // The proof of use is an account of money: who reads the books reads it.
+        if req.name == "proof-of-use" {
+            authorize(actor, Action::Read, &Resource::Finance)?;
         }
         if !lotse_reports::NAMES.contains(&req.name.as_str()) || req.name == "allocation" {
             return Err(report_error(ReportError::UnknownReport(req.name.clone())));
@@ -172,8 +178,10 @@ pub struct ReportParams {
     pub from: Option<String>,
     /// Last day of the period (YYYY-MM-DD).
     pub to: Option<String>,
-    /// Programme id (programme, reach, eligibility; restricts the others).
+    /// Programme id (programme, reach, eligibility, proof-of-use; restricts the others).
     pub program: Option<String>,
+    /// Proof of use: the funder it is addressed to (federal, land, esf, jobcenter, municipality, other).
+    pub funder: Option<String>,
     /// Statistical disclosure control (always on for the controller role).
     pub suppress: Option<bool>,
     /// Day of a caseload or eligibility report (default today).
@@ -257,6 +265,7 @@ impl ReportParams {
             (None, None, None) => None,
         };
         opts.program = self.program.clone().filter(|s| !s.is_empty());
+        opts.funder = self.funder.clone().filter(|s| !s.is_empty());
         opts.suppress = self.suppress.unwrap_or(false);
         opts.date = date_param("date", &self.date)?;
         opts.target = number_param::<f64>("target", &self.target)?;

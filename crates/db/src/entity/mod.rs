@@ -1,16 +1,26 @@
 //! SeaORM entities, one module a table.
 
 pub mod api_token;
+pub mod attendance;
 pub mod audit_entry;
 pub mod audit_head;
+pub mod body;
+pub mod body_member;
+pub mod budget_line;
 pub mod consent;
 pub mod data_change;
 pub mod data_version;
 pub mod district;
 pub mod district_stat;
 pub mod finance;
+pub mod fund_call;
+pub mod fund_criterion;
+pub mod goal;
+pub mod group_session;
 pub mod inquiry;
 pub mod inquiry_question;
+pub mod meeting;
+pub mod milestone;
 pub mod module;
 pub mod offer;
 pub mod outcome;
@@ -18,6 +28,8 @@ pub mod participation;
 pub mod person;
 pub mod person_key;
 pub mod program;
+pub mod proposal;
+pub mod proposal_score;
 pub mod provider;
 pub mod published_report;
 pub mod session;

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A funding module (Förderbaustein) of a programme.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "modules")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -12,6 +12,7 @@ pub struct Model {
     pub number: Option<i32>,
     pub name: String,
     pub kind: Option<String>,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// What is delivered: an individual or a group offer.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "offers")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -19,6 +19,7 @@ pub struct Model {
     pub end_date: Option<Date>,
     pub capacity: Option<i32>,
     pub unregistered_participants: Option<i32>,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

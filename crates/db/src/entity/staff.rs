@@ -12,6 +12,7 @@ pub struct Model {
     pub name: String,
     pub role: Option<String>,
     pub fte: Option<f64>,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

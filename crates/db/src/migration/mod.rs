@@ -8,6 +8,7 @@ mod m0002_bundle;
 mod m0003_publications;
 mod m0004_inquiries;
 mod m0005_data_versions;
+mod m0006_programme_work;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_publications::Migration),
             Box::new(m0004_inquiries::Migration),
             Box::new(m0005_data_versions::Migration),
+            Box::new(m0006_programme_work::Migration),
         ]
     }
 }

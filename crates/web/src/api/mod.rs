@@ -6,6 +6,7 @@ pub mod imports;
 mod inquiries;
 mod persons;
 mod providers;
+mod records;
 mod reports;
 mod session;
 mod users;
@@ -73,6 +74,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::publications))
         .routes(routes!(reports::publication))
         .routes(routes!(reports::comparison))
+        .routes(routes!(records::list, records::save, records::delete))
+        .routes(routes!(records::archive))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))
