@@ -974,7 +974,7 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
                 );
             }
         }
-        "finance.csv" if p.has("kind") => {
+        "finance.csv" | "budget.csv" if p.has("kind") => {
             let allowed: &[&str] = match p.text("kind") {
                 Some("expense") => lotse_bundle::spec::EXPENSE_CATEGORY,
                 Some("funding") => lotse_bundle::spec::FUNDING_CATEGORY,

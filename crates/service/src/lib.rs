@@ -14,6 +14,7 @@ pub mod import;
 pub mod inquiries;
 pub mod page;
 pub mod persons;
+pub mod programme_work;
 pub mod providers;
 pub mod publications;
 pub mod records;

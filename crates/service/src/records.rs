@@ -12,8 +12,8 @@
 
 use lotse_bundle::cell::{self, Dialect};
 use lotse_bundle::source::Bundle;
-use lotse_bundle::spec::{FILES, FileSpec, Kind};
-use lotse_db::entity::{offer, person, proposal};
+use lotse_bundle::spec::{FileSpec, Kind};
+use lotse_db::entity::{offer, person};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize, is_allowed};
 use lotse_domain::{Actor, DomainError, EntityId};
@@ -375,16 +375,6 @@ impl Lotse {
         record(&txn, actor, event).await?;
         txn.commit().await.map_err(db_err)
     }
-
-    /// The provider of a proposal, for the fund's own checks.
-    pub(crate) async fn proposal_provider(&self, actor: &Actor, id: &str) -> Result<Option<String>, DomainError> {
-        Ok(proposal::Entity::find_by_id((actor.tenant.to_string(), id.to_owned()))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
-            .ok_or(DomainError::NotFound { entity: "proposal" })?
-            .provider_id)
-    }
 }
 
 /// A filter value as the column's database value (parsed like a bundle
@@ -451,9 +441,4 @@ where
         })
         .collect();
     Ok((items, total))
-}
-
-/// The spec's files that [`KINDS`] names, in import order (for docs and tests).
-pub fn kinds_in_order() -> Vec<&'static str> {
-    FILES.iter().map(|f| f.name.trim_end_matches(".csv")).filter(|k| KINDS.contains(k)).collect()
 }

@@ -5,6 +5,7 @@ mod audit;
 pub mod imports;
 mod inquiries;
 mod persons;
+mod programme;
 mod providers;
 mod records;
 mod reports;
@@ -76,6 +77,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::comparison))
         .routes(routes!(records::list, records::save, records::delete))
         .routes(routes!(records::archive))
+        .routes(routes!(programme::offer_map))
+        .routes(routes!(programme::group_offer))
+        .routes(routes!(programme::governance))
+        .routes(routes!(programme::ranking))
+        .routes(routes!(programme::select))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))
