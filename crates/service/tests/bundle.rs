@@ -33,7 +33,14 @@ async fn export_dir(lotse: &Lotse, actor: &Actor) -> tempfile::TempDir {
 fn same_dirs(a: &Path, b: &Path) {
     let mut names: Vec<_> = std::fs::read_dir(a).unwrap().map(|e| e.unwrap().file_name()).collect();
     names.sort();
-    assert_eq!(names.len(), 12, "every file of the spec is exported");
+    assert_eq!(
+        names.len(),
+        lotse_bundle::spec::FILES.len(),
+        "every file of the spec and Lotse's additions is exported"
+    );
+    for f in &lotse_bundle::spec::FILES[..lotse_bundle::spec::CORE_FILES] {
+        assert!(names.iter().any(|n| n.to_str() == Some(f.name)), "{} is exported", f.name);
+    }
     for n in names {
         let (x, y) = (std::fs::read(a.join(&n)).unwrap(), std::fs::read(b.join(&n)).unwrap());
         assert!(x == y, "{n:?} differs");

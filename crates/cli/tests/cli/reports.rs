@@ -122,3 +122,58 @@ fn status_report_pdf_has_title_page_sections_charts_and_page_numbers() {
     assert!(text.contains("Verbleib beim Austritt nach Bausteinen"));
     assert!(text.contains("86"), "module 6's 86 participants");
 }
+
+/// The proof of use (Verwendungsnachweis) of Krefeld's municipal programme
+/// to the Land for 2023: plan against actual by cost category, the grant
+/// received, as PDF (read back) and XLSX (opened).
+#[test]
+fn proof_of_use_as_pdf_and_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("lotse.db").display());
+    ok(&["--db", &url, "demo", "load"], None);
+    let args = |format: &str, out: &str| {
+        [
+            "--db",
+            &url,
+            "report",
+            "proof-of-use",
+            "--tenant",
+            "krefeld",
+            "--year",
+            "2023",
+            "--program",
+            "kommunal",
+            "--funder",
+            "land",
+            "--format",
+            format,
+            "--out",
+            out,
+        ]
+        .map(str::to_owned)
+    };
+    let pdf = dir.path().join("vn.pdf");
+    let pdf_s = pdf.to_str().unwrap();
+    ok(&args("pdf", pdf_s).iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let text = tool("pdftotext", &["-layout", pdf_s, "-"]);
+    for expected in [
+        "Verwendungsnachweis",
+        "Krefeld",
+        "Zuwendung: Land",
+        "1.420.000,00 €",
+        "Ausgaben nach Kostenart: Plan und Ist",
+        "Personalausgaben",
+        "5.200.000,00 €",
+        "7.000.000,00 €",
+        "Finanzierung nach Mittelgeber: Plan und Ist",
+        "Teilnehmende und Verbleib beim Austritt",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing in the PDF text:\n{text}");
+    }
+    let n = pages(pdf_s);
+    assert!(text.contains(&format!("Seite {n} von {n}")));
+    let xlsx = dir.path().join("vn.xlsx");
+    ok(&args("xlsx", xlsx.to_str().unwrap()).iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK") && bytes.len() > 4000, "an XLSX workbook");
+}
