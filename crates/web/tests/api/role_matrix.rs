@@ -35,6 +35,15 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("list publications", [403, 200, 200, 200, 200, 200, 403]),
     ("record an inquiry", [403, 201, 201, 403, 403, 403, 403]),
     ("list inquiries", [403, 200, 200, 403, 403, 200, 403]),
+    ("list offers", [200, 200, 200, 200, 200, 200, 403]),
+    ("save a programme", [403, 403, 201, 403, 403, 403, 403]),
+    ("save an offer of p1", [403, 403, 201, 403, 201, 403, 403]),
+    ("read finance", [403, 200, 200, 403, 403, 200, 403]),
+    // Allowed roles get past the policy and fail on the unknown programme or call.
+    ("proof of use", [403, 422, 422, 403, 403, 422, 403]),
+    ("fund ranking", [403, 404, 404, 403, 403, 404, 403]),
+    ("offer map", [200, 200, 200, 200, 200, 200, 403]),
+    ("governance", [200, 200, 200, 200, 200, 200, 403]),
 ];
 
 lotse_testkit::both_backends! {
@@ -91,6 +100,15 @@ lotse_testkit::both_backends! {
                     "record an inquiry" => app.post("/api/v1/inquiries", token).json(&serde_json::json!({
                         "received_on": "2023-12-07", "faction": "Fraktion X", "title": "Anfrage", "questions": ["Wie viele?"]})),
                     "list inquiries" => app.get("/api/v1/inquiries", token),
+                    "list offers" => app.get("/api/v1/records/offers", token),
+                    "save a programme" => app.put("/api/v1/records/programs", token).json(&serde_json::json!({"program_id": format!("prog-{ri}"), "name": "Programm"})),
+                    "save an offer of p1" => app.put("/api/v1/records/offers", token).json(&serde_json::json!({
+                        "offer_id": format!("o-{ri}"), "name": "Angebot", "provider_id": "p1", "delivery": "group"})),
+                    "read finance" => app.get("/api/v1/records/finance", token),
+                    "proof of use" => app.get("/api/v1/reports/proof-of-use?year=2023&program=keins", token),
+                    "fund ranking" => app.get("/api/v1/fund-calls/keiner/ranking", token),
+                    "offer map" => app.get("/api/v1/offer-map", token),
+                    "governance" => app.get("/api/v1/governance", token),
                     other => panic!("unknown operation {other}"),
                 };
                 let (status, body) = json(req.send().await.unwrap()).await;
