@@ -32,7 +32,23 @@ pub fn period_text(r: &Report, lang: Lang) -> String {
     }
 }
 
+/// The report as a standalone HTML document (styles inline, no scripts).
 pub fn render(r: &Report, lang: Lang) -> String {
+    let title = labels::report_title(r.name);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang_attr}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>{title} – {tenant}</title><style>{css}</style></head><body><main>{fragment}</main></body></html>\n",
+        lang_attr = if lang == Lang::De { "de" } else { "en" },
+        title = esc(title.get(lang)),
+        tenant = esc(r.tenant_title()),
+        css = CSS,
+        fragment = fragment(r, lang),
+    )
+}
+
+/// The report's content (heading, tables, charts, definitions) for a page
+/// of the web interface, which brings its own layout and styles.
+pub fn fragment(r: &Report, lang: Lang) -> String {
     let title = labels::report_title(r.name);
     let mut notes: IndexMap<&str, usize> = IndexMap::new();
     let mut body = String::new();
@@ -64,17 +80,13 @@ pub fn render(r: &Report, lang: Lang) -> String {
     };
     let params: Vec<String> = super::params_text(r).iter().map(|p| esc(p)).collect();
     format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang_attr}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{title} – {tenant}</title><style>{css}</style></head><body><main>\
-<header><p class=\"tenant\">{tenant}</p><h1>{title}</h1><p>{period_label}: <strong>{period}</strong>{params}</p>{suppressed}</header>\
-{body}{foot}</main></body></html>\n",
-        lang_attr = if lang == Lang::De { "de" } else { "en" },
+        "<header><p class=\"tenant\">{tenant}</p><h1>{title}</h1><p>{period_label}: <strong>{period}</strong>{params}</p>{suppressed}</header>\
+{body}{foot}",
         title = esc(title.get(lang)),
         tenant = esc(r.tenant_title()),
         period_label = t(lang, "Zeitraum", "Period"),
         period = esc(&period_text(r, lang)),
         params = if params.is_empty() { String::new() } else { format!(" · {}", params.join(" · ")) },
-        css = CSS,
     )
 }
 

@@ -19,6 +19,11 @@ use std::net::SocketAddr;
 use crate::AppState;
 use crate::extract::{SESSION_COOKIE, client_address};
 
+mod page;
+mod programme;
+
+use page::{Chrome, UiUser};
+
 const LOGIN_CSRF_COOKIE: &str = "lotse_login_csrf";
 
 pub fn router() -> Router<AppState> {
@@ -27,10 +32,16 @@ pub fn router() -> Router<AppState> {
         .route("/anmelden", get(login_form).post(login))
         .route("/abmelden", axum::routing::post(logout))
         .route("/barrierefreiheit", get(accessibility))
+        .route("/mittelverteilung", get(programme::allocation))
+        .route("/angebotslandkarte", get(programme::offer_map))
+        .route("/gremien", get(programme::governance))
+        .route("/innovationsfonds", get(programme::fund))
+        .route("/innovationsfonds/{id}/auswahl", axum::routing::post(programme::select))
+        .route("/finanzen", get(programme::finance))
         .route("/static/lotse.css", get(css))
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -61,10 +72,8 @@ struct LoginPage {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
-    csrf: String,
+    chrome: Chrome,
     display_name: String,
-    tenant_name: String,
-    role: &'static str,
     provider: Option<String>,
 }
 
@@ -83,27 +92,13 @@ async fn accessibility() -> Response {
     render(&AccessibilityPage)
 }
 
-async fn home(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    jar: CookieJar,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-) -> Response {
-    let Some(c) = jar.get(SESSION_COOKIE) else {
-        return Redirect::to("/anmelden").into_response();
-    };
-    let address = client_address(&headers, Some(addr), s.config.trust_proxy);
-    let Ok(session) = s.lotse.session(c.value(), address).await else {
-        return Redirect::to("/anmelden").into_response();
-    };
-    let a = &session.actor;
-    let tenant_name = s.lotse.my_tenant(a).await.map(|t| t.name).unwrap_or_else(|_| a.tenant.to_string());
+async fn home(State(s): State<AppState>, u: UiUser) -> Response {
+    let chrome = Chrome::new(&s, &u, "/").await;
+    let a = &u.actor;
     render(&HomePage {
-        csrf: session.csrf_token.clone(),
         display_name: a.login.to_string(),
-        tenant_name,
-        role: a.role.label_de(),
         provider: a.provider.as_ref().map(ToString::to_string),
+        chrome,
     })
 }
 

@@ -7,4 +7,5 @@ mod inquiries;
 mod isolation;
 mod reports;
 mod role_matrix;
+mod ui_pages;
 mod ui_session;

@@ -1,0 +1,149 @@
+//! What every signed-in page shares: the signed-in user (or a redirect to
+//! the login), the navigation for their role, and German number and date
+//! formats.
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use lotse_domain::authz::{Action, Resource, is_allowed};
+use lotse_domain::{Actor, DomainError, Lang};
+use std::net::SocketAddr;
+
+use crate::AppState;
+use crate::extract::{SESSION_COOKIE, client_address};
+
+/// A signed-in user of the web interface.
+pub struct UiUser {
+    pub actor: Actor,
+    pub csrf: String,
+}
+
+impl FromRequestParts<AppState> for UiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(c) = jar.get(SESSION_COOKIE) else {
+            return Err(Redirect::to("/anmelden").into_response());
+        };
+        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        let address = client_address(&parts.headers, addr, s.config.trust_proxy);
+        match s.lotse.session(c.value(), address).await {
+            Ok(session) => Ok(UiUser { actor: session.actor, csrf: session.csrf_token }),
+            Err(_) => Err(Redirect::to("/anmelden").into_response()),
+        }
+    }
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The frame of a page: who is signed in, where they may go.
+pub struct Chrome {
+    pub csrf: String,
+    pub user: String,
+    pub role: &'static str,
+    pub tenant: String,
+    pub nav: Vec<NavItem>,
+}
+
+impl Chrome {
+    /// The navigation shows what the policy lets this role reach.
+    pub async fn new(s: &AppState, u: &UiUser, current: &str) -> Chrome {
+        let a = &u.actor;
+        let program = is_allowed(a, Action::Read, &Resource::ProgramData { provider: None });
+        let items: [(&'static str, &'static str, bool); 7] = [
+            ("/", "Start", true),
+            ("/angebotslandkarte", "Angebotslandkarte", program),
+            ("/gremien", "Gremien und Meilensteine", program),
+            ("/innovationsfonds", "Innovationsfonds", is_allowed(a, Action::Read, &Resource::Review)),
+            ("/finanzen", "Finanzen", is_allowed(a, Action::Read, &Resource::Finance)),
+            ("/mittelverteilung", "Mittelverteilung", is_allowed(a, Action::Read, &Resource::Report)),
+            ("/berichte", "Berichte", is_allowed(a, Action::Read, &Resource::Report)),
+        ];
+        let tenant = s.lotse.my_tenant(a).await.map(|t| t.name).unwrap_or_else(|_| a.tenant.to_string());
+        Chrome {
+            csrf: u.csrf.clone(),
+            user: a.login.to_string(),
+            role: a.role.label_de(),
+            tenant,
+            nav: items
+                .into_iter()
+                .filter(|(_, _, ok)| *ok)
+                .map(|(href, label, _)| NavItem { href, label, current: href == current })
+                .collect(),
+        }
+    }
+}
+
+/// A service error as a sentence for the page.
+pub fn message(e: &DomainError) -> String {
+    e.message(Lang::De)
+}
+
+/// Euro from cents in German notation: `1.234.567,89 €`.
+pub fn euro(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}{},{:02} €", group(c / 100), c % 100)
+}
+
+/// A whole number with German thousands separators: `21.700`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A decimal with a comma and `places` places: `12,5`.
+pub fn decimal(x: f64, places: usize) -> String {
+    let s = format!("{x:.places$}");
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let (neg, int) = int.strip_prefix('-').map_or((false, int), |i| (true, i));
+    let int = group(int.parse().unwrap_or(0));
+    let sign = if neg { "-" } else { "" };
+    if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int},{frac}") }
+}
+
+/// A date as German offices write it: `01.12.2026`.
+pub fn date(d: chrono::NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+/// Euro as typed by a German user (`5.000.000,00`, `5000000`) or as the
+/// canonical form (`5000000.00`), in cents.
+pub fn parse_euro(s: &str) -> Option<i64> {
+    use lotse_bundle::cell::{Dialect, parse_money};
+    let s = s.trim().trim_end_matches('€').trim();
+    parse_money(s, Dialect::Canonical).or_else(|| parse_money(s, Dialect::German))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_numbers() {
+        assert_eq!(euro(500_000_000_00), "500.000.000,00 €");
+        assert_eq!(euro(-19), "-0,19 €");
+        assert_eq!(group(21_700), "21.700");
+        assert_eq!(group(999), "999");
+        assert_eq!(decimal(0.70089, 1), "0,7");
+        assert_eq!(decimal(1234.5, 2), "1.234,50");
+        assert_eq!(parse_euro("5.000.000,00 €"), Some(500_000_000));
+        assert_eq!(parse_euro("5000000.50"), Some(500_000_050));
+        assert_eq!(parse_euro("5000000"), Some(500_000_000));
+        assert_eq!(parse_euro("fünf"), None);
+        assert_eq!(date(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), "01.12.2026");
+    }
+}

@@ -1,0 +1,112 @@
+//! The coordinators' pages of the web interface on the demo tenants: budget
+//! allocation, offer map, governance, innovation fund, finance — German
+//! text and numbers, errors next to the field, what each role may reach.
+
+use lotse_testkit::TestApp;
+
+fn hidden_csrf(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// A browser-like client signed in as `login` (password `demo`).
+async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = c.get(app.url("/anmelden")).send().await.unwrap().text().await.unwrap();
+    let r = c
+        .post(app.url("/anmelden"))
+        .form(&[("login", login), ("password", "demo"), ("csrf", &hidden_csrf(&form))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login {login}");
+    c
+}
+
+async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+lotse_testkit::both_backends! {
+    async fn coordinators_pages_show_the_demo_tenants(db) {
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+
+        // nrw: the allocation over the 53 counties, in German numbers, with downloads.
+        let nrw = signed_in(&app, "coordinator@nrw").await;
+        let (s, form) = page(&nrw, &app, "/mittelverteilung").await;
+        assert_eq!(s, 200);
+        assert!(form.contains("value=\"2018\""), "the newest year with population figures is proposed");
+        assert!(form.contains("aria-current=\"page\"") && form.contains("Erklärung zur Barrierefreiheit"));
+        let (s, html) = page(&nrw, &app, "/mittelverteilung?total=5.000.000,00&key=fluag&year=2018").await;
+        assert_eq!(s, 200, "{html}");
+        for expected in ["Köln", "Hochsauerlandkreis", "Städteregion Aachen", "5.000.000,00", "format=pdf", "format=xlsx"] {
+            assert!(html.contains(expected), "{expected} missing");
+        }
+        let rows = html.matches("<th scope=\"row\">").count();
+        assert!(rows >= 53, "a row per county: {rows}");
+        // A bad amount: the error next to the field, what was typed kept, nothing computed.
+        let (s, html) = page(&nrw, &app, "/mittelverteilung?total=f%C3%BCnf+Millionen&key=fluag&year=2018").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("Bitte einen Gesamtbetrag in Euro eingeben") && html.contains("value=\"fünf Millionen\"") && html.contains("aria-invalid=\"true\""));
+        assert!(!html.contains("Hochsauerlandkreis"));
+        let (s, html) = page(&nrw, &app, "/mittelverteilung?total=1000&key=fluag&year=1990").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("Einwohnerzahl") && html.contains("1990"), "a year without figures is named");
+        // The download is the same allocation.
+        let r = nrw.get(app.url("/api/v1/reports/allocation?year=2018&total=5000000.00&key=fluag&format=csv")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+
+        // nrw: the innovation fund's figures.
+        let (s, html) = page(&nrw, &app, "/innovationsfonds").await;
+        assert_eq!(s, 200);
+        for expected in ["Eingereichte Anträge</dt><dd>93", "Ausgewählt</dt><dd>19", "5.000.000,00 €", "70,1 %", "ausgewählt", "abgelehnt"] {
+            assert!(html.contains(expected), "{expected} missing");
+        }
+
+        // krefeld: offer map with gaps, governance with late milestones, finance plan against actual.
+        let kr = signed_in(&app, "coordinator@krefeld").await;
+        let (s, html) = page(&kr, &app, "/angebotslandkarte").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("Schwangerschaft und Geburt") && html.contains("<h2>Lücken</h2>"));
+        let (s, html) = page(&kr, &app, "/angebotslandkarte?year=abc").await;
+        assert_eq!(s, 422, "{html}");
+        let (s, html) = page(&kr, &app, "/gremien").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("Lenkungskreis") && html.contains("Steuerungsgruppe") && html.contains("– verspätet"));
+        let (s, html) = page(&kr, &app, "/finanzen?program=kommunal&year=2023&funder=land").await;
+        assert_eq!(s, 200, "{html}");
+        for expected in ["Verwendungsnachweis", "Zuwendung: Land", "1.420.000,00", "7.000.000,00", "Personalausgaben", "proof-of-use?year=2023&#38;program=kommunal&#38;funder=land&#38;format=pdf"] {
+            assert!(html.contains(expected), "{expected} missing");
+        }
+
+        // A case manager sees neither money nor the fund in the navigation, and is refused there.
+        let cm = signed_in(&app, "case_manager@krefeld").await;
+        let (_, home) = page(&cm, &app, "/").await;
+        assert!(!home.contains("href=\"/finanzen\"") && !home.contains("href=\"/innovationsfonds\""));
+        let (s, html) = page(&cm, &app, "/finanzen?program=kommunal&year=2023").await;
+        assert_eq!(s, 403);
+        assert!(html.contains("role=\"alert\""));
+        let (s, _) = page(&cm, &app, "/innovationsfonds").await;
+        assert_eq!(s, 403);
+        // Not signed in: to the login.
+        let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        assert_eq!(anon.get(app.url("/gremien")).send().await.unwrap().status(), 303);
+    }
+
+    async fn selecting_proposals_needs_the_form_token(db) {
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        let nrw = signed_in(&app, "coordinator@nrw").await;
+        let (_, html) = page(&nrw, &app, "/innovationsfonds").await;
+        let action = html.split("action=\"").filter_map(|x| x.split('"').next()).find(|a| a.ends_with("/auswahl")).expect("the selection form").to_owned();
+        assert!(action.ends_with("/auswahl"), "{action}");
+        let r = nrw.post(app.url(&action)).form(&[("csrf", "falsch")]).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let r = nrw.post(app.url(&action)).form(&[("csrf", hidden_csrf(&html).as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, html) = page(&nrw, &app, "/innovationsfonds").await;
+        assert!(html.contains("Ausgewählt</dt><dd>19"));
+    }
+}
