@@ -144,7 +144,7 @@ fn data(r: &Report, lang: Lang) -> serde_json::Value {
             "wide": table.columns.len() > 6,
         }));
     }
-    let params = lotse_reports::render::params_text(r);
+    let params = lotse_reports::render::params_text(r, lang);
     serde_json::json!({
         "lang": if lang == Lang::De { "de" } else { "en" },
         "title": labels::report_title(r.name).get(lang),

@@ -30,6 +30,7 @@ use crate::page::{Page, PageRequest};
 
 /// The kinds of record edited one by one, named like their bundle file.
 pub const KINDS: &[&str] = &[
+    "providers",
     "districts",
     "district_stats",
     "programs",
@@ -52,7 +53,7 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// Kinds that are archived rather than deleted (history refers to them).
-pub const ARCHIVABLE: &[&str] = &["programs", "modules", "offers", "staff"];
+pub const ARCHIVABLE: &[&str] = &["providers", "programs", "modules", "offers", "staff"];
 
 /// Kinds that may be deleted: what nothing else counts on.
 const DELETABLE: &[&str] = &["attendance", "proposal_scores", "body_members", "meetings", "milestones", "budget"];
@@ -120,6 +121,7 @@ impl Lotse {
         let t = actor.tenant.to_string();
         let pid = |s: Option<String>| s.and_then(|s| EntityId::parse(&s).ok());
         Ok(match spec.table {
+            "providers" => Owner::Provider(pid(fields.get("provider_id").and_then(|v| v.as_str()).map(str::to_owned))),
             "offers" | "staff" | "proposals" => {
                 Owner::Provider(pid(self.given_or_stored(actor, spec, fields, "provider_id").await?))
             }
@@ -171,6 +173,7 @@ impl Lotse {
             ("finance" | "budget_lines", _) => authorize(actor, action, &Resource::Finance),
             ("proposal_scores", _) => authorize(actor, action, &Resource::Review),
             ("proposals", Owner::Provider(p)) => authorize(actor, action, &Resource::Proposal { provider: p.as_ref() }),
+            ("providers", Owner::Provider(p)) => authorize(actor, action, &Resource::Provider { id: p.as_ref() }),
             (_, Owner::Provider(p)) => authorize(actor, action, &Resource::ProgramData { provider: p.as_ref() }),
             (_, Owner::Person(Some(p))) => authorize(actor, action, &Resource::Person { provider: p }),
             // A person who does not exist (or not for this actor) cannot attend.

@@ -219,6 +219,14 @@ lotse_testkit::both_backends! {
         lotse.save_record(&pa1, "offers", rec(json!({"offer_id": "n-daycare", "name": "Nord Kita (neu)"}))).await.unwrap();
         let denied = lotse.save_record(&pa1, "offers", rec(json!({"offer_id": "s-kita", "name": "fremd"}))).await.unwrap_err();
         assert!(matches!(denied, DomainError::Forbidden { .. }));
+        // Providers: their own admin renames them, the coordination archives them.
+        let renamed = lotse.save_record(&pa1, "providers", rec(json!({"provider_id": "p1", "name": "Träger Eins e. V."}))).await.unwrap();
+        assert_eq!((renamed.created, renamed.record["name"].as_str()), (false, Some("Träger Eins e. V.")));
+        assert!(matches!(lotse.save_record(&pa1, "providers", rec(json!({"provider_id": "p2", "name": "fremd"}))).await, Err(DomainError::Forbidden { .. })));
+        let archived = lotse.archive_record(&co, "providers", &id("p2"), true).await.unwrap();
+        assert_eq!(archived["archived"], json!(true));
+        assert!(lotse.provider(&co, &id("p2")).await.unwrap().archived);
+        lotse.archive_record(&co, "providers", &id("p2"), false).await.unwrap();
         let cm = actor(t.id.as_str(), Role::CaseManager, Some("p1"));
         assert!(matches!(lotse.save_record(&cm, "programs", rec(json!({"program_id": "x", "name": "X"}))).await, Err(DomainError::Forbidden { .. })));
         let ctl = actor(t.id.as_str(), Role::Controller, None);

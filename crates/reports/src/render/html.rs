@@ -78,15 +78,21 @@ pub fn fragment(r: &Report, lang: Lang) -> String {
     } else {
         String::new()
     };
-    let params: Vec<String> = super::params_text(r).iter().map(|p| esc(p)).collect();
+    let params: Vec<String> = super::params_text(r, lang).iter().map(|p| esc(p)).collect();
     format!(
-        "<header><p class=\"tenant\">{tenant}</p><h1>{title}</h1><p>{period_label}: <strong>{period}</strong>{params}</p>{suppressed}</header>\
+        "<header><p class=\"tenant\">{tenant}</p><h1>{title}</h1><p>{facts}</p>{suppressed}</header>\
 {body}{foot}",
         title = esc(title.get(lang)),
         tenant = esc(r.tenant_title()),
-        period_label = t(lang, "Zeitraum", "Period"),
-        period = esc(&period_text(r, lang)),
-        params = if params.is_empty() { String::new() } else { format!(" · {}", params.join(" · ")) },
+        facts = {
+            let period = period_text(r, lang);
+            let mut facts = vec![];
+            if !period.is_empty() {
+                facts.push(format!("{}: <strong>{}</strong>", t(lang, "Zeitraum", "Period"), esc(&period)));
+            }
+            facts.extend(params);
+            facts.join(" · ")
+        },
     )
 }
 

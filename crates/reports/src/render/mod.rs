@@ -166,12 +166,39 @@ pub fn chart_bars(r: &Report, table: &crate::figure::Table, lang: Lang) -> Vec<B
     bars
 }
 
-/// The parameters a title shows besides the period ("program: sy-a").
-pub fn params_text(r: &Report) -> Vec<String> {
+/// The parameters a title shows besides the period ("Programm: sy-a").
+pub fn params_text(r: &Report, lang: Lang) -> Vec<String> {
     r.params
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "year" | "from" | "to"))
-        .map(|(k, v)| format!("{k}: {v}"))
+        .map(|(k, v)| {
+            let de = match k.as_str() {
+                "program" => "Programm",
+                "funder" => "Mittelgeber",
+                "key" => "Schlüssel",
+                "total" => "Gesamtbetrag",
+                "date" => "Stichtag",
+                "target" => "Zielschlüssel",
+                "target_size" => "Größe der Zielgruppe",
+                "target_indicator" => "Kennzahl der Zielgruppe",
+                "rows" => "Zeilen",
+                "cols" => "Spalten",
+                "measure" => "gezählt",
+                "age_bands" => "Altersgrenzen",
+                other => other,
+            };
+            let v = match (k.as_str(), lang) {
+                ("total", Lang::De) => lotse_bundle::cell::parse_money(v, lotse_bundle::cell::Dialect::Canonical)
+                    .map(|c| value_display(Some(&Value::Money(c)), lang))
+                    .unwrap_or_else(|| v.clone()),
+                ("funder" | "key", Lang::De) => labels::code(if k == "key" { "key" } else { "funding" }, v).de,
+                _ => v.clone(),
+            };
+            match lang {
+                Lang::De => format!("{de}: {v}"),
+                Lang::En => format!("{k}: {v}"),
+            }
+        })
         .collect()
 }
 

@@ -21,6 +21,7 @@ use crate::extract::{SESSION_COOKIE, client_address};
 
 mod page;
 mod programme;
+mod reports;
 
 use page::{Chrome, UiUser};
 
@@ -38,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/innovationsfonds", get(programme::fund))
         .route("/innovationsfonds/{id}/auswahl", axum::routing::post(programme::select))
         .route("/finanzen", get(programme::finance))
+        .route("/berichte", get(reports::reports))
+        .route("/berichte/veroeffentlichen", axum::routing::post(reports::publish))
         .route("/static/lotse.css", get(css))
 }
 

@@ -20,18 +20,18 @@ use super::render;
 use crate::AppState;
 
 /// Query text as the form sent it, for putting back into the form.
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn downloads(path: &str, query: &str) -> Vec<(&'static str, String)> {
+pub(super) fn downloads(path: &str, query: &str) -> Vec<(&'static str, String)> {
     [("PDF", "pdf"), ("Excel (XLSX)", "xlsx"), ("CSV", "csv"), ("JSON", "json")]
         .into_iter()
         .map(|(label, f)| (label, format!("{path}?{query}&format={f}")))
         .collect()
 }
 
-fn error_page(status: StatusCode, chrome: Chrome, text: String) -> Response {
+pub(super) fn error_page(status: StatusCode, chrome: Chrome, text: String) -> Response {
     (status, render(&ErrorPage { chrome, text })).into_response()
 }
 
@@ -164,7 +164,7 @@ struct OfferMapPage {
 }
 
 /// Id and name of each record of a kind (for choosers).
-async fn choices(s: &AppState, u: &UiUser, kind: &str, key: &str) -> Vec<(String, String)> {
+pub(super) async fn choices(s: &AppState, u: &UiUser, kind: &str, key: &str) -> Vec<(String, String)> {
     let page = PageRequest { limit: Some(500), offset: None };
     s.lotse
         .records(&u.actor, kind, &Record::new(), page)

@@ -110,3 +110,40 @@ lotse_testkit::both_backends! {
         assert!(html.contains("Ausgewählt</dt><dd>19"));
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn the_reports_page_shows_downloads_and_publishes(db) {
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        let kr = signed_in(&app, "coordinator@krefeld").await;
+        let (s, html) = page(&kr, &app, "/berichte").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("Sachstandsbericht") && html.contains("Verwendungsnachweis"));
+        let (s, html) = page(&kr, &app, "/berichte?name=key-figures&year=2023&program=").await;
+        assert_eq!(s, 200, "{html}");
+        for expected in ["1.351", "21.700", "Zeitraum: <strong>2023</strong>", "<svg", "Definitionen", "/api/v1/reports/key-figures?year=2023&#38;format=pdf"] {
+            assert!(html.contains(expected), "{expected} missing");
+        }
+        // The PDF behind the link is a PDF.
+        let r = kr.get(app.url("/api/v1/reports/key-figures?year=2023&format=pdf")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+        // A programme report without a programme: the error at the field.
+        let (s, html) = page(&kr, &app, "/berichte?name=programme&year=2023&program=").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("braucht ein Programm") && html.contains("aria-invalid=\"true\""));
+        // Publishing needs the form token, then freezes the report.
+        let csrf = hidden_csrf(&html);
+        let form = [("csrf", csrf.as_str()), ("name", "key-figures"), ("year", "2023"), ("program", ""), ("title", "Sachstandsbericht 2023")];
+        let r = kr.post(app.url("/berichte/veroeffentlichen")).form(&[("csrf", "x"), ("name", "key-figures"), ("year", "2023"), ("program", ""), ("title", "t")]).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let r = kr.post(app.url("/berichte/veroeffentlichen")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Veröffentlicht als „Sachstandsbericht 2023“"));
+        // Controlling may read reports but not publish: no publish form.
+        let ctl = signed_in(&app, "controller@krefeld").await;
+        let (s, html) = page(&ctl, &app, "/berichte?name=key-figures&year=2023").await;
+        assert_eq!(s, 200);
+        assert!(!html.contains("/berichte/veroeffentlichen") && html.contains("Statistische Geheimhaltung"));
+    }
+}
