@@ -205,6 +205,18 @@ impl Lotse {
                 return Err(DomainError::invalid(*k, "Pflichtfeld fehlt", "required field is missing"));
             }
         }
+        // A reviewer scores in their own name; only an import (the operator)
+        // brings in other reviewers' scores.
+        if spec.table == "proposal_scores"
+            && !actor.is_system()
+            && fields.get("reviewer").and_then(|v| v.as_str()) != Some(actor.login.as_str())
+        {
+            return Err(DomainError::invalid(
+                "reviewer",
+                format!("Bewertungen werden unter dem eigenen Namen abgegeben („{}“).", actor.login),
+                format!("Scores are given in one's own name (\"{}\").", actor.login),
+            ));
+        }
         let exists = self.stored_value(actor, spec, &fields, spec.key[0]).await?.is_some();
         let owner = self.owner(actor, spec, &fields).await?;
         Self::authorize_record(actor, if exists { Action::Update } else { Action::Create }, spec, &owner)?;

@@ -14,7 +14,7 @@ fn actor(tenant: &str, role: Role, provider: Option<&str>) -> Actor {
     Actor {
         tenant: TenantId::parse(tenant).unwrap(),
         user_id: format!("u-{role}"),
-        login: Login::parse("tester").unwrap(),
+        login: Login::parse(&role.to_string()).unwrap(),
         role,
         provider: provider.map(|p| EntityId::parse(p).unwrap()),
         break_glass: None,
@@ -81,6 +81,13 @@ lotse_testkit::both_backends! {
         let alloc = lotse_reports::allocation::compute(&units, lotse_reports::allocation::Key::Fluag, 5_000_000_00, "nrw").unwrap();
         let total: i64 = alloc.figures.iter().filter(|(k, _)| k.ends_with(".amount")).map(|(_, f)| match f.value { Some(Value::Money(c)) => c, _ => 0 }).sum();
         assert_eq!(total, 5_000_000_00, "the 53 amounts add up to the cent");
+        for key in [lotse_reports::allocation::Key::Fluag, lotse_reports::allocation::Key::Population] {
+            for awkward in [1, 52, 53, 54, 1_00, 123_456_789, 999_999_999_99] {
+                let r = lotse_reports::allocation::compute(&units, key, awkward, "nrw").unwrap();
+                let sum: i64 = r.figures.iter().filter(|(k, _)| k.ends_with(".amount")).map(|(_, f)| match f.value { Some(Value::Money(c)) => c, _ => 0 }).sum();
+                assert_eq!(sum, awkward, "{key:?}: {awkward} cents over 53 units");
+            }
+        }
 
         // krefeld: the prevention chain's governance, with late milestones.
         let kr = actor("krefeld", Role::Coordinator, None);
@@ -231,6 +238,23 @@ lotse_testkit::both_backends! {
         assert!(matches!(lotse.save_record(&cm, "programs", rec(json!({"program_id": "x", "name": "X"}))).await, Err(DomainError::Forbidden { .. })));
         let ctl = actor(t.id.as_str(), Role::Controller, None);
         assert!(lotse.records(&ctl, "offers", &Record::new(), Default::default()).await.is_ok());
+        // Several reviewers score, each in their own name; the ranking follows.
+        lotse.save_record(&co, "fund_calls", rec(json!({"call_id": "call", "name": "Aufruf", "budget_eur": "100.00"}))).await.unwrap();
+        lotse.save_record(&co, "fund_criteria", rec(json!({"criterion_id": "k", "call_id": "call", "name": "Qualität", "weight": 1}))).await.unwrap();
+        lotse.save_record(&pa1, "proposals", rec(json!({"proposal_id": "pr1", "call_id": "call", "provider_id": "p1", "title": "Idee", "budget_eur": "60.00", "planned_female": 3, "planned_male": 1}))).await.unwrap();
+        lotse.save_record(&co, "proposals", rec(json!({"proposal_id": "pr2", "call_id": "call", "applicant": "Verein", "title": "Andere Idee", "budget_eur": "50.00"}))).await.unwrap();
+        let head = actor(t.id.as_str(), Role::Head, None);
+        for (who, p, score) in [(&co, "pr1", 8), (&head, "pr1", 6), (&co, "pr2", 9), (&head, "pr2", 9)] {
+            let reviewer = who.login.to_string();
+            lotse.save_record(who, "proposal_scores", rec(json!({"proposal_id": p, "criterion_id": "k", "reviewer": reviewer, "score": score}))).await.unwrap();
+        }
+        let err = lotse.save_record(&co, "proposal_scores", rec(json!({"proposal_id": "pr1", "criterion_id": "k", "reviewer": "jemand-anderes", "score": 10}))).await.unwrap_err();
+        assert!(matches!(&err, DomainError::Invalid { field, .. } if field == "reviewer"), "{err:?}");
+        assert!(matches!(lotse.save_record(&pa1, "proposal_scores", rec(json!({"proposal_id": "pr1", "criterion_id": "k", "reviewer": pa1.login.to_string(), "score": 10}))).await, Err(DomainError::Forbidden { .. })), "providers do not score");
+        let ranking = lotse.select_proposals(&co, &id("call")).await.unwrap();
+        let order: Vec<(&str, bool)> = ranking.ranking.iter().map(|r| (r.id.as_str(), r.fits)).collect();
+        assert_eq!(order, [("pr2", true), ("pr1", false)], "9 before 7; 60 no longer fits the 50 left");
+        assert_eq!((ranking.figures.selected, ranking.figures.funds_committed_eur.as_str()), (1, "50.00"));
         assert!(matches!(lotse.save_record(&ctl, "finance", rec(json!({"entry_id": "f", "year": 2024, "kind": "expense", "amount_eur": "1.00"}))).await, Err(DomainError::Forbidden { .. })));
 
         // Money in exact decimals: 0.10 + 0.20 is 0.30, plan against actual by category.
