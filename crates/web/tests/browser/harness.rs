@@ -1,0 +1,117 @@
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use lotse_testkit::{TestApp, TestDb};
+
+/// A browser on a running Lotse with the demo tenants.
+pub struct Browser {
+    pub c: Client,
+    pub app: TestApp,
+    driver: Child,
+    _db: TestDb,
+    axe: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        // chromedriver speaks plain HTTP on loopback; the TLS stack only has to exist.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let db = TestDb::sqlite().await;
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        let axe_path =
+            std::env::var("LOTSE_AXE").unwrap_or_else(|_| "/var/tmp/lotse-axe/node_modules/axe-core/axe.min.js".into());
+        let axe = std::fs::read_to_string(&axe_path)
+            .unwrap_or_else(|e| panic!("axe-core is needed ({axe_path}; .ci/run installs it with npm): {e}"));
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("chromedriver is needed (Debian package chromium-driver; .ci/run installs it): {e}")
+            });
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=de-DE"]}),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut c = None;
+        for _ in 0..100 {
+            match ClientBuilder::rustls().expect("tls").capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => {
+                    c = Some(client);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let c = c.expect("chromedriver did not answer within 10 s");
+        Browser { c, app, driver, _db: db, axe }
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.c.goto(&self.app.url(path)).await.unwrap();
+    }
+
+    pub async fn text(&self) -> String {
+        self.c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+    }
+
+    /// Signs in through the login form, as a person would.
+    pub async fn sign_in(&self, login: &str) {
+        self.goto("/anmelden").await;
+        self.c.find(Locator::Id("login")).await.unwrap().send_keys(login).await.unwrap();
+        self.c.find(Locator::Id("password")).await.unwrap().send_keys("demo").await.unwrap();
+        self.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+        self.c.wait().for_element(Locator::Css("nav[aria-label=Hauptnavigation]")).await.unwrap();
+    }
+
+    pub async fn sign_out(&self) {
+        self.c.find(Locator::Css("form.logout button")).await.unwrap().click().await.unwrap();
+        self.c.wait().for_element(Locator::Id("login")).await.unwrap();
+    }
+
+    /// Runs axe-core on the page; returns the serious and critical WCAG 2.1 A/AA violations.
+    pub async fn axe(&self) -> Vec<String> {
+        self.c.execute(&self.axe, vec![]).await.unwrap();
+        let v = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})\
+                   .then(r => done(r.violations.filter(x => x.impact === 'serious' || x.impact === 'critical')\
+                     .map(x => x.id + ': ' + x.help + ' — ' + x.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))\
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        v.as_array().unwrap().iter().map(|x| x.as_str().unwrap_or_default().to_owned()).collect()
+    }
+
+    /// Checks the page with axe and, when asked for, saves its screenshot.
+    pub async fn check(&self, name: &str, failures: &mut Vec<String>) {
+        for v in self.axe().await {
+            failures.push(format!("{name}: {v}"));
+        }
+        if let Ok(dir) = std::env::var("LOTSE_SCREENSHOTS") {
+            let png = self.c.screenshot().await.unwrap();
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.c.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,108 @@
+//! Coordinators' workflows through the pages, keyboard use, and axe on each screen.
+
+use fantoccini::Locator;
+use fantoccini::key::Key;
+
+use crate::harness::Browser;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coordinator_works_through_allocation_offer_map_governance_finance_and_reports() {
+    let b = Browser::start().await;
+    let mut failures = vec![];
+    b.goto("/anmelden").await;
+    b.check("anmelden", &mut failures).await;
+
+    // Keyboard: the first Tab reaches the skip link, which leads to the content.
+    b.c.find(Locator::Css("body")).await.unwrap().send_keys(&Key::Tab.to_string()).await.unwrap();
+    let focused = b.c.active_element().await.unwrap();
+    assert_eq!(focused.attr("class").await.unwrap().as_deref(), Some("skip"));
+
+    // Signing in with a wrong password: the message, the login kept.
+    b.c.find(Locator::Id("login")).await.unwrap().send_keys("coordinator@nrw").await.unwrap();
+    b.c.find(Locator::Id("password")).await.unwrap().send_keys("falsch").await.unwrap();
+    b.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("[role=alert]")).await.unwrap();
+    assert!(b.text().await.contains("Anmeldename oder Passwort ist falsch"));
+    b.check("anmelden-fehler", &mut failures).await;
+
+    b.sign_in("coordinator@nrw").await;
+    b.check("start", &mut failures).await;
+
+    // Allocation: reached from the navigation, typed as a German user types amounts.
+    b.c.find(Locator::LinkText("Mittelverteilung")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("total")).await.unwrap();
+    b.c.find(Locator::Id("total")).await.unwrap().send_keys("5.000.000,00").await.unwrap();
+    b.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("section.report table")).await.unwrap();
+    let text = b.text().await;
+    assert!(text.contains("Köln (05315)") && text.contains("Hochsauerlandkreis"), "{text}");
+    b.check("mittelverteilung", &mut failures).await;
+    // A wrong amount: the error beside the field, focusable, the input kept.
+    let total = b.c.find(Locator::Id("total")).await.unwrap();
+    total.clear().await.unwrap();
+    total.send_keys("viel").await.unwrap();
+    b.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("[role=alert]")).await.unwrap();
+    let total = b.c.find(Locator::Id("total")).await.unwrap();
+    assert_eq!(total.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(total.prop("value").await.unwrap().as_deref(), Some("viel"));
+    b.check("mittelverteilung-fehler", &mut failures).await;
+
+    b.goto("/innovationsfonds").await;
+    let text = b.text().await;
+    assert!(text.contains("93") && text.contains("70,1 %"), "{text}");
+    b.check("innovationsfonds", &mut failures).await;
+    b.sign_out().await;
+
+    b.sign_in("coordinator@krefeld").await;
+    b.goto("/angebotslandkarte").await;
+    assert!(b.text().await.contains("Lücken"));
+    b.check("angebotslandkarte", &mut failures).await;
+    b.goto("/gremien").await;
+    assert!(b.text().await.contains("verspätet"));
+    b.check("gremien", &mut failures).await;
+    b.goto("/finanzen?program=kommunal&year=2023&funder=land").await;
+    assert!(b.text().await.contains("1.420.000,00 €"));
+    b.check("finanzen", &mut failures).await;
+
+    // Reports: choose, see, and the PDF link answers with a PDF.
+    b.goto("/berichte").await;
+    b.c.find(Locator::Id("year")).await.unwrap().send_keys("2023").await.unwrap();
+    b.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("section.report")).await.unwrap();
+    let text = b.text().await;
+    assert!(text.contains("1.351") && text.contains("21.700"), "{text}");
+    b.check("berichte", &mut failures).await;
+    let href = b.c.find(Locator::LinkText("PDF")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let url = if href.starts_with("http") { href } else { b.app.url(&href) };
+    let cookie = b.c.get_named_cookie("lotse_session").await.unwrap();
+    let pdf = reqwest::Client::new()
+        .get(url)
+        .header("cookie", format!("lotse_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "the download is a PDF");
+
+    b.goto("/barrierefreiheit").await;
+    b.check("barrierefreiheit", &mut failures).await;
+    b.close().await;
+    assert!(failures.is_empty(), "accessibility violations (serious/critical):\n{}", failures.join("\n"));
+}
+
+/// The accessibility check can fail: on a page with an unlabelled form
+/// field and an image without alternative text, axe reports both.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_accessibility_check_finds_what_is_wrong() {
+    let b = Browser::start().await;
+    b.c.goto("data:text/html;charset=utf-8,<!DOCTYPE html><html lang=de><title>x</title><main><img src=x.png><input type=text></main></html>")
+        .await
+        .unwrap();
+    let found = b.axe().await;
+    b.close().await;
+    assert!(found.iter().any(|v| v.starts_with("image-alt")), "{found:?}");
+    assert!(found.iter().any(|v| v.starts_with("label")), "{found:?}");
+}
