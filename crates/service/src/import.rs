@@ -282,18 +282,26 @@ impl Lotse {
         progress: Option<Progress<'_>>,
     ) -> Result<ImportReport, DomainError> {
         self.may_import(actor)?;
-        self.run_import(actor, bundle, progress, None).await
+        self.run_import(actor, bundle, progress, None, true).await
+    }
+
+    /// Checks `bundle` as an import would, every rule and reference, and
+    /// writes nothing: what the upload page shows before it is confirmed.
+    pub async fn check_bundle(&self, actor: &Actor, bundle: &Bundle) -> Result<ImportReport, DomainError> {
+        self.may_import(actor)?;
+        self.run_import(actor, bundle, None, None, false).await
     }
 
     /// The import itself, authorized by the caller. `scope`: the only files
     /// whose stored keys are loaded (a single record's file and the files it
-    /// refers to); None loads all.
+    /// refers to); None loads all. `commit`: false checks only.
     pub(crate) async fn run_import(
         &self,
         actor: &Actor,
         bundle: &Bundle,
         progress: Option<Progress<'_>>,
         scope: Option<&[&str]>,
+        commit: bool,
     ) -> Result<ImportReport, DomainError> {
         self.tenant(&actor.tenant).await?;
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
@@ -339,13 +347,16 @@ impl Lotse {
         }
         let mut report = ctx.problems;
         report.files.sort_by_key(|f| FILES.iter().position(|s| s.name == f.file).unwrap_or(usize::MAX));
-        if report.error_count == 0 {
+        if report.error_count == 0 && commit {
             txn.commit().await.map_err(db_err)?;
             report.written = true;
             // The data is in; the planner's statistics are a matter of speed
             // only, so a failure here is logged, not reported as the import's.
+            // A single record (a scoped import) changes no statistics worth it.
             let tables: Vec<&str> = FILES.iter().map(|f| f.table).collect();
-            if let Err(e) = lotse_db::backend::refresh_statistics(&self.db, &tables).await {
+            if scope.is_none()
+                && let Err(e) = lotse_db::backend::refresh_statistics(&self.db, &tables).await
+            {
                 tracing::warn!(error = %e, "planner statistics not refreshed after the import");
             }
         }

@@ -237,7 +237,7 @@ impl Lotse {
             Kind::Ref(f) => Some(f),
             _ => None,
         }));
-        let report = self.run_import(actor, &bundle, None, Some(&scope)).await?;
+        let report = self.run_import(actor, &bundle, None, Some(&scope), true).await?;
         if !report.written {
             let field = report.errors.first().map(|e| e.column.clone()).unwrap_or_default();
             let join = |en: bool| {

@@ -32,7 +32,7 @@ pub struct ImportResult {
     pub files: Vec<FileSummary>,
 }
 
-fn problems(ps: &[lotse_bundle::Problem], english: bool) -> Vec<ImportProblem> {
+pub(crate) fn problems(ps: &[lotse_bundle::Problem], english: bool) -> Vec<ImportProblem> {
     ps.iter()
         .map(|p| ImportProblem {
             file: p.file.clone(),
@@ -60,51 +60,11 @@ pub async fn create(
     let bad = |de: String, en: String| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_upload", if english { en } else { de })
     };
+    let dir_for_upload =
+        || tempfile::tempdir().map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang));
     // Refuse before reading a large upload when the role may not import at all.
     s.lotse.may_import(&actor).map_err(|e| ApiError::from_domain(e, lang))?;
-    let dir = tempfile::tempdir().map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
-    let folder = dir.path().join("bundle");
-    std::fs::create_dir_all(&folder)
-        .map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
-    let mut single: Option<std::path::PathBuf> = None;
-    let mut csv_parts = 0;
-    while let Some(field) =
-        form.next_field().await.map_err(|e| bad(format!("Upload unlesbar: {e}"), format!("unreadable upload: {e}")))?
-    {
-        let name = field.file_name().unwrap_or_default().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
-        let lower = name.to_ascii_lowercase();
-        if name.is_empty() || name.starts_with('.') {
-            continue;
-        }
-        let bytes =
-            field.bytes().await.map_err(|e| bad(format!("Upload unlesbar: {e}"), format!("unreadable upload: {e}")))?;
-        if lower.ends_with(".zip") || lower.ends_with(".xlsx") {
-            let p = dir.path().join(if lower.ends_with(".zip") { "bundle.zip" } else { "bundle.xlsx" });
-            std::fs::write(&p, &bytes)
-                .map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
-            single = Some(p);
-        } else if lower.ends_with(".csv") {
-            std::fs::write(folder.join(&name), &bytes)
-                .map_err(|e| ApiError::from_domain(lotse_domain::DomainError::internal(e), lang))?;
-            csv_parts += 1;
-        } else {
-            return Err(bad(
-                format!("„{name}“: erwartet werden .csv-Dateien, eine .zip- oder eine .xlsx-Datei"),
-                format!("\"{name}\": expected .csv files, one .zip or one .xlsx file"),
-            ));
-        }
-    }
-    let path = match (single, csv_parts) {
-        (Some(p), 0) => p,
-        (None, n) if n > 0 => folder,
-        (None, _) => return Err(bad("Keine Datei hochgeladen.".into(), "No file uploaded.".into())),
-        (Some(_), _) => {
-            return Err(bad(
-                "Bitte entweder CSV-Dateien oder eine .zip/.xlsx-Datei hochladen.".into(),
-                "Upload either CSV files or one .zip/.xlsx file.".into(),
-            ));
-        }
-    };
+    let (_dir, path) = receive(&mut form, dir_for_upload()?, &mut vec![]).await.map_err(|(de, en)| bad(de, en))?;
     let bundle =
         Bundle::open(&path).map_err(|e| bad(format!("Bündel unlesbar: {e}"), format!("unreadable bundle: {e}")))?;
     let report = s.lotse.import_bundle(&actor, &bundle, None).await.map_err(|e| ApiError::from_domain(e, lang))?;
@@ -125,4 +85,65 @@ pub async fn create(
     };
     let body = serde_json::json!({ "error": { "code": "invalid_bundle", "message": message }, "report": result });
     Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response())
+}
+
+/// Reads an uploaded bundle into `dir`: one `.zip` or `.xlsx`, or the CSV
+/// files of a folder. Returns the directory (removed when dropped) and the
+/// path to open as a bundle; a bad upload is `(German, English)` text.
+pub(crate) async fn receive(
+    form: &mut Multipart,
+    dir: tempfile::TempDir,
+    text_fields: &mut Vec<(String, String)>,
+) -> Result<(tempfile::TempDir, std::path::PathBuf), (String, String)> {
+    let internal =
+        |e: std::io::Error| (format!("Upload konnte nicht gespeichert werden: {e}"), format!("upload not stored: {e}"));
+    let folder = dir.path().join("bundle");
+    std::fs::create_dir_all(&folder).map_err(internal)?;
+    let mut single: Option<std::path::PathBuf> = None;
+    let mut csv_parts = 0;
+    while let Some(field) =
+        form.next_field().await.map_err(|e| (format!("Upload unlesbar: {e}"), format!("unreadable upload: {e}")))?
+    {
+        let Some(file_name) = field.file_name() else {
+            // A form's own fields (its CSRF token): short text, kept for the caller.
+            let key = field.name().unwrap_or_default().to_owned();
+            let value = field.text().await.unwrap_or_default();
+            if key.len() < 64 && value.len() < 1024 && text_fields.len() < 16 {
+                text_fields.push((key, value));
+            }
+            continue;
+        };
+        let name = file_name.rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
+        let lower = name.to_ascii_lowercase();
+        if name.is_empty() || name.starts_with('.') {
+            continue;
+        }
+        let bytes =
+            field.bytes().await.map_err(|e| (format!("Upload unlesbar: {e}"), format!("unreadable upload: {e}")))?;
+        if lower.ends_with(".zip") || lower.ends_with(".xlsx") {
+            let p = dir.path().join(if lower.ends_with(".zip") { "bundle.zip" } else { "bundle.xlsx" });
+            std::fs::write(&p, &bytes).map_err(internal)?;
+            single = Some(p);
+        } else if lower.ends_with(".csv") {
+            std::fs::write(folder.join(&name), &bytes).map_err(internal)?;
+            csv_parts += 1;
+        } else {
+            return Err((
+                format!("„{name}“: erwartet werden .csv-Dateien, eine .zip- oder eine .xlsx-Datei"),
+                format!("\"{name}\": expected .csv files, one .zip or one .xlsx file"),
+            ));
+        }
+    }
+    let path = match (single, csv_parts) {
+        (Some(p), 0) => p,
+        (None, n) if n > 0 => folder,
+        (None, _) => return Err(("Keine Datei hochgeladen.".into(), "No file uploaded.".into())),
+        (Some(_), _) => {
+            return Err((
+                "Bitte entweder CSV-Dateien oder eine .zip/.xlsx-Datei hochladen.".into(),
+                "Upload either CSV files or one .zip/.xlsx file.".into(),
+            ));
+        }
+    };
+    Ok((dir, path))
 }

@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use crate::AppState;
 use crate::extract::{SESSION_COOKIE, client_address};
 
+mod import;
 mod page;
 mod programme;
 mod reports;
@@ -39,6 +40,13 @@ pub fn router() -> Router<AppState> {
         .route("/innovationsfonds", get(programme::fund))
         .route("/innovationsfonds/{id}/auswahl", axum::routing::post(programme::select))
         .route("/finanzen", get(programme::finance))
+        .route(
+            "/import",
+            get(import::form)
+                .post(import::check)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::api::imports::UPLOAD_LIMIT)),
+        )
+        .route("/import/uebernehmen", axum::routing::post(import::confirm))
         .route("/berichte", get(reports::reports))
         .route("/berichte/veroeffentlichen", axum::routing::post(reports::publish))
         .route("/static/lotse.css", get(css))

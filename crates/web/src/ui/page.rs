@@ -56,7 +56,7 @@ impl Chrome {
     pub async fn new(s: &AppState, u: &UiUser, current: &str) -> Chrome {
         let a = &u.actor;
         let program = is_allowed(a, Action::Read, &Resource::ProgramData { provider: None });
-        let items: [(&'static str, &'static str, bool); 7] = [
+        let items: [(&'static str, &'static str, bool); 8] = [
             ("/", "Start", true),
             ("/angebotslandkarte", "Angebotslandkarte", program),
             ("/gremien", "Gremien und Meilensteine", program),
@@ -64,6 +64,7 @@ impl Chrome {
             ("/finanzen", "Finanzen", is_allowed(a, Action::Read, &Resource::Finance)),
             ("/mittelverteilung", "Mittelverteilung", is_allowed(a, Action::Read, &Resource::Report)),
             ("/berichte", "Berichte", is_allowed(a, Action::Read, &Resource::Report)),
+            ("/import", "Daten einlesen", is_allowed(a, Action::Create, &Resource::Import)),
         ];
         let tenant = s.lotse.my_tenant(a).await.map(|t| t.name).unwrap_or_else(|_| a.tenant.to_string());
         Chrome {

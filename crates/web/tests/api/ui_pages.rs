@@ -147,3 +147,54 @@ lotse_testkit::both_backends! {
         assert!(!html.contains("/berichte/veroeffentlichen") && html.contains("Statistische Geheimhaltung"));
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn importing_through_the_page_checks_first_then_confirms(db) {
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        let kr = signed_in(&app, "coordinator@krefeld").await;
+        let (s, html) = page(&kr, &app, "/import").await;
+        assert_eq!(s, 200);
+        let csrf = hidden_csrf(&html);
+        let upload = |csv: &'static str, csrf: String| {
+            let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("providers.csv");
+            reqwest::multipart::Form::new().text("csrf", csrf).part("bundle", part)
+        };
+        // Without the form's token: refused, nothing read.
+        let r = kr.post(app.url("/import")).multipart(upload("provider_id,name,kind\nneu,Neuer Träger,other\n", "falsch".into())).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        // A bundle with errors: every error with file, line and column; nothing written, nothing to confirm.
+        let bad = "provider_id,name,kind\nneu,Neuer Träger,verein\nx y,Zweiter,other\n";
+        let r = kr.post(app.url("/import")).multipart(upload(bad, csrf.clone())).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("2 Fehler – es wurde nichts übernommen"), "{html}");
+        assert!(html.contains("<td>providers.csv</td><td class=\"num\">2</td><td>kind</td>") && html.contains("<td class=\"num\">3</td><td>provider_id</td>"));
+        assert!(!html.contains("/import/uebernehmen"));
+        // A good one: checked first (nothing written yet), then confirmed.
+        let good = "provider_id,name,kind\nneu,Neuer Träger,other\n";
+        let r = kr.post(app.url("/import")).multipart(upload(good, csrf.clone())).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("geprüft, noch nichts geändert"));
+        let token = html.split("name=\"upload\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let sys = lotse_domain::Actor::system(lotse_domain::TenantId::parse("krefeld").unwrap());
+        let neu = lotse_domain::EntityId::parse("neu").unwrap();
+        assert!(db.lotse.provider(&sys, &neu).await.is_err(), "checking writes nothing");
+        // Another account cannot confirm this upload.
+        let other = signed_in(&app, "coordinator@leverkusen").await;
+        let (_, lev) = page(&other, &app, "/import").await;
+        let r = other.post(app.url("/import/uebernehmen")).form(&[("csrf", hidden_csrf(&lev).as_str()), ("upload", token.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        let r = kr.post(app.url("/import/uebernehmen")).form(&[("csrf", csrf.as_str()), ("upload", token.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Das Bündel wurde übernommen"));
+        assert_eq!(db.lotse.provider(&sys, &neu).await.unwrap().name, "Neuer Träger");
+        // Confirmed once: the token is used up.
+        let r = kr.post(app.url("/import/uebernehmen")).form(&[("csrf", csrf.as_str()), ("upload", token.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        // A case manager does not import.
+        let cm = signed_in(&app, "case_manager@krefeld").await;
+        assert_eq!(page(&cm, &app, "/import").await.0, 403);
+    }
+}

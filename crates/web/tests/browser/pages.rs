@@ -106,3 +106,49 @@ async fn the_accessibility_check_finds_what_is_wrong() {
     assert!(found.iter().any(|v| v.starts_with("image-alt")), "{found:?}");
     assert!(found.iter().any(|v| v.starts_with("label")), "{found:?}");
 }
+
+/// Issue 7's second workflow: a coordinator imports a bundle with an error
+/// and sees it, then opens the status report and downloads the PDF.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coordinator_imports_a_bundle_with_an_error_and_then_opens_the_status_report() {
+    let b = Browser::start().await;
+    let mut failures = vec![];
+    b.sign_in("coordinator@krefeld").await;
+    b.c.find(Locator::LinkText("Daten einlesen")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("bundle")).await.unwrap();
+    b.check("import", &mut failures).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("persons.csv");
+    std::fs::write(
+        &file,
+        "person_id;provider_id;gender;birth_date\nkr-neu-1;kzb;weiblich;01.02.2001\nkr-neu-2;kzb;female;31.02.2001\n",
+    )
+    .unwrap();
+    b.c.find(Locator::Id("bundle")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    b.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("fehlerliste")).await.unwrap();
+    let text = b.text().await;
+    assert!(text.contains("2 Fehler – es wurde nichts übernommen"), "{text}");
+    assert!(text.contains("persons.csv 2 gender") && text.contains("persons.csv 3 birth_date"), "{text}");
+    b.check("import-fehler", &mut failures).await;
+
+    b.c.find(Locator::LinkText("Berichte")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("year")).await.unwrap();
+    b.c.find(Locator::Id("year")).await.unwrap().send_keys("2023").await.unwrap();
+    b.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("section.report")).await.unwrap();
+    assert!(b.text().await.contains("Sachstandsbericht – Kennzahlen"));
+    let href = b.c.find(Locator::LinkText("PDF")).await.unwrap().attr("href").await.unwrap().unwrap();
+    // The link, fetched with the browser's session, gives the PDF.
+    let cookie = b.c.get_named_cookie("lotse_session").await.unwrap();
+    let res = reqwest::Client::new()
+        .get(b.app.url(&href))
+        .header("cookie", format!("lotse_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
+    b.close().await;
+    assert!(failures.is_empty(), "accessibility violations (serious/critical):\n{}", failures.join("\n"));
+}
