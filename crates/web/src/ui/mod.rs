@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use crate::AppState;
 use crate::extract::{SESSION_COOKIE, client_address};
 
+mod admin;
 mod import;
 mod page;
 mod programme;
@@ -47,6 +48,11 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::api::imports::UPLOAD_LIMIT)),
         )
         .route("/import/uebernehmen", axum::routing::post(import::confirm))
+        .route("/verwaltung/benutzer", get(admin::users).post(admin::create_user))
+        .route("/zugaenge", get(admin::tokens).post(admin::create_token))
+        .route("/zugaenge/widerrufen", axum::routing::post(admin::revoke_token))
+        .route("/protokoll", get(admin::audit))
+        .route("/protokoll/pruefen", axum::routing::post(admin::verify))
         .route("/berichte", get(reports::reports))
         .route("/berichte/veroeffentlichen", axum::routing::post(reports::publish))
         .route("/static/lotse.css", get(css))

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use lotse_domain::authz::{Action, Resource, is_allowed};
-use lotse_domain::{Actor, DomainError, Lang};
+use lotse_domain::{Actor, DomainError, Lang, Role};
 use std::net::SocketAddr;
 
 use crate::AppState;
@@ -56,7 +56,9 @@ impl Chrome {
     pub async fn new(s: &AppState, u: &UiUser, current: &str) -> Chrome {
         let a = &u.actor;
         let program = is_allowed(a, Action::Read, &Resource::ProgramData { provider: None });
-        let items: [(&'static str, &'static str, bool); 8] = [
+        let users =
+            is_allowed(a, Action::Read, &Resource::User { provider: a.provider.as_ref(), role: Role::CaseManager });
+        let items: [(&'static str, &'static str, bool); 11] = [
             ("/", "Start", true),
             ("/angebotslandkarte", "Angebotslandkarte", program),
             ("/gremien", "Gremien und Meilensteine", program),
@@ -65,6 +67,9 @@ impl Chrome {
             ("/mittelverteilung", "Mittelverteilung", is_allowed(a, Action::Read, &Resource::Report)),
             ("/berichte", "Berichte", is_allowed(a, Action::Read, &Resource::Report)),
             ("/import", "Daten einlesen", is_allowed(a, Action::Create, &Resource::Import)),
+            ("/verwaltung/benutzer", "Benutzerkonten", users),
+            ("/protokoll", "Protokoll", is_allowed(a, Action::Read, &Resource::AuditTrail)),
+            ("/zugaenge", "API-Zugänge", !a.via_token),
         ];
         let tenant = s.lotse.my_tenant(a).await.map(|t| t.name).unwrap_or_else(|_| a.tenant.to_string());
         Chrome {

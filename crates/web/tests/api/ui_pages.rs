@@ -198,3 +198,67 @@ lotse_testkit::both_backends! {
         assert_eq!(page(&cm, &app, "/import").await.0, 403);
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn administration_accounts_tokens_and_the_audit_trail(db) {
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        let admin = signed_in(&app, "admin@leverkusen").await;
+        let (s, html) = page(&admin, &app, "/verwaltung/benutzer").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("coordinator") && html.contains("Koordination"));
+        let csrf = hidden_csrf(&html);
+        // Bad input: the message beside the field, the typed values kept, the password not.
+        let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "Frau Müller"), ("display_name", "Frau Müller"), ("role", "case_manager"), ("provider_id", "kja"), ("password", "geheim-genug-1")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Anmeldename") && html.contains("value=\"Frau Müller\"") && !html.contains("geheim-genug-1"));
+        let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "a.mueller"), ("display_name", "Anna Müller"), ("role", "case_manager"), ("provider_id", "kja"), ("password", "geheim-genug-1")]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Das Konto „a.mueller“ wurde angelegt"));
+        // The same login again is a conflict at the login field.
+        let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "a.mueller"), ("display_name", ""), ("role", "case_manager"), ("provider_id", "kja"), ("password", "geheim-genug-1")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        // A provider's administrator offers only provider roles.
+        let padm = signed_in(&app, "provider_admin.kja@leverkusen").await;
+        let (s, html) = page(&padm, &app, "/verwaltung/benutzer").await;
+        assert_eq!(s, 200);
+        assert!(!html.contains("value=\"admin\"") && html.contains("value=\"case_manager\""));
+        // A coordinator has no account administration.
+        let co = signed_in(&app, "coordinator@leverkusen").await;
+        assert_eq!(page(&co, &app, "/verwaltung/benutzer").await.0, 403);
+
+        // Tokens: issued once, usable, revoked.
+        let (_, html) = page(&co, &app, "/zugaenge").await;
+        let csrf = hidden_csrf(&html);
+        let r = co.post(app.url("/zugaenge")).form(&[("csrf", csrf.as_str()), ("name", "Auswertung Controlling"), ("days", "30")]).send().await.unwrap();
+        let html = r.text().await.unwrap();
+        let token = html.split("<code class=\"token\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+        assert!(token.starts_with("lt_leverkusen."));
+        let api = reqwest::Client::new();
+        assert_eq!(api.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status(), 200);
+        let (_, html) = page(&co, &app, "/zugaenge").await;
+        assert!(!html.contains(&token), "shown once only");
+        let id = html.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let r = co.post(app.url("/zugaenge/widerrufen")).form(&[("csrf", csrf.as_str()), ("id", id.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(api.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status(), 401);
+        let r = co.post(app.url("/zugaenge")).form(&[("csrf", csrf.as_str()), ("name", ""), ("days", "9999")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+
+        // The audit trail: auditors only; the account just created is in it; the chain verifies.
+        assert_eq!(page(&co, &app, "/protokoll").await.0, 403);
+        let auditor = signed_in(&app, "auditor@leverkusen").await;
+        let (s, html) = page(&auditor, &app, "/protokoll?entity=user&action=create").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("a.mueller") || html.contains("angelegt"), "{html}");
+        let csrf = hidden_csrf(&html);
+        let r = auditor.post(app.url("/protokoll/pruefen")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+        assert!(r.text().await.unwrap().contains("Die Kette ist unversehrt"));
+        let (s, html) = page(&auditor, &app, "/protokoll").await;
+        assert_eq!(s, 200);
+        let total: u64 = html.split("neueste zuerst (").nth(1).unwrap().split(')').next().unwrap().parse().unwrap();
+        assert!(total > 10);
+        assert_eq!(html.contains("nächste Seite"), total > 50, "a next page exactly when there is more");
+    }
+}

@@ -152,3 +152,34 @@ async fn a_coordinator_imports_a_bundle_with_an_error_and_then_opens_the_status_
     b.close().await;
     assert!(failures.is_empty(), "accessibility violations (serious/critical):\n{}", failures.join("\n"));
 }
+
+/// Administration and the audit trail, each checked with axe.
+#[tokio::test(flavor = "multi_thread")]
+async fn administration_and_the_audit_trail_pass_the_accessibility_check() {
+    let b = Browser::start().await;
+    let mut failures = vec![];
+    b.sign_in("admin@krefeld").await;
+    b.c.find(Locator::LinkText("Benutzerkonten")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("password")).await.unwrap();
+    b.check("benutzerkonten", &mut failures).await;
+    // A mistake, as a person makes it: the message beside the field, what was typed kept.
+    b.c.find(Locator::Id("login")).await.unwrap().send_keys("Neue Kollegin").await.unwrap();
+    b.c.find(Locator::Id("password")).await.unwrap().send_keys("lang-genug-2026").await.unwrap();
+    b.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("fehler")).await.unwrap();
+    let login = b.c.find(Locator::Id("login")).await.unwrap();
+    assert_eq!(login.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(login.prop("value").await.unwrap().as_deref(), Some("Neue Kollegin"));
+    b.check("benutzerkonten-fehler", &mut failures).await;
+    b.goto("/zugaenge").await;
+    b.check("api-zugaenge", &mut failures).await;
+    b.sign_out().await;
+    b.sign_in("auditor@krefeld").await;
+    b.goto("/protokoll").await;
+    b.c.find(Locator::Css("form[action='/protokoll/pruefen'] button")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("[role=status]")).await.unwrap();
+    assert!(b.text().await.contains("Die Kette ist unversehrt"));
+    b.check("protokoll", &mut failures).await;
+    b.close().await;
+    assert!(failures.is_empty(), "accessibility violations (serious/critical):\n{}", failures.join("\n"));
+}
