@@ -93,6 +93,24 @@ impl Lotse {
         Ok(report)
     }
 
+    /// The latest calendar year in which anyone entered an offer (the year a
+    /// start page's key figures are about when the current one is empty).
+    pub async fn latest_activity_year(&self, actor: &Actor) -> Result<Option<i32>, DomainError> {
+        use chrono::Datelike;
+        use lotse_db::entity::participation;
+        use sea_orm::QuerySelect;
+        authorize(actor, Action::Read, &Resource::Report)?;
+        let latest: Option<Option<chrono::NaiveDate>> = participation::Entity::find()
+            .select_only()
+            .column_as(participation::Column::EntryDate.max(), "latest")
+            .filter(participation::Column::TenantId.eq(actor.tenant.as_str()))
+            .into_tuple()
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(latest.flatten().map(|d| d.year()))
+    }
+
     /// The units of an allocation from the tenant's districts without a
     /// parent: population from `district_stats` of `year`, area from the district.
     pub async fn allocation_units(&self, actor: &Actor, year: i32) -> Result<Vec<Unit>, DomainError> {

@@ -92,6 +92,16 @@ struct HomePage {
     chrome: Chrome,
     display_name: String,
     provider: Option<String>,
+    year: i32,
+    years: Vec<i32>,
+    /// The year's key figures (coordination, head, controlling).
+    figures: Option<String>,
+    late: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct HomeQuery {
+    jahr: Option<i32>,
 }
 
 #[derive(Template)]
@@ -109,12 +119,46 @@ async fn accessibility() -> Response {
     render(&AccessibilityPage)
 }
 
-async fn home(State(s): State<AppState>, u: UiUser) -> Response {
+/// The start page by role: the department sees the year's key figures with
+/// their charts and the late milestones; controlling the figures only
+/// (always with disclosure control); others where their work is.
+async fn home(
+    State(s): State<AppState>,
+    u: UiUser,
+    axum::extract::Query(q): axum::extract::Query<HomeQuery>,
+) -> Response {
+    use lotse_domain::Role;
     let chrome = Chrome::new(&s, &u, "/").await;
     let a = &u.actor;
+    let department = matches!(a.role, Role::Coordinator | Role::Head | Role::Controller);
+    let this_year = chrono::Datelike::year(&chrono::Local::now().date_naive());
+    let latest = if department { s.lotse.latest_activity_year(a).await.ok().flatten() } else { None };
+    let year = q.jahr.filter(|y| (1990..=this_year).contains(y)).or(latest).unwrap_or(this_year).min(this_year);
+    let mut figures = None;
+    if department {
+        let params = lotse_service::reports::ReportParams { year: Some(year.to_string()), ..Default::default() };
+        if let Ok(req) = params.request("key-figures")
+            && let Ok(r) = s.lotse.report(a, &req).await
+        {
+            figures = Some(lotse_reports::render::html::fragment(&r, Lang::De));
+        }
+    }
+    let late = if matches!(a.role, Role::Coordinator | Role::Head) {
+        s.lotse
+            .governance(a, None)
+            .await
+            .map(|g| g.late.iter().map(|m| format!("{} (fällig {})", m.title, page::date(m.due_date))).collect())
+            .unwrap_or_default()
+    } else {
+        vec![]
+    };
     render(&HomePage {
         display_name: a.login.to_string(),
         provider: a.provider.as_ref().map(ToString::to_string),
+        years: (year.min(this_year) - 3..=this_year).rev().collect(),
+        year,
+        figures,
+        late,
         chrome,
     })
 }

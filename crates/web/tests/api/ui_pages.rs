@@ -65,8 +65,18 @@ lotse_testkit::both_backends! {
             assert!(html.contains(expected), "{expected} missing");
         }
 
-        // krefeld: offer map with gaps, governance with late milestones, finance plan against actual.
+        // krefeld: the coordinator's start page has the latest year's key figures and the late milestones.
         let kr = signed_in(&app, "coordinator@krefeld").await;
+        let (s, home) = page(&kr, &app, "/").await;
+        assert_eq!(s, 200);
+        assert!(home.contains("Kennzahlen 2023") && home.contains("1.351") && home.contains("<svg"), "{home}");
+        assert!(home.contains("Verspätete Meilensteine") && home.contains("fällig"));
+        let (_, other_year) = page(&kr, &app, "/?jahr=2022").await;
+        assert!(other_year.contains("Kennzahlen 2022") && !other_year.contains("1.351"));
+        let ctl = signed_in(&app, "controller@krefeld").await;
+        let (_, home) = page(&ctl, &app, "/").await;
+        assert!(home.contains("Kennzahlen 2023") && home.contains("Statistische Geheimhaltung") && !home.contains("Verspätete Meilensteine"));
+        // krefeld: offer map with gaps, governance with late milestones, finance plan against actual.
         let (s, html) = page(&kr, &app, "/angebotslandkarte").await;
         assert_eq!(s, 200);
         assert!(html.contains("Schwangerschaft und Geburt") && html.contains("<h2>Lücken</h2>"));
@@ -85,6 +95,7 @@ lotse_testkit::both_backends! {
         let cm = signed_in(&app, "case_manager@krefeld").await;
         let (_, home) = page(&cm, &app, "/").await;
         assert!(!home.contains("href=\"/finanzen\"") && !home.contains("href=\"/innovationsfonds\""));
+        assert!(!home.contains("Kennzahlen"), "key figures are the department's start page");
         let (s, html) = page(&cm, &app, "/finanzen?program=kommunal&year=2023").await;
         assert_eq!(s, 403);
         assert!(html.contains("role=\"alert\""));
