@@ -203,10 +203,7 @@ pub fn check_transition(from: Phase, to: Phase, facts: &CaseFacts) -> Result<(),
                 Ok(())
             } else {
                 Err(refuse(
-                    format!(
-                        "Für den Abschluss fehlt: {}.",
-                        missing.iter().map(|m| m.0).collect::<Vec<_>>().join(", ")
-                    ),
+                    format!("Für den Abschluss fehlt: {}.", missing.iter().map(|m| m.0).collect::<Vec<_>>().join(", ")),
                     format!("Closure needs: {}.", missing.iter().map(|m| m.1).collect::<Vec<_>>().join(", ")),
                 ))
             }
@@ -218,9 +215,32 @@ pub fn check_transition(from: Phase, to: Phase, facts: &CaseFacts) -> Result<(),
 /// The day the six-month follow-up outcome is due: six calendar months
 /// after the exit (the end of the month when that day does not exist).
 pub fn follow_up_due(exit: NaiveDate) -> NaiveDate {
-    exit.checked_add_months(Months::new(6)).unwrap_or_else(|| {
-        NaiveDate::from_ymd_opt(exit.year() + 1, exit.month(), 1).unwrap_or(exit)
-    })
+    exit.checked_add_months(Months::new(6))
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(exit.year() + 1, exit.month(), 1).unwrap_or(exit))
+}
+
+/// The most participations of `spans` (entry, exit; the exit day counts)
+/// running at the same time on `day` or later: an open-ended enrolment from
+/// `day` meets all of them, so it fits only while this is below capacity.
+pub fn peak_from(day: NaiveDate, spans: &[(NaiveDate, Option<NaiveDate>)]) -> i64 {
+    let mut events: Vec<(NaiveDate, i64)> = Vec::with_capacity(spans.len() * 2);
+    for (entry, exit) in spans {
+        if exit.is_some_and(|x| x < day) {
+            continue;
+        }
+        events.push(((*entry).max(day), 1));
+        if let Some(x) = exit.and_then(|x| x.succ_opt()) {
+            events.push((x, -1));
+        }
+    }
+    // Leaving before entering on the same day.
+    events.sort();
+    let (mut cur, mut peak) = (0, 0);
+    for (_, delta) in events {
+        cur += delta;
+        peak = peak.max(cur);
+    }
+    peak
 }
 
 /// Checks a rating of a life domain.
@@ -300,6 +320,20 @@ mod tests {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(follow_up_due(d(2026, 3, 15)), d(2026, 9, 15));
         assert_eq!(follow_up_due(d(2026, 8, 31)), d(2027, 2, 28));
+    }
+
+    #[test]
+    fn capacity_counts_everyone_met_from_the_entry_day_on() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let spans = [(d(1, 10), None), (d(1, 15), None), (d(1, 1), Some(d(1, 11)))];
+        // On 12 January only one is in, but from the 15th two are.
+        assert_eq!(peak_from(d(1, 12), &spans), 2);
+        assert_eq!(peak_from(d(1, 11), &spans), 2);
+        assert_eq!(peak_from(d(1, 10), &spans), 2);
+        // Someone leaving on the 11th and someone entering the 12th never meet.
+        assert_eq!(peak_from(d(1, 1), &[(d(1, 1), Some(d(1, 11))), (d(1, 12), None)]), 1);
+        assert_eq!(peak_from(d(2, 1), &[(d(1, 1), Some(d(1, 31)))]), 0);
+        assert_eq!(peak_from(d(1, 31), &[(d(1, 1), Some(d(1, 31)))]), 1);
     }
 
     #[test]
