@@ -247,6 +247,7 @@ pub struct FollowUpInput {
 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
     /// Cases of this case manager (staff id).
     pub staff: Option<String>,
@@ -254,6 +255,15 @@ pub struct CaseQuery {
     pub phase: Option<String>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReminderQuery {
+    /// Reminders due on or before this day (default today), YYYY-MM-DD.
+    #[param(value_type = Option<String>)]
+    pub until: Option<NaiveDate>,
 }
 
 // ------------------------------------------------------------------ views
