@@ -1970,3 +1970,170 @@ impl Lotse {
         Ok(out)
     }
 }
+
+// ------------------------------------------------------------------ documents
+
+/// The largest document a case keeps.
+pub const DOCUMENT_LIMIT: usize = 10 * 1024 * 1024;
+
+/// The error for a document over [`DOCUMENT_LIMIT`].
+pub fn document_too_large() -> DomainError {
+    DomainError::invalid(
+        "file",
+        format!("Das Dokument ist zu groß (höchstens {} MiB).", DOCUMENT_LIMIT / 1024 / 1024),
+        format!("The document is too large (at most {} MiB).", DOCUMENT_LIMIT / 1024 / 1024),
+    )
+}
+
+/// A content type as `type/subtype` (parameters such as a charset kept);
+/// anything else is stored as `application/octet-stream`.
+fn content_type(raw: Option<&str>) -> String {
+    let ok = |s: &str| {
+        let essence = s.split(';').next().unwrap_or_default().trim();
+        let mut parts = essence.splitn(2, '/');
+        let valid = |p: Option<&str>| {
+            p.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c)))
+        };
+        s.len() <= 128
+            && s.is_ascii()
+            && !s.chars().any(|c| c.is_ascii_control())
+            && valid(parts.next())
+            && valid(parts.next())
+    };
+    match raw.map(str::trim) {
+        Some(s) if ok(s) => s.to_ascii_lowercase(),
+        _ => "application/octet-stream".into(),
+    }
+}
+
+impl Lotse {
+    /// Attaches a document to an open case. The bytes are kept in the
+    /// database and go with the case.
+    pub async fn upload_document(
+        &self,
+        actor: &Actor,
+        id: &EntityId,
+        file_name: &str,
+        content_type_raw: Option<&str>,
+        content: Vec<u8>,
+    ) -> Result<DocumentInfo, DomainError> {
+        let (row, _) = self.open_case_row(actor, id).await?;
+        let base = file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+        let file_name = required("file_name", Some(base), 200)?;
+        if content.len() > DOCUMENT_LIMIT {
+            return Err(document_too_large());
+        }
+        if content.is_empty() {
+            return Err(DomainError::invalid("file", "Das Dokument ist leer.", "The document is empty."));
+        }
+        let ct = content_type(content_type_raw);
+        let did = new_id("doc");
+        let size = content.len() as i64;
+        let date = today();
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        case_document::ActiveModel {
+            tenant_id: Set(actor.tenant.to_string()),
+            id: Set(did.clone()),
+            participation_id: Set(row.part.id.clone()),
+            date: Set(date),
+            author: Set(actor.login.to_string()),
+            created_at: Set(Utc::now()),
+            file_name: Set(file_name.clone()),
+            content_type: Set(ct.clone()),
+            size: Set(size),
+            content: Set(content),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        record(
+            &txn,
+            actor,
+            Event::new(AuditAction::Create, "case_document", &did).of_person(&row.part.person_id).changes(
+                serde_json::json!({"case": row.part.id, "file_name": file_name, "content_type": ct, "size": size}),
+            ),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(DocumentInfo {
+            id: did,
+            file_name,
+            content_type: ct,
+            size,
+            uploaded_on: date,
+            uploaded_by: actor.login.to_string(),
+        })
+    }
+
+    /// The documents of a case (without their bytes).
+    pub async fn documents(&self, actor: &Actor, id: &EntityId) -> Result<Vec<DocumentInfo>, DomainError> {
+        let row = self.case_row(actor, id, Action::Read).await?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        let docs = self.documents_of(&txn, actor.tenant.as_str(), &row.part.id).await?;
+        record(
+            &txn,
+            actor,
+            Event::new(AuditAction::Read, "case_document", &row.part.id).of_person(&row.part.person_id),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(docs)
+    }
+
+    async fn document_row(
+        &self,
+        actor: &Actor,
+        case: &str,
+        doc: &EntityId,
+    ) -> Result<case_document::Model, DomainError> {
+        case_document::Entity::find_by_id((actor.tenant.to_string(), doc.to_string()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .filter(|d| d.participation_id == case)
+            .ok_or(DomainError::NotFound { entity: "document" })
+    }
+
+    /// A document's bytes; the download is recorded.
+    pub async fn document(&self, actor: &Actor, id: &EntityId, doc: &EntityId) -> Result<DocumentFile, DomainError> {
+        let row = self.case_row(actor, id, Action::Read).await?;
+        let d = self.document_row(actor, &row.part.id, doc).await?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        record(&txn, actor, Event::new(AuditAction::Read, "case_document", &d.id).of_person(&row.part.person_id))
+            .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(DocumentFile { file_name: d.file_name, content_type: d.content_type, content: d.content })
+    }
+
+    /// Deletes a document of an open case.
+    pub async fn delete_document(&self, actor: &Actor, id: &EntityId, doc: &EntityId) -> Result<(), DomainError> {
+        let (row, _) = self.open_case_row(actor, id).await?;
+        let d = self.document_row(actor, &row.part.id, doc).await?;
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        case_document::Entity::delete_by_id((actor.tenant.to_string(), d.id.clone()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        record(
+            &txn,
+            actor,
+            Event::new(AuditAction::Delete, "case_document", &d.id)
+                .of_person(&row.part.person_id)
+                .changes(serde_json::json!({"case": row.part.id, "file_name": d.file_name})),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn content_types_are_checked() {
+        assert_eq!(super::content_type(Some("application/pdf")), "application/pdf");
+        assert_eq!(super::content_type(Some("Text/Plain; charset=utf-8")), "text/plain; charset=utf-8");
+        assert_eq!(super::content_type(Some("pdf")), "application/octet-stream");
+        assert_eq!(super::content_type(Some("text/html\r\nX-Evil: 1")), "application/octet-stream");
+        assert_eq!(super::content_type(None), "application/octet-stream");
+    }
+}

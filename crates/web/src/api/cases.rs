@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use lotse_service::cases::{
     Assessment, AssessmentInput, AssessmentProgress, Case, CaseQuery, CaseSummary, CloseInput, Conference,
-    ConferenceInput, Contact, ContactInput, FollowUpInput, Goal, GoalInput, IntakeInput, OpenCase, Opened, PhaseInput,
-    Referral, ReferralInput, Reminder, ReminderQuery, StatusInput, Step, StepInput, WaitingEntry,
+    ConferenceInput, Contact, ContactInput, DocumentInfo, FollowUpInput, Goal, GoalInput, IntakeInput, OpenCase,
+    Opened, PhaseInput, Referral, ReferralInput, Reminder, ReminderQuery, StatusInput, Step, StepInput, WaitingEntry,
 };
 use lotse_service::page::Page;
 
@@ -242,4 +242,157 @@ pub async fn waiting_list(
 ) -> Result<JsonOut<Vec<WaitingEntry>>, ApiError> {
     let id = path_id(&id, "offer", lang)?;
     s.lotse.waiting_list(&a, &id).await.map(JsonOut).map_err(|e| ApiError::from_domain(e, lang))
+}
+
+// ------------------------------------------------------------------ documents
+
+/// The body limit of an upload: the document and the multipart framing.
+pub const DOCUMENT_BODY_LIMIT: usize = lotse_service::cases::DOCUMENT_LIMIT + 64 * 1024;
+
+fn document_too_large(lang: lotse_domain::Lang) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        lotse_service::cases::document_too_large().message(lang).trim_start_matches("file: ").to_owned(),
+    )
+}
+
+/// Attaches a document to a case (multipart/form-data, one part with its
+/// file name; at most 10 MiB). Kept in the database, deleted with the case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "One file"),
+    responses((status = 201, body = DocumentInfo), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn upload_document(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(id): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let id = path_id(&id, "case", lang)?;
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return document_too_large(lang);
+        }
+        let de = lang == lotse_domain::Lang::De;
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_upload",
+            if de {
+                format!("Upload unlesbar: {}", e.body_text())
+            } else {
+                format!("unreadable upload: {}", e.body_text())
+            },
+        )
+    };
+    let mut file = None;
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let Some(name) = field.file_name().map(str::to_owned) else { continue };
+        let ct = field.content_type().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(unreadable)?;
+        if file.is_some() {
+            return Err(ApiError::from_domain(
+                lotse_domain::DomainError::invalid(
+                    "file",
+                    "Bitte genau eine Datei hochladen.",
+                    "Upload exactly one file.",
+                ),
+                lang,
+            ));
+        }
+        file = Some((name, ct, bytes));
+    }
+    let Some((name, ct, bytes)) = file else {
+        return Err(ApiError::from_domain(
+            lotse_domain::DomainError::invalid("file", "Keine Datei hochgeladen.", "No file uploaded."),
+            lang,
+        ));
+    };
+    if bytes.len() > lotse_service::cases::DOCUMENT_LIMIT {
+        return Err(document_too_large(lang));
+    }
+    s.lotse
+        .upload_document(&a, &id, &name, ct.as_deref(), bytes.to_vec())
+        .await
+        .map(created)
+        .map_err(|e| ApiError::from_domain(e, lang))
+}
+
+/// The documents of a case (names, types, sizes).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/documents", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<DocumentInfo>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn documents(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(id): Path<String>,
+) -> Result<JsonOut<Vec<DocumentInfo>>, ApiError> {
+    let id = path_id(&id, "case", lang)?;
+    s.lotse.documents(&a, &id).await.map(JsonOut).map_err(|e| ApiError::from_domain(e, lang))
+}
+
+/// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): an ASCII
+/// fallback and the name itself, percent-encoded.
+fn disposition(name: &str) -> String {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// Downloads a document (its content type, as an attachment). Recorded.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/documents/{document_id}", tag = "cases",
+    params(("id" = String, Path), ("document_id" = String, Path)),
+    responses((status = 200, description = "The document's bytes"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download_document(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path((id, document_id)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let id = path_id(&id, "case", lang)?;
+    let document_id = path_id(&document_id, "document", lang)?;
+    let f = s.lotse.document(&a, &id, &document_id).await.map_err(|e| ApiError::from_domain(e, lang))?;
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, f.content_type),
+        (axum::http::header::CONTENT_DISPOSITION, disposition(&f.file_name)),
+        (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+    ];
+    Ok((headers, f.content).into_response())
+}
+
+/// Deletes a document of an open case.
+#[utoipa::path(delete, path = "/api/v1/cases/{id}/documents/{document_id}", tag = "cases",
+    params(("id" = String, Path), ("document_id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete_document(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path((id, document_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id, "case", lang)?;
+    let document_id = path_id(&document_id, "document", lang)?;
+    s.lotse
+        .delete_document(&a, &id, &document_id)
+        .await
+        .map(|_| StatusCode::NO_CONTENT)
+        .map_err(|e| ApiError::from_domain(e, lang))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn disposition_is_an_attachment_with_both_names() {
+        assert_eq!(
+            super::disposition("Hilfeplan Müller.pdf"),
+            "attachment; filename=\"Hilfeplan M_ller.pdf\"; filename*=UTF-8''Hilfeplan%20M%C3%BCller.pdf"
+        );
+        assert_eq!(super::disposition("a\"b.txt"), "attachment; filename=\"a_b.txt\"; filename*=UTF-8''a%22b.txt");
+    }
 }

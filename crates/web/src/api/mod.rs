@@ -100,10 +100,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::follow_up))
         .routes(routes!(cases::reminders))
         .routes(routes!(cases::waiting_list))
+        .routes(routes!(cases::download_document, cases::delete_document))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))
                 .layer(axum::extract::DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(cases::documents, cases::upload_document))
+                .layer(axum::extract::DefaultBodyLimit::max(cases::DOCUMENT_BODY_LIMIT)),
         )
 }
 

@@ -28,6 +28,14 @@ async fn setup(db: &lotse_testkit::TestDb) -> (fixture::Tenant, TestApp) {
     (t, TestApp::spawn(&db.lotse).await)
 }
 
+async fn count(db: &lotse_testkit::TestDb, table: &str) -> i64 {
+    use lotse_testkit::sea_orm::{ConnectionTrait, Statement};
+    let conn = &db.lotse.db;
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
 lotse_testkit::both_backends! {
     async fn a_case_through_the_api(db) {
         let (t, app) = setup(&db).await;
@@ -114,5 +122,60 @@ lotse_testkit::both_backends! {
         for p in ["/api/v1/cases", "/api/v1/cases/{id}/phase", "/api/v1/cases/{id}/close", "/api/v1/offers/{id}/waiting-list", "/api/v1/reminders/follow-up"] {
             assert!(doc["paths"][p].is_object(), "{p} in the OpenAPI document");
         }
+    }
+
+    async fn documents_upload_download_delete_and_go_with_the_case(db) {
+        let (t, app) = setup(&db).await;
+        let cm = &t.tokens["case_manager"];
+        let (_, body) = json(app.post("/api/v1/cases", cm).json(&json!({
+            "person_id": t.persons[0], "offer_id": "fm", "staff_id": "s1", "entry_date": "2026-01-05"})).send().await.unwrap()).await;
+        let case = body["case"]["id"].as_str().unwrap().to_owned();
+        let docs = format!("/api/v1/cases/{case}/documents");
+        let pdf = b"%PDF-1.7 Hilfeplan".to_vec();
+        let part = reqwest::multipart::Part::bytes(pdf.clone()).file_name("Hilfeplan Müller.pdf").mime_str("application/pdf").unwrap();
+        let (s, doc) = json(app.post(&docs, cm).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap()).await;
+        assert_eq!(s, 201, "{doc}");
+        assert_eq!((doc["file_name"].as_str(), doc["content_type"].as_str(), doc["size"].as_u64()), (Some("Hilfeplan Müller.pdf"), Some("application/pdf"), Some(pdf.len() as u64)));
+        let doc_id = doc["id"].as_str().unwrap().to_owned();
+        let (s, list) = json(app.get(&docs, cm).send().await.unwrap()).await;
+        assert_eq!((s, list.as_array().unwrap().len()), (200, 1));
+        let res = app.get(&format!("{docs}/{doc_id}"), cm).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"Hilfeplan M_ller.pdf\"; filename*=UTF-8''Hilfeplan%20M%C3%BCller.pdf");
+        assert_eq!(res.bytes().await.unwrap().to_vec(), pdf);
+        // Another provider's case manager: not found; the controller: forbidden.
+        let (s, _) = json(app.get(&format!("{docs}/{doc_id}"), &t.tokens["case_manager2"]).send().await.unwrap()).await;
+        assert_eq!(s, 404);
+        let (s, _) = json(app.get(&docs, &t.tokens["controller"]).send().await.unwrap()).await;
+        assert_eq!(s, 403);
+
+        // Too large: 413 with a German message, nothing written.
+        let big = reqwest::multipart::Part::bytes(vec![b'x'; 10 * 1024 * 1024 + 1]).file_name("gross.bin");
+        let (s, body) = json(app.post(&docs, cm).multipart(reqwest::multipart::Form::new().part("file", big)).send().await.unwrap()).await;
+        assert_eq!(s, 413, "{body}");
+        assert_eq!(body["error"]["message"], "Das Dokument ist zu groß (höchstens 10 MiB).");
+        let huge = reqwest::multipart::Part::bytes(vec![b'x'; 12 * 1024 * 1024]).file_name("riesig.bin");
+        let (s, body) = json(app.post(&docs, cm).multipart(reqwest::multipart::Form::new().part("file", huge)).send().await.unwrap()).await;
+        assert_eq!(s, 413, "{body}");
+        assert_eq!(body["error"]["message"], "Das Dokument ist zu groß (höchstens 10 MiB).");
+        let (s, body) = json(app.post(&docs, cm).multipart(reqwest::multipart::Form::new().text("note", "ohne Datei")).send().await.unwrap()).await;
+        assert_eq!((s, body["error"]["message"].as_str()), (422, Some("file: Keine Datei hochgeladen.")));
+        let (_, list) = json(app.get(&docs, cm).send().await.unwrap()).await;
+        assert_eq!(list.as_array().unwrap().len(), 1);
+
+        // Delete one; the others go with the case.
+        let (s, _) = json(app.delete(&format!("{docs}/{doc_id}"), cm).send().await.unwrap()).await;
+        assert_eq!(s, 204);
+        let (s, _) = json(app.get(&format!("{docs}/{doc_id}"), cm).send().await.unwrap()).await;
+        assert_eq!(s, 404);
+        let part = reqwest::multipart::Part::bytes(b"Notiz".to_vec()).file_name("notiz.txt").mime_str("text/plain").unwrap();
+        let (s, _) = json(app.post(&docs, cm).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap()).await;
+        assert_eq!(s, 201);
+        assert_eq!(count(&db, "case_documents").await, 1);
+        assert_eq!(count(&db, "case_phases").await, 1);
+        db.sql(&format!("DELETE FROM participations WHERE id = '{case}'")).await.unwrap();
+        assert_eq!(count(&db, "case_documents").await, 0);
+        assert_eq!(count(&db, "case_phases").await, 0);
     }
 }
