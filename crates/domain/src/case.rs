@@ -104,6 +104,21 @@ codes!(
     Nothing = "none" / "kein Ergebnis",
 });
 
+codes!(
+    /// What an anonymous outreach contact was about.
+    OutreachTopic, "topic" {
+    WorkTraining = "work_training" / "Arbeit und Ausbildung",
+    School = "school" / "Schule",
+    Language = "language" / "Sprache",
+    Housing = "housing" / "Wohnen",
+    Health = "health" / "Gesundheit",
+    Residence = "residence" / "Aufenthalt",
+    Money = "money" / "Geld und Schulden",
+    Family = "family" / "Familie",
+    Leisure = "leisure" / "Freizeit",
+    Other = "other" / "Sonstiges",
+});
+
 /// Ratings of a life domain: 1 (great need) … 5 (no need, a strength).
 pub const RATING_MIN: i16 = 1;
 pub const RATING_MAX: i16 = 5;

@@ -2137,3 +2137,216 @@ mod tests {
         assert_eq!(super::content_type(None), "application/octet-stream");
     }
 }
+
+// ------------------------------------------------------------------ outreach
+
+/// An anonymous outreach contact before registration: counted, with no
+/// personal data at all.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutreachInput {
+    #[schema(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
+    /// Where (a square, a youth club, a street) — never a name.
+    pub place: String,
+    #[schema(value_type = Option<String>)]
+    pub district_id: Option<EntityId>,
+    /// How many people were reached.
+    pub people: i32,
+    /// work_training | school | language | housing | health | residence | money | family | leisure | other
+    #[schema(value_type = String, example = "housing")]
+    pub topic: lotse_domain::case::OutreachTopic,
+    /// Whose outreach: case managers record their provider's (the default);
+    /// coordinators any provider's or, left out, the department's own.
+    #[schema(value_type = Option<String>)]
+    pub provider_id: Option<EntityId>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutreachContact {
+    pub id: String,
+    #[schema(value_type = String)]
+    pub date: NaiveDate,
+    pub place: String,
+    pub district_id: Option<String>,
+    pub people: i32,
+    pub topic: String,
+    pub provider_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutreachCount {
+    /// District or topic code (None: contacts without a district).
+    pub key: Option<String>,
+    pub label: String,
+    pub contacts: i64,
+    pub people: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutreachCounts {
+    pub year: i32,
+    pub contacts: i64,
+    pub people: i64,
+    pub by_district: Vec<OutreachCount>,
+    pub by_topic: Vec<OutreachCount>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutreachQuery {
+    pub year: i32,
+}
+
+impl Lotse {
+    /// Records an anonymous outreach contact.
+    pub async fn record_outreach(&self, actor: &Actor, input: OutreachInput) -> Result<OutreachContact, DomainError> {
+        use lotse_db::entity::{district, outreach_contact, provider};
+        let provider_id = input.provider_id.clone().or_else(|| actor.provider.clone());
+        authorize(actor, Action::Create, &Resource::Outreach { provider: provider_id.as_ref() })?;
+        let tenant = actor.tenant.to_string();
+        let date = not_future("date", input.date.unwrap_or_else(today))?;
+        let place = required("place", Some(&input.place), 200)?;
+        if !(1..=10_000).contains(&input.people) {
+            return Err(DomainError::invalid(
+                "people",
+                format!("{}: die Zahl der erreichten Menschen liegt zwischen 1 und 10000.", input.people),
+                format!("{}: the number of people reached is between 1 and 10000.", input.people),
+            ));
+        }
+        if let Some(p) = &provider_id {
+            if provider::Entity::find_by_id((tenant.clone(), p.to_string()))
+                .one(&self.db)
+                .await
+                .map_err(db_err)?
+                .is_none()
+            {
+                return Err(DomainError::invalid(
+                    "provider_id",
+                    format!("Den Träger „{p}“ gibt es in diesem Mandanten nicht."),
+                    format!("There is no provider \"{p}\" in this tenant."),
+                ));
+            }
+        }
+        if let Some(d) = &input.district_id {
+            if district::Entity::find_by_id((tenant.clone(), d.to_string()))
+                .one(&self.db)
+                .await
+                .map_err(db_err)?
+                .is_none()
+            {
+                return Err(DomainError::invalid(
+                    "district_id",
+                    format!("Den Sozialraum „{d}“ gibt es in diesem Mandanten nicht."),
+                    format!("There is no district \"{d}\" in this tenant."),
+                ));
+            }
+        }
+        let oid = new_id("or");
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        let m = outreach_contact::ActiveModel {
+            tenant_id: Set(tenant),
+            id: Set(oid.clone()),
+            provider_id: Set(provider_id.map(EntityId::into_string)),
+            date: Set(date),
+            place: Set(place),
+            district_id: Set(input.district_id.map(EntityId::into_string)),
+            people: Set(input.people),
+            topic: Set(input.topic.as_str().to_owned()),
+            author: Set(actor.login.to_string()),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        record(
+            &txn,
+            actor,
+            Event::new(AuditAction::Create, "outreach_contact", &oid).changes(serde_json::json!({
+                "date": m.date, "place": m.place, "district_id": m.district_id, "people": m.people,
+                "topic": m.topic, "provider_id": m.provider_id
+            })),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(OutreachContact {
+            id: m.id,
+            date: m.date,
+            place: m.place,
+            district_id: m.district_id,
+            people: m.people,
+            topic: m.topic,
+            provider_id: m.provider_id,
+        })
+    }
+
+    /// Outreach contacts of a year counted by district and by topic
+    /// (provider staff: their provider's).
+    pub async fn outreach_counts(&self, actor: &Actor, year: i32) -> Result<OutreachCounts, DomainError> {
+        use lotse_db::entity::{district, outreach_contact};
+        use lotse_domain::case::OutreachTopic;
+        authorize(actor, Action::Read, &Resource::Outreach { provider: actor.provider.as_ref() })?;
+        let scope = lotse_domain::authz::report_scope(actor)?;
+        let tenant = actor.tenant.as_str();
+        let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
+        else {
+            return Err(DomainError::invalid("year", format!("{year} ist kein Jahr."), format!("{year} is no year.")));
+        };
+        let mut q = outreach_contact::Entity::find()
+            .filter(outreach_contact::Column::TenantId.eq(tenant))
+            .filter(outreach_contact::Column::Date.between(from, to));
+        if let PersonScope::Provider(p) = &scope {
+            q = q.filter(outreach_contact::Column::ProviderId.eq(p.as_str()));
+        }
+        let rows = q.all(&self.db).await.map_err(db_err)?;
+        let names: HashMap<String, String> = district::Entity::find()
+            .filter(district::Column::TenantId.eq(tenant))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect();
+        let mut by_district: BTreeMap<Option<String>, (i64, i64)> = BTreeMap::new();
+        let mut by_topic: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for r in &rows {
+            let e = by_district.entry(r.district_id.clone()).or_default();
+            e.0 += 1;
+            e.1 += i64::from(r.people);
+            let e = by_topic.entry(r.topic.clone()).or_default();
+            e.0 += 1;
+            e.1 += i64::from(r.people);
+        }
+        let by_district = by_district
+            .into_iter()
+            .map(|(k, (contacts, people))| OutreachCount {
+                label: match &k {
+                    Some(d) => names.get(d).cloned().unwrap_or_else(|| d.clone()),
+                    None => "ohne Sozialraum".into(),
+                },
+                key: k,
+                contacts,
+                people,
+            })
+            .collect();
+        let by_topic = OutreachTopic::ALL
+            .iter()
+            .filter_map(|t| {
+                by_topic.get(t.as_str()).map(|(contacts, people)| OutreachCount {
+                    key: Some(t.as_str().to_owned()),
+                    label: t.label_de().to_owned(),
+                    contacts: *contacts,
+                    people: *people,
+                })
+            })
+            .collect();
+        Ok(OutreachCounts {
+            year,
+            contacts: rows.len() as i64,
+            people: rows.iter().map(|r| i64::from(r.people)).sum(),
+            by_district,
+            by_topic,
+        })
+    }
+}

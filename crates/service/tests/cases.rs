@@ -422,4 +422,45 @@ lotse_testkit::both_backends! {
             .count(&lotse.db).await.unwrap();
         assert_eq!(head_read, 1);
     }
+
+    async fn outreach_contacts_are_counted_without_persons(db) {
+        let lotse = &db.lotse;
+        setup(lotse, 10).await;
+        let co = actor("t", Role::Coordinator, None);
+        for (dst, name) in [("nord", "Nord"), ("sued", "Süd")] {
+            lotse.save_record(&co, "districts", json!({"district_id": dst, "name": name}).as_object().unwrap().clone()).await.unwrap();
+        }
+        let cm = actor("t", Role::CaseManager, Some("p1"));
+        let rec = |v: serde_json::Value| -> lotse_service::cases::OutreachInput { from(v) };
+        let c = lotse.record_outreach(&cm, rec(json!({"date": "2026-03-02", "place": "Jugendtreff", "district_id": "nord", "people": 4, "topic": "housing"}))).await.unwrap();
+        assert_eq!(c.provider_id.as_deref(), Some("p1"));
+        lotse.record_outreach(&cm, rec(json!({"date": "2026-03-09", "place": "Bahnhofsvorplatz", "district_id": "nord", "people": 2, "topic": "work_training"}))).await.unwrap();
+        lotse.record_outreach(&co, rec(json!({"date": "2026-04-01", "place": "Marktplatz", "district_id": "sued", "people": 7, "topic": "housing"}))).await.unwrap();
+        lotse.record_outreach(&co, rec(json!({"date": "2026-05-01", "place": "Stadtpark", "people": 3, "topic": "leisure", "provider_id": "p2"}))).await.unwrap();
+        lotse.record_outreach(&co, rec(json!({"date": "2025-12-31", "place": "Stadtpark", "people": 9, "topic": "leisure"}))).await.unwrap();
+        // Who may record what.
+        assert!(matches!(lotse.record_outreach(&cm, rec(json!({"place": "x", "people": 1, "topic": "other", "provider_id": "p2"}))).await, Err(DomainError::Forbidden { .. })));
+        assert!(matches!(lotse.record_outreach(&actor("t", Role::Controller, None), rec(json!({"place": "x", "people": 1, "topic": "other"}))).await, Err(DomainError::Forbidden { .. })));
+        // Bad input names the field.
+        assert!(de(lotse.record_outreach(&cm, rec(json!({"place": "x", "people": 0, "topic": "other"}))).await.unwrap_err()).starts_with("people:"));
+        assert!(de(lotse.record_outreach(&cm, rec(json!({"place": "x", "people": 1, "topic": "other", "district_id": "west"}))).await.unwrap_err()).starts_with("district_id: Den Sozialraum „west“"));
+        assert!(de(lotse.record_outreach(&cm, rec(json!({"place": " ", "people": 1, "topic": "other"}))).await.unwrap_err()).starts_with("place:"));
+        assert!(serde_json::from_value::<lotse_service::cases::OutreachInput>(json!({"place": "x", "people": 1, "topic": "other", "name": "Ali"})).is_err(), "no room for names");
+
+        let all = lotse.outreach_counts(&co, 2026).await.unwrap();
+        assert_eq!((all.contacts, all.people), (4, 16));
+        let districts: Vec<(Option<&str>, &str, i64, i64)> = all.by_district.iter().map(|c| (c.key.as_deref(), c.label.as_str(), c.contacts, c.people)).collect();
+        assert_eq!(districts, [(None, "ohne Sozialraum", 1, 3), (Some("nord"), "Nord", 2, 6), (Some("sued"), "Süd", 1, 7)]);
+        let topics: Vec<(&str, i64, i64)> = all.by_topic.iter().map(|c| (c.key.as_deref().unwrap(), c.contacts, c.people)).collect();
+        assert_eq!(topics, [("work_training", 1, 2), ("housing", 2, 11), ("leisure", 1, 3)]);
+        // A provider's case manager counts their provider's.
+        let own = lotse.outreach_counts(&cm, 2026).await.unwrap();
+        assert_eq!((own.contacts, own.people), (2, 6));
+        assert_eq!(lotse.outreach_counts(&co, 2025).await.unwrap().people, 9);
+        assert!(matches!(lotse.outreach_counts(&actor("t", Role::Auditor, None), 2026).await, Err(DomainError::Forbidden { .. })));
+        // Audited, but never as a person's data.
+        let entries = audit_entry::Entity::find().filter(audit_entry::Column::Entity.eq("outreach_contact")).all(&lotse.db).await.unwrap();
+        assert_eq!(entries.len(), 5);
+        assert!(entries.iter().all(|e| e.person_id.is_none()));
+    }
 }

@@ -396,3 +396,28 @@ mod tests {
         assert_eq!(super::disposition("a\"b.txt"), "attachment; filename=\"a_b.txt\"; filename*=UTF-8''a%22b.txt");
     }
 }
+
+// ------------------------------------------------------------------ outreach
+
+/// Records an anonymous outreach contact (date, place, district, number of
+/// people, topic — no personal data). Case managers and coordinators.
+#[utoipa::path(post, path = "/api/v1/outreach", tag = "cases", request_body = lotse_service::cases::OutreachInput,
+    responses((status = 201, body = lotse_service::cases::OutreachContact), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_outreach(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Json(b): Json<lotse_service::cases::OutreachInput>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    s.lotse.record_outreach(&a, b).await.map(created).map_err(|e| ApiError::from_domain(e, lang))
+}
+
+/// Outreach contacts of a year counted by district and topic.
+#[utoipa::path(get, path = "/api/v1/outreach", tag = "cases", params(lotse_service::cases::OutreachQuery),
+    responses((status = 200, body = lotse_service::cases::OutreachCounts), (status = 403, body = ErrorBody)))]
+pub async fn outreach_counts(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Query(q): Query<lotse_service::cases::OutreachQuery>,
+) -> Result<JsonOut<lotse_service::cases::OutreachCounts>, ApiError> {
+    s.lotse.outreach_counts(&a, q.year).await.map(JsonOut).map_err(|e| ApiError::from_domain(e, lang))
+}

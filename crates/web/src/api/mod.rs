@@ -101,6 +101,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::reminders))
         .routes(routes!(cases::waiting_list))
         .routes(routes!(cases::download_document, cases::delete_document))
+        .routes(routes!(cases::outreach_counts, cases::record_outreach))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))

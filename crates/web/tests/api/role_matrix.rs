@@ -55,6 +55,9 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("close other provider's case", [403, 403, 403, 404, 403, 403, 403]),
     ("follow-up reminders", [403, 403, 403, 200, 403, 403, 403]),
     ("waiting list of an offer", [403, 403, 403, 200, 403, 403, 403]),
+    ("list case documents", [403, 403, 403, 200, 403, 403, 403]),
+    ("record outreach", [403, 403, 201, 201, 403, 403, 403]),
+    ("outreach counts", [403, 200, 200, 200, 200, 200, 403]),
 ];
 
 lotse_testkit::both_backends! {
@@ -149,6 +152,10 @@ lotse_testkit::both_backends! {
                         .json(&serde_json::json!({"exit_date": "2026-01-31", "exit_reason": "moved", "outcome": "none"})),
                     "follow-up reminders" => app.get("/api/v1/reminders/follow-up", token),
                     "waiting list of an offer" => app.get("/api/v1/offers/fm1/waiting-list", token),
+                    "list case documents" => app.get(&format!("/api/v1/cases/{}/documents", cases[0]), token),
+                    "record outreach" => app.post("/api/v1/outreach", token)
+                        .json(&serde_json::json!({"date": "2026-01-06", "place": "Jugendtreff", "people": 3, "topic": "leisure"})),
+                    "outreach counts" => app.get("/api/v1/outreach?year=2026", token),
                     other => panic!("unknown operation {other}"),
                 };
                 let (status, body) = json(req.send().await.unwrap()).await;
