@@ -37,6 +37,9 @@ pub enum Resource<'a> {
     Provider { id: Option<&'a EntityId> },
     /// A person's data, owned by the provider that supports them.
     Person { provider: &'a EntityId },
+    /// Anonymous outreach contacts (no person): counted by the provider that
+    /// made them (`None`: the department's own street work).
+    Outreach { provider: Option<&'a EntityId> },
     /// Programmes, modules and offers; `provider` for an offer.
     ProgramData { provider: Option<&'a EntityId> },
     /// Money: finance entries, budget plans, plan against actual, proof of use.
@@ -72,6 +75,7 @@ impl Resource<'_> {
             Resource::ApiToken { .. } => "token",
             Resource::Provider { .. } => "provider",
             Resource::Person { .. } => "person",
+            Resource::Outreach { .. } => "outreach",
             Resource::ProgramData { .. } => "program_data",
             Resource::Finance => "finance",
             Resource::Proposal { .. } => "proposal",
@@ -142,6 +146,18 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
             CaseManager => same_provider(actor, Some(provider)),
             Head => action == Read && actor.break_glass.is_some(),
             _ => false,
+        },
+        // Outreach before registration is counted without personal data:
+        // case managers record their provider's, coordinators any; those who
+        // read figures read the counts (provider staff their provider's).
+        Resource::Outreach { provider } => match action {
+            Read => match actor.role {
+                Head | Coordinator | Controller => true,
+                CaseManager | ProviderAdmin => same_provider(actor, *provider),
+                _ => false,
+            },
+            Create => actor.role == Coordinator || (actor.role == CaseManager && same_provider(actor, *provider)),
+            Update | Delete => false,
         },
         Resource::ProgramData { provider } => match action {
             Read => actor.role != Auditor,
@@ -363,6 +379,23 @@ mod tests {
         assert!(is_allowed(&co, Action::Update, &Resource::Review));
         assert!(!is_allowed(&pa, Action::Read, &Resource::Review));
         assert!(!is_allowed(&ctl, Action::Update, &Resource::Review));
+    }
+
+    #[test]
+    fn outreach_is_counted_by_those_who_do_it() {
+        let kja = EntityId::parse("kja").unwrap();
+        let dekra = EntityId::parse("dekra").unwrap();
+        let cm = actor(Role::CaseManager, Some("kja"));
+        assert!(is_allowed(&cm, Action::Create, &Resource::Outreach { provider: Some(&kja) }));
+        assert!(!is_allowed(&cm, Action::Create, &Resource::Outreach { provider: Some(&dekra) }));
+        assert!(!is_allowed(&cm, Action::Create, &Resource::Outreach { provider: None }));
+        let co = actor(Role::Coordinator, None);
+        assert!(is_allowed(&co, Action::Create, &Resource::Outreach { provider: None }));
+        assert!(is_allowed(&actor(Role::Controller, None), Action::Read, &Resource::Outreach { provider: None }));
+        assert!(!is_allowed(&actor(Role::Controller, None), Action::Create, &Resource::Outreach { provider: None }));
+        for role in [Role::Admin, Role::Auditor] {
+            assert!(!is_allowed(&actor(role, None), Action::Read, &Resource::Outreach { provider: None }));
+        }
     }
 
     #[test]

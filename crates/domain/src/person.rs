@@ -42,6 +42,7 @@ macro_rules! codes {
         }
     };
 }
+pub(crate) use codes;
 
 codes!(Gender, "gender" {
     Female = "female" / "weiblich",

@@ -2,6 +2,7 @@
 //! is generated from the code it describes.
 
 mod audit;
+mod cases;
 pub mod imports;
 mod inquiries;
 mod persons;
@@ -82,10 +83,34 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(programme::governance))
         .routes(routes!(programme::ranking))
         .routes(routes!(programme::select))
+        .routes(routes!(cases::list, cases::open))
+        .routes(routes!(cases::get))
+        .routes(routes!(cases::intake))
+        .routes(routes!(cases::move_phase))
+        .routes(routes!(cases::assessments, cases::assess))
+        .routes(routes!(cases::add_goal))
+        .routes(routes!(cases::goal_status))
+        .routes(routes!(cases::add_step))
+        .routes(routes!(cases::step_status))
+        .routes(routes!(cases::add_referral))
+        .routes(routes!(cases::referral_status))
+        .routes(routes!(cases::add_contact))
+        .routes(routes!(cases::add_conference))
+        .routes(routes!(cases::close))
+        .routes(routes!(cases::follow_up))
+        .routes(routes!(cases::reminders))
+        .routes(routes!(cases::waiting_list))
+        .routes(routes!(cases::download_document, cases::delete_document))
+        .routes(routes!(cases::outreach_counts, cases::record_outreach))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))
                 .layer(axum::extract::DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(cases::documents, cases::upload_document))
+                .layer(axum::extract::DefaultBodyLimit::max(cases::DOCUMENT_BODY_LIMIT)),
         )
 }
 

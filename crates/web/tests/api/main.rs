@@ -2,6 +2,7 @@
 //! each on a fresh SQLite and a fresh PostgreSQL database.
 
 mod bad_input;
+mod cases;
 mod imports;
 mod inquiries;
 mod isolation;

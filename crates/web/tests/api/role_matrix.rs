@@ -44,6 +44,20 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("fund ranking", [403, 404, 404, 403, 403, 404, 403]),
     ("offer map", [200, 200, 200, 200, 200, 200, 403]),
     ("governance", [200, 200, 200, 200, 200, 200, 403]),
+    ("list cases", [403, 403, 403, 200, 403, 403, 403]),
+    ("open a case", [403, 403, 403, 201, 403, 403, 403]),
+    ("read own provider's case", [403, 403, 403, 200, 403, 403, 403]),
+    ("read other provider's case", [403, 403, 403, 404, 403, 403, 403]),
+    // Allowed roles get past the policy and fail on the missing intake.
+    ("move a case's phase", [403, 403, 403, 422, 403, 403, 403]),
+    ("record a case contact", [403, 403, 403, 201, 403, 403, 403]),
+    ("assessment progress", [403, 403, 403, 200, 403, 403, 403]),
+    ("close other provider's case", [403, 403, 403, 404, 403, 403, 403]),
+    ("follow-up reminders", [403, 403, 403, 200, 403, 403, 403]),
+    ("waiting list of an offer", [403, 403, 403, 200, 403, 403, 403]),
+    ("list case documents", [403, 403, 403, 200, 403, 403, 403]),
+    ("record outreach", [403, 403, 201, 201, 403, 403, 403]),
+    ("outreach counts", [403, 200, 200, 200, 200, 200, 403]),
 ];
 
 lotse_testkit::both_backends! {
@@ -51,6 +65,21 @@ lotse_testkit::both_backends! {
         let t = fixture::tenant(&db.lotse, "matrix").await;
         let app = TestApp::spawn(&db.lotse).await;
         let sys = Actor::system(t.id.clone());
+        // Cases: an individual offer and a case manager at each provider, a case of each.
+        for (kind, rec) in [
+            ("staff", serde_json::json!({"staff_id": "s1", "provider_id": "p1", "name": "Fallmanagerin"})),
+            ("staff", serde_json::json!({"staff_id": "s2", "provider_id": "p2", "name": "Fallmanager"})),
+            ("offers", serde_json::json!({"offer_id": "fm1", "name": "Fallmanagement", "provider_id": "p1", "delivery": "individual"})),
+            ("offers", serde_json::json!({"offer_id": "fm2", "name": "Fallmanagement", "provider_id": "p2", "delivery": "individual"})),
+        ] {
+            db.lotse.save_record(&sys, kind, rec.as_object().unwrap().clone()).await.unwrap();
+        }
+        let mut cases = vec![];
+        for (i, (offer, staff)) in [("fm1", "s1"), ("fm2", "s2")].iter().enumerate() {
+            let open = serde_json::from_value(serde_json::json!({
+                "person_id": t.persons[i], "offer_id": offer, "staff_id": staff, "entry_date": "2026-01-05"})).unwrap();
+            cases.push(db.lotse.open_case(&sys, open).await.unwrap().case.unwrap().summary.id);
+        }
         let mut failures = vec![];
         for (ri, role) in ROLES.iter().enumerate() {
             let token = &t.tokens[*role];
@@ -109,6 +138,24 @@ lotse_testkit::both_backends! {
                     "fund ranking" => app.get("/api/v1/fund-calls/keiner/ranking", token),
                     "offer map" => app.get("/api/v1/offer-map", token),
                     "governance" => app.get("/api/v1/governance", token),
+                    "list cases" => app.get("/api/v1/cases", token),
+                    "open a case" => app.post("/api/v1/cases", token).json(&serde_json::json!({
+                        "person_id": t.persons[0], "offer_id": "fm1", "staff_id": "s1", "entry_date": "2026-02-01"})),
+                    "read own provider's case" => app.get(&format!("/api/v1/cases/{}", cases[0]), token),
+                    "read other provider's case" => app.get(&format!("/api/v1/cases/{}", cases[1]), token),
+                    "move a case's phase" => app.post(&format!("/api/v1/cases/{}/phase", cases[0]), token)
+                        .json(&serde_json::json!({"phase": "assessment", "date": "2026-01-06"})),
+                    "record a case contact" => app.post(&format!("/api/v1/cases/{}/contacts", cases[0]), token)
+                        .json(&serde_json::json!({"type": "phone", "date": "2026-01-06", "minutes": 10})),
+                    "assessment progress" => app.get(&format!("/api/v1/cases/{}/assessments", cases[0]), token),
+                    "close other provider's case" => app.post(&format!("/api/v1/cases/{}/close", cases[1]), token)
+                        .json(&serde_json::json!({"exit_date": "2026-01-31", "exit_reason": "moved", "outcome": "none"})),
+                    "follow-up reminders" => app.get("/api/v1/reminders/follow-up", token),
+                    "waiting list of an offer" => app.get("/api/v1/offers/fm1/waiting-list", token),
+                    "list case documents" => app.get(&format!("/api/v1/cases/{}/documents", cases[0]), token),
+                    "record outreach" => app.post("/api/v1/outreach", token)
+                        .json(&serde_json::json!({"date": "2026-01-06", "place": "Jugendtreff", "people": 3, "topic": "leisure"})),
+                    "outreach counts" => app.get("/api/v1/outreach?year=2026", token),
                     other => panic!("unknown operation {other}"),
                 };
                 let (status, body) = json(req.send().await.unwrap()).await;
