@@ -30,7 +30,7 @@ pub struct Pager {
 }
 
 impl Pager {
-    fn new(path: &str, query: &str, offset: u64, shown: usize, total: u64) -> Pager {
+    pub fn new(path: &str, query: &str, offset: u64, shown: usize, total: u64) -> Pager {
         let link = |o: u64| format!("{path}?{query}{}offset={o}", if query.is_empty() { "" } else { "&" });
         Pager {
             prev: (offset > 0).then(|| link(offset.saturating_sub(PAGE))),

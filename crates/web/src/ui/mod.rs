@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::extract::{SESSION_COOKIE, client_address};
 
 mod admin;
+mod cases;
 mod import;
 mod page;
 mod programme;
@@ -53,6 +54,14 @@ pub fn router() -> Router<AppState> {
         .route("/zugaenge/widerrufen", axum::routing::post(admin::revoke_token))
         .route("/protokoll", get(admin::audit))
         .route("/protokoll/pruefen", axum::routing::post(admin::verify))
+        .route("/faelle", get(cases::list))
+        .route("/faelle/{id}", get(cases::show))
+        .route("/faelle/{id}/phase", axum::routing::post(cases::phase))
+        .route("/faelle/{id}/zugang", axum::routing::post(cases::intake))
+        .route("/faelle/{id}/einschaetzung", axum::routing::post(cases::assessment))
+        .route("/faelle/{id}/ziele", axum::routing::post(cases::goal))
+        .route("/faelle/{id}/kontakte", axum::routing::post(cases::contact))
+        .route("/faelle/{id}/abschluss", axum::routing::post(cases::close))
         .route("/berichte", get(reports::reports))
         .route("/berichte/veroeffentlichen", axum::routing::post(reports::publish))
         .route("/static/lotse.css", get(css))

@@ -58,8 +58,10 @@ impl Chrome {
         let program = is_allowed(a, Action::Read, &Resource::ProgramData { provider: None });
         let users =
             is_allowed(a, Action::Read, &Resource::User { provider: a.provider.as_ref(), role: Role::CaseManager });
-        let items: [(&'static str, &'static str, bool); 11] = [
+        let cases = matches!(a.role, Role::CaseManager);
+        let items: [(&'static str, &'static str, bool); 12] = [
             ("/", "Start", true),
+            ("/faelle", "Fälle", cases),
             ("/angebotslandkarte", "Angebotslandkarte", program),
             ("/gremien", "Gremien und Meilensteine", program),
             ("/innovationsfonds", "Innovationsfonds", is_allowed(a, Action::Read, &Resource::Review)),

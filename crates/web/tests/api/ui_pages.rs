@@ -273,3 +273,68 @@ lotse_testkit::both_backends! {
         assert_eq!(html.contains("nächste Seite"), total > 50, "a next page exactly when there is more");
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn a_case_manager_moves_a_case_through_its_phases_on_the_case_page(db) {
+        use lotse_service::records::Record;
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        // An open case at Krefeld's provider, as the case manager would open it.
+        let sys = lotse_domain::Actor::system(lotse_domain::TenantId::parse("krefeld").unwrap());
+        let one = |k: &str, v: &str| { let mut r = Record::new(); r.insert(k.into(), v.into()); r };
+        let offer = db.lotse.records(&sys, "offers", &one("delivery", "individual"), Default::default()).await.unwrap().items[0]["offer_id"].as_str().unwrap().to_owned();
+        let staff = db.lotse.records(&sys, "staff", &one("provider_id", "kzb"), Default::default()).await.unwrap().items[0]["staff_id"].as_str().unwrap().to_owned();
+        let person = db.lotse.persons(&sys, Default::default()).await.unwrap().items[0].id.clone();
+        let open: lotse_service::cases::OpenCase = serde_json::from_value(serde_json::json!({
+            "person_id": person, "offer_id": offer, "staff_id": staff, "entry_date": "2026-11-02"})).unwrap();
+        let opened = db.lotse.open_case(&sys, open).await.unwrap();
+        let id = opened.case.unwrap().summary.id;
+
+        let cm = signed_in(&app, "case_manager@krefeld").await;
+        let (s, html) = page(&cm, &app, "/faelle?phase=intake").await;
+        assert_eq!(s, 200);
+        assert!(html.contains(&format!("/faelle/{id}")), "the open case is listed");
+        let (s, html) = page(&cm, &app, &format!("/faelle/{id}")).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("Zugang und Klärung"));
+        let csrf = hidden_csrf(&html);
+        let post = |path: String, form: Vec<(&'static str, String)>| {
+            let c = cm.clone();
+            let url = app.url(&path);
+            async move { c.post(url).form(&form).send().await.unwrap() }
+        };
+        let base = format!("/faelle/{id}");
+        // Assessment before the intake is recorded: refused with the reason.
+        let r = post(format!("{base}/phase"), vec![("csrf", csrf.clone()), ("phase", "assessment".into()), ("note", "".into())]).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("role=\"alert\""));
+        assert_eq!(post(format!("{base}/zugang"), vec![("csrf", csrf.clone()), ("way_in", "outreach".into()), ("indicated", "ja".into())]).await.status(), 303);
+        assert_eq!(post(format!("{base}/phase"), vec![("csrf", csrf.clone()), ("phase", "assessment".into()), ("note", "".into())]).await.status(), 303);
+        assert_eq!(post(format!("{base}/einschaetzung"), vec![("csrf", csrf.clone()), ("language", "2".into()), ("housing", "3".into()), ("note", "".into())]).await.status(), 303);
+        assert_eq!(post(format!("{base}/einschaetzung"), vec![("csrf", csrf.clone()), ("language", "4".into()), ("note", "nach dem Sprachkurs".into())]).await.status(), 303);
+        let r = post(format!("{base}/einschaetzung"), vec![("csrf", csrf.clone()), ("note", "".into())]).await;
+        assert_eq!(r.status(), 422, "an assessment rates at least one domain");
+        assert_eq!(post(format!("{base}/phase"), vec![("csrf", csrf.clone()), ("phase", "planning".into()), ("note", "".into())]).await.status(), 303);
+        let r = post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "".into()), ("step", "".into()), ("owner", "".into()), ("due", "".into())]).await;
+        assert_eq!(r.status(), 422, "a goal needs a title");
+        assert_eq!(post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "Ausbildungsplatz finden".into()), ("step", "Bewerbungsunterlagen".into()), ("owner", "Person".into()), ("due", "15.01.2027".into())]).await.status(), 303);
+        assert_eq!(post(format!("{base}/kontakte"), vec![("csrf", csrf.clone()), ("kind", "home_visit".into()), ("minutes", "45".into()), ("note", "".into())]).await.status(), 303);
+        let (_, html) = page(&cm, &app, &base).await;
+        assert!(html.contains("Ausbildungsplatz finden") && html.contains("Bewerbungsunterlagen, Person, bis 15.01.2027"));
+        assert!(html.contains("Sprache") && html.contains("+2"), "progress of the language domain from 2 to 4");
+        assert!(html.contains("Hausbesuch, 45 Minuten"));
+        // Closing needs the outcome.
+        let r = post(format!("{base}/abschluss"), vec![("csrf", csrf.clone()), ("exit_date", "".into()), ("exit_reason", "completed".into()), ("outcome", "".into())]).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("id=\"abschluss-fehler\""), "the error stands at the closing form");
+        let today = chrono::Local::now().date_naive().format("%d.%m.%Y").to_string();
+        let r = post(format!("{base}/abschluss"), vec![("csrf", csrf.clone()), ("exit_date", today), ("exit_reason", "completed".into()), ("outcome", "apprenticeship".into())]).await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let (_, html) = page(&cm, &app, &base).await;
+        assert!(html.contains("Der Fall ist abgeschlossen") && html.contains("Verbleib: Ausbildung"));
+        // Forms need the token; another provider's case manager does not find the case.
+        assert_eq!(post(format!("{base}/kontakte"), vec![("csrf", "x".into()), ("kind", "phone".into()), ("minutes", "5".into()), ("note", "".into())]).await.status(), 403);
+        let other = signed_in(&app, "case_manager.kja@leverkusen").await;
+        assert_eq!(page(&other, &app, &base).await.0, 404);
+    }
+}

@@ -1,0 +1,523 @@
+//! The case manager's pages: their cases, and a case through its phases —
+//! intake, assessment by life domain with its progress, goals and steps,
+//! contacts, documents, closure with the outcome.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use lotse_domain::case::{ContactType, ExitReason, LifeDomain, OutcomeKind, Phase, WayIn};
+use lotse_domain::{DomainError, EntityId};
+use lotse_service::cases::{
+    AssessmentInput, CaseQuery, CloseInput, ContactInput, GoalInput, IntakeInput, PhaseInput, RatingInput, StepInput,
+};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use super::admin::Pager;
+use super::page::{Chrome, UiUser, date, message};
+use super::programme::error_page;
+use super::render;
+use crate::AppState;
+
+fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(String, &'static str)> {
+    all.iter().map(|c| (code(*c).to_owned(), label(*c))).collect()
+}
+
+/// A date as typed: `01.12.2026` or `2026-12-01`; empty is None.
+fn typed_date(field: &str, s: &str) -> Result<Option<NaiveDate>, DomainError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .map(Some)
+        .map_err(|_| DomainError::invalid(field, format!("„{s}“ ist kein Datum (TT.MM.JJJJ)."), "not a date"))
+}
+
+fn csrf_ok(u: &UiUser, csrf: &str) -> Result<(), Response> {
+    if lotse_service::crypto::constant_time_eq(&u.csrf, csrf) {
+        Ok(())
+    } else {
+        Err((StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response())
+    }
+}
+
+// ------------------------------------------------------------------- list
+
+pub struct CaseRow {
+    id: String,
+    person: String,
+    offer: String,
+    entry: String,
+    phase: &'static str,
+    since: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    chrome: Chrome,
+    phases: Vec<(String, &'static str)>,
+    phase: String,
+    rows: Vec<CaseRow>,
+    pager: Pager,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListForm {
+    phase: Option<String>,
+    offset: Option<u64>,
+}
+
+fn phase_label(code: &str) -> &'static str {
+    Phase::parse(code).map(Phase::label_de).unwrap_or("unbekannt")
+}
+
+pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm>) -> Response {
+    let chrome = Chrome::new(&s, &u, "/faelle").await;
+    let phase = f.phase.clone().filter(|p| !p.is_empty());
+    let offset = f.offset.unwrap_or(0);
+    let q = CaseQuery { staff: None, phase: phase.clone(), limit: Some(50), offset: Some(offset) };
+    let page = match s.lotse.cases(&u.actor, q).await {
+        Ok(p) => p,
+        Err(e @ DomainError::Forbidden { .. }) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
+        Err(e) => return error_page(StatusCode::UNPROCESSABLE_ENTITY, chrome, message(&e)),
+    };
+    let query = phase.as_deref().map(|p| format!("phase={p}")).unwrap_or_default();
+    render(&CasesPage {
+        pager: Pager::new("/faelle", &query, offset, page.items.len(), page.total),
+        rows: page
+            .items
+            .into_iter()
+            .map(|c| CaseRow {
+                since: c.phase_since.map(date).unwrap_or_default(),
+                phase: phase_label(&c.phase),
+                entry: date(c.entry_date),
+                id: c.id,
+                person: c.person_id,
+                offer: c.offer_id,
+            })
+            .collect(),
+        phases: codes(Phase::ALL, Phase::as_str, Phase::label_de),
+        phase: phase.unwrap_or_default(),
+        error: None,
+        chrome,
+    })
+}
+
+// ------------------------------------------------------------------- case
+
+pub struct CaseView {
+    id: String,
+    person: String,
+    offer: String,
+    entry: String,
+    phase: &'static str,
+    since: String,
+    exit: Option<String>,
+    closed: bool,
+    phases: Vec<String>,
+    intake: Option<String>,
+    assessment_dates: Vec<String>,
+    /// Domain, a rating per assessment date ("–" where not rated), change.
+    progress: Vec<(&'static str, Vec<String>, String)>,
+    goals: Vec<(String, Vec<String>)>,
+    contacts: Vec<String>,
+    documents: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    chrome: Chrome,
+    c: CaseView,
+    notice: Option<String>,
+    error: String,
+    error_in: &'static str,
+    today: String,
+    phases: Vec<(String, &'static str)>,
+    ways_in: Vec<(String, &'static str)>,
+    domains: Vec<(String, &'static str)>,
+    contact_types: Vec<(String, &'static str)>,
+    exit_reasons: Vec<(String, &'static str)>,
+    outcomes: Vec<(String, &'static str)>,
+}
+
+async fn case_page(
+    s: &AppState,
+    u: &UiUser,
+    id: &str,
+    status: StatusCode,
+    error: Option<(&'static str, DomainError)>,
+) -> Response {
+    let chrome = Chrome::new(s, u, "/faelle").await;
+    let Ok(id) = EntityId::parse(id) else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            chrome,
+            "Diesen Fall gibt es nicht (oder Sie haben keinen Zugriff).".into(),
+        );
+    };
+    let c = match s.lotse.case(&u.actor, &id).await {
+        Ok(c) => c,
+        Err(e @ DomainError::NotFound { .. }) => return error_page(StatusCode::NOT_FOUND, chrome, message(&e)),
+        Err(e) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
+    };
+    let person = match EntityId::parse(&c.summary.person_id) {
+        Ok(pid) => match s.lotse.person(&u.actor, &pid).await {
+            Ok(p) => {
+                let name = [p.attributes.given_name.clone(), p.attributes.family_name.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if name.is_empty() { p.id } else { format!("{name} ({})", p.id) }
+            }
+            Err(_) => c.summary.person_id.clone(),
+        },
+        Err(_) => c.summary.person_id.clone(),
+    };
+    // Ratings by domain and date, in the fixed order of the domains.
+    let dates: Vec<NaiveDate> = c.assessments.iter().map(|a| a.date).collect();
+    let mut by: HashMap<(&str, usize), i16> = HashMap::new();
+    for (i, a) in c.assessments.iter().enumerate() {
+        for r in &a.ratings {
+            by.insert((r.domain.as_str(), i), r.rating);
+        }
+    }
+    let progress = LifeDomain::ALL
+        .iter()
+        .filter(|d| (0..dates.len()).any(|i| by.contains_key(&(d.as_str(), i))))
+        .map(|d| {
+            let values: Vec<Option<i16>> = (0..dates.len()).map(|i| by.get(&(d.as_str(), i)).copied()).collect();
+            let rated: Vec<i16> = values.iter().flatten().copied().collect();
+            let change = match (rated.first(), rated.last()) {
+                (Some(a), Some(b)) if rated.len() > 1 => format!("{:+}", b - a),
+                _ => "–".into(),
+            };
+            (
+                d.label_de(),
+                values.iter().map(|v| v.map(|x| x.to_string()).unwrap_or_else(|| "–".into())).collect(),
+                change,
+            )
+        })
+        .collect();
+    let closed = c.summary.exit_date.is_some();
+    let view = CaseView {
+        id: c.summary.id.clone(),
+        person,
+        offer: c.offer_name.clone(),
+        entry: date(c.summary.entry_date),
+        phase: phase_label(&c.summary.phase),
+        since: c.summary.phase_since.map(date).unwrap_or_default(),
+        exit: c.summary.exit_date.map(|d| {
+            let reason = c
+                .summary
+                .exit_reason
+                .as_deref()
+                .and_then(|r| ExitReason::parse(r).ok())
+                .map(ExitReason::label_de)
+                .unwrap_or("");
+            let outcome = c
+                .outcomes
+                .iter()
+                .find(|o| o.timing == "at_exit")
+                .and_then(|o| OutcomeKind::parse(&o.kind).ok())
+                .map(OutcomeKind::label_de)
+                .unwrap_or("");
+            format!("{} – {reason}; Verbleib: {outcome}", date(d))
+        }),
+        closed,
+        phases: c
+            .phases
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} – {} ({}){}",
+                    date(p.date),
+                    phase_label(&p.phase),
+                    p.author,
+                    p.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default()
+                )
+            })
+            .collect(),
+        intake: c.intake.as_ref().map(|i| {
+            format!(
+                "{}: {}; Fallmanagement {}angezeigt{}",
+                date(i.date),
+                WayIn::parse(&i.way_in).map(WayIn::label_de).unwrap_or(""),
+                if i.indicated { "" } else { "nicht " },
+                i.note.as_deref().map(|n| format!(" – {n}")).unwrap_or_default()
+            )
+        }),
+        assessment_dates: dates.iter().map(|d| date(*d)).collect(),
+        progress,
+        goals: c
+            .goals
+            .iter()
+            .map(|g| {
+                (
+                    format!(
+                        "{} ({})",
+                        g.title,
+                        lotse_domain::case::StepStatus::parse(&g.status).map(|s| s.label_de()).unwrap_or("")
+                    ),
+                    g.steps
+                        .iter()
+                        .map(|st| {
+                            format!(
+                                "{}{}{} – {}",
+                                st.title,
+                                st.owner.as_deref().map(|o| format!(", {o}")).unwrap_or_default(),
+                                st.due_date.map(|d| format!(", bis {}", date(d))).unwrap_or_default(),
+                                lotse_domain::case::StepStatus::parse(&st.status).map(|s| s.label_de()).unwrap_or("")
+                            )
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+        contacts: c
+            .contacts
+            .iter()
+            .map(|k| {
+                format!(
+                    "{} – {}, {} Minuten{}",
+                    date(k.date),
+                    ContactType::parse(&k.kind).map(ContactType::label_de).unwrap_or(""),
+                    k.minutes,
+                    k.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default()
+                )
+            })
+            .collect(),
+        documents: c
+            .documents
+            .iter()
+            .map(|d| (d.file_name.clone(), format!("/api/v1/cases/{}/documents/{}", c.summary.id, d.id)))
+            .collect(),
+    };
+    let (error_in, error) = match error {
+        Some((section, e)) => (section, message(&e)),
+        None => ("", String::new()),
+    };
+    let page = CasePage {
+        c: view,
+        notice: None,
+        error,
+        error_in,
+        today: date(chrono::Local::now().date_naive()),
+        phases: codes(Phase::ALL, Phase::as_str, Phase::label_de),
+        ways_in: codes(WayIn::ALL, WayIn::as_str, WayIn::label_de),
+        domains: codes(LifeDomain::ALL, LifeDomain::as_str, LifeDomain::label_de),
+        contact_types: codes(ContactType::ALL, ContactType::as_str, ContactType::label_de),
+        exit_reasons: codes(ExitReason::ALL, ExitReason::as_str, ExitReason::label_de),
+        outcomes: codes(OutcomeKind::ALL, OutcomeKind::as_str, OutcomeKind::label_de),
+        chrome,
+    };
+    (status, render(&page)).into_response()
+}
+
+pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<String>) -> Response {
+    case_page(&s, &u, &id, StatusCode::OK, None).await
+}
+
+/// After a change: back to the case (POST → redirect → GET), or the case
+/// with the error in the section of the form.
+async fn after(s: &AppState, u: &UiUser, id: &str, section: &'static str, result: Result<(), DomainError>) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/faelle/{id}#{section}")).into_response(),
+        Err(e @ DomainError::Forbidden { .. }) => case_page(s, u, id, StatusCode::FORBIDDEN, Some((section, e))).await,
+        Err(e @ DomainError::NotFound { .. }) => case_page(s, u, id, StatusCode::NOT_FOUND, Some((section, e))).await,
+        Err(e) => case_page(s, u, id, StatusCode::UNPROCESSABLE_ENTITY, Some((section, e))).await,
+    }
+}
+
+fn case_id(id: &str) -> Result<EntityId, DomainError> {
+    EntityId::parse(id).map_err(|_| DomainError::NotFound { entity: "case" })
+}
+
+#[derive(Deserialize)]
+pub struct PhaseForm {
+    csrf: String,
+    phase: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn phase(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<PhaseForm>) -> Response {
+    if let Err(r) = csrf_ok(&u, &f.csrf) {
+        return r;
+    }
+    let result = async {
+        let input = PhaseInput {
+            phase: Phase::parse(&f.phase)?,
+            date: None,
+            note: Some(f.note.clone()).filter(|n| !n.trim().is_empty()),
+        };
+        s.lotse.move_phase(&u.actor, &case_id(&id)?, input).await.map(|_| ())
+    }
+    .await;
+    after(&s, &u, &id, "phase", result).await
+}
+
+#[derive(Deserialize)]
+pub struct IntakeForm {
+    csrf: String,
+    way_in: String,
+    indicated: String,
+}
+
+pub async fn intake(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<IntakeForm>,
+) -> Response {
+    if let Err(r) = csrf_ok(&u, &f.csrf) {
+        return r;
+    }
+    let result = async {
+        let input =
+            IntakeInput { date: None, way_in: WayIn::parse(&f.way_in)?, indicated: f.indicated == "ja", note: None };
+        s.lotse.record_intake(&u.actor, &case_id(&id)?, input).await.map(|_| ())
+    }
+    .await;
+    after(&s, &u, &id, "intake", result).await
+}
+
+pub async fn assessment(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = csrf_ok(&u, f.get("csrf").map(String::as_str).unwrap_or_default()) {
+        return r;
+    }
+    let result = async {
+        let mut ratings = vec![];
+        for d in LifeDomain::ALL {
+            let Some(v) = f.get(d.as_str()).filter(|v| !v.is_empty()) else { continue };
+            let rating: i16 =
+                v.parse().map_err(|_| DomainError::invalid(d.as_str(), "Bitte 1 bis 5 wählen.", "1 to 5"))?;
+            ratings.push(RatingInput { domain: *d, rating, note: None });
+        }
+        if ratings.is_empty() {
+            return Err(DomainError::invalid(
+                "ratings",
+                "Bitte mindestens einen Lebensbereich einschätzen.",
+                "rate at least one domain",
+            ));
+        }
+        let note = f.get("note").cloned().filter(|n| !n.trim().is_empty());
+        s.lotse
+            .record_assessment(&u.actor, &case_id(&id)?, AssessmentInput { date: None, ratings, note })
+            .await
+            .map(|_| ())
+    }
+    .await;
+    after(&s, &u, &id, "assessment", result).await
+}
+
+#[derive(Deserialize)]
+pub struct GoalForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due: String,
+}
+
+pub async fn goal(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<GoalForm>) -> Response {
+    if let Err(r) = csrf_ok(&u, &f.csrf) {
+        return r;
+    }
+    let result = async {
+        let mut steps = vec![];
+        if !f.step.trim().is_empty() {
+            steps.push(StepInput {
+                title: f.step.clone(),
+                owner: Some(f.owner.clone()).filter(|o| !o.trim().is_empty()),
+                due_date: typed_date("due_date", &f.due)?,
+            });
+        }
+        let input = GoalInput { title: f.title.clone(), description: None, steps };
+        s.lotse.add_goal(&u.actor, &case_id(&id)?, input).await.map(|_| ())
+    }
+    .await;
+    after(&s, &u, &id, "goal", result).await
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    csrf: String,
+    kind: String,
+    minutes: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn contact(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<ContactForm>,
+) -> Response {
+    if let Err(r) = csrf_ok(&u, &f.csrf) {
+        return r;
+    }
+    let result = async {
+        let minutes = f
+            .minutes
+            .trim()
+            .parse()
+            .map_err(|_| DomainError::invalid("minutes", "Die Dauer ist eine Zahl von Minuten.", "minutes"))?;
+        let input = ContactInput {
+            kind: ContactType::parse(&f.kind)?,
+            date: None,
+            minutes,
+            note: Some(f.note.clone()).filter(|n| !n.trim().is_empty()),
+        };
+        s.lotse.add_contact(&u.actor, &case_id(&id)?, input).await.map(|_| ())
+    }
+    .await;
+    after(&s, &u, &id, "contact", result).await
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    csrf: String,
+    exit_date: String,
+    exit_reason: String,
+    outcome: String,
+}
+
+pub async fn close(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<CloseForm>) -> Response {
+    if let Err(r) = csrf_ok(&u, &f.csrf) {
+        return r;
+    }
+    let result = async {
+        let input = CloseInput {
+            exit_date: typed_date("exit_date", &f.exit_date)?,
+            exit_reason: match f.exit_reason.as_str() {
+                "" => None,
+                r => Some(ExitReason::parse(r)?),
+            },
+            outcome: match f.outcome.as_str() {
+                "" => None,
+                o => Some(OutcomeKind::parse(o)?),
+            },
+            note: None,
+        };
+        s.lotse.close_case(&u.actor, &case_id(&id)?, input).await.map(|_| ())
+    }
+    .await;
+    after(&s, &u, &id, "close", result).await
+}
