@@ -2350,3 +2350,196 @@ impl Lotse {
         })
     }
 }
+
+// ------------------------------------------------------------------ agreement
+
+/// What the printed plan agreement (Vereinbarung) shows.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Agreement {
+    pub case_id: String,
+    /// Given and family name as recorded (may be empty for a pseudonymous record).
+    pub person_name: String,
+    #[schema(value_type = Option<String>)]
+    pub birth_date: Option<NaiveDate>,
+    pub provider_name: String,
+    pub offer_name: String,
+    pub staff_name: Option<String>,
+    #[schema(value_type = String)]
+    pub entry_date: NaiveDate,
+    /// The day it is printed.
+    #[schema(value_type = String)]
+    pub date: NaiveDate,
+    /// The goals that are not dropped, with their steps that are not dropped.
+    pub goals: Vec<Goal>,
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn de_date(d: NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+fn status_de(s: &str) -> &'static str {
+    StepStatus::parse(s).map(StepStatus::label_de).unwrap_or("")
+}
+
+/// Where the agreement's stylesheet is served (the content security policy
+/// allows no inline styles).
+pub const AGREEMENT_CSS_PATH: &str = "/api/v1/print/agreement.css";
+
+/// The agreement's print stylesheet.
+pub const AGREEMENT_CSS: &str = r#"
+  body { font-family: "Liberation Sans", Arial, sans-serif; font-size: 11pt; line-height: 1.4; margin: 2cm; color: #000; }
+  h1 { font-size: 16pt; margin: 0 0 .3em; }
+  h2 { font-size: 12pt; margin: 1.2em 0 .3em; }
+  .meta { margin: 0 0 1.5em; }
+  .meta td { padding: .1em 1em .1em 0; vertical-align: top; }
+  table { border-collapse: collapse; width: 100%; }
+  th, td { text-align: left; padding: .25em .4em; }
+  .goal table th, .goal table td { border: 1px solid #444; }
+  .goal { break-inside: avoid; }
+  .signatures { display: flex; gap: 2cm; margin-top: 3em; break-inside: avoid; }
+  .signature { flex: 1; }
+  .line { border-top: 1px solid #000; margin-top: 2.5em; padding-top: .2em; font-size: 9pt; }
+  .note { font-size: 9pt; margin-top: 2em; }
+  @page { size: A4; margin: 2cm; }
+  @media print { body { margin: 0; } .noprint { display: none; } }
+"#;
+
+/// The agreement as a printable German HTML page (one A4 page per plan in
+/// the usual case; print CSS, signature lines for the person and the case
+/// manager). Every value is escaped.
+pub fn agreement_html(a: &Agreement) -> String {
+    let mut goals = String::new();
+    if a.goals.is_empty() {
+        goals.push_str("<p class=\"empty\">Es sind noch keine Ziele vereinbart.</p>\n");
+    }
+    for (i, g) in a.goals.iter().enumerate() {
+        goals.push_str(&format!("<section class=\"goal\">\n<h2>Ziel {}: {}</h2>\n", i + 1, esc(&g.title)));
+        if let Some(d) = &g.description {
+            goals.push_str(&format!("<p>{}</p>\n", esc(d).replace('\n', "<br>")));
+        }
+        if g.steps.is_empty() {
+            goals.push_str("<p class=\"empty\">Noch keine Schritte vereinbart.</p>\n");
+        } else {
+            goals.push_str(
+                "<table>\n<thead><tr><th>Schritt</th><th>Wer</th><th>Bis wann</th><th>Stand</th></tr></thead>\n<tbody>\n",
+            );
+            for s in &g.steps {
+                goals.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    esc(&s.title),
+                    esc(s.owner.as_deref().unwrap_or("")),
+                    s.due_date.map(de_date).unwrap_or_default(),
+                    status_de(&s.status)
+                ));
+            }
+            goals.push_str("</tbody>\n</table>\n");
+        }
+        goals.push_str("</section>\n");
+    }
+    let born = a.birth_date.map(|d| format!(", geboren am {}", de_date(d))).unwrap_or_default();
+    let staff = a.staff_name.as_deref().map(esc).unwrap_or_default();
+    format!(
+        r#"<!doctype html>
+<html lang="de">
+<head>
+<meta charset="utf-8">
+<title>Vereinbarung zur Zusammenarbeit – {person}</title>
+<link rel="stylesheet" href="{css_href}">
+</head>
+<body>
+<p class="noprint">Zum Drucken: Strg+P (Mac: ⌘+P).</p>
+<h1>Vereinbarung zur Zusammenarbeit</h1>
+<p>Hilfeplan im Fallmanagement</p>
+<table class="meta">
+<tr><td>zwischen</td><td><strong>{person}</strong>{born}</td></tr>
+<tr><td>und</td><td>{provider}, vertreten durch {staff}</td></tr>
+<tr><td>Angebot</td><td>{offer} (seit {entry})</td></tr>
+<tr><td>Stand</td><td>{date}</td></tr>
+</table>
+<p>Wir vereinbaren die folgenden Ziele und die Schritte dorthin. Wir sprechen regelmäßig darüber, was erreicht ist, und passen die Vereinbarung gemeinsam an.</p>
+{goals}<div class="signatures">
+<div class="signature"><div class="line">Ort, Datum, Unterschrift {person}</div></div>
+<div class="signature"><div class="line">Ort, Datum, Unterschrift {staff_sig}</div></div>
+</div>
+<p class="note">Die Teilnahme ist freiwillig. Diese Vereinbarung kann jederzeit gemeinsam geändert werden. Ihre Daten werden nur für die Unterstützung im Fallmanagement verarbeitet.</p>
+</body>
+</html>
+"#,
+        person = esc(&a.person_name),
+        born = born,
+        provider = esc(&a.provider_name),
+        staff = if staff.is_empty() { "die zuständige Fachkraft".into() } else { staff.clone() },
+        staff_sig = if staff.is_empty() { "Fachkraft".into() } else { staff },
+        offer = esc(&a.offer_name),
+        entry = de_date(a.entry_date),
+        date = de_date(a.date),
+        goals = goals,
+        css_href = AGREEMENT_CSS_PATH,
+    )
+}
+
+impl Lotse {
+    /// The plan agreement of a case, to print and sign. The read is recorded.
+    pub async fn agreement(&self, actor: &Actor, id: &EntityId) -> Result<Agreement, DomainError> {
+        use lotse_db::entity::provider;
+        let case = self.case(actor, id).await?;
+        let tenant = actor.tenant.to_string();
+        let person = person::Entity::find_by_id((tenant.clone(), case.summary.person_id.clone()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(not_found)?;
+        let provider_name = provider::Entity::find_by_id((tenant.clone(), case.provider_id.clone()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .map(|p| p.name)
+            .unwrap_or_else(|| case.provider_id.clone());
+        let staff_name = match &case.summary.staff_id {
+            Some(s) => {
+                staff::Entity::find_by_id((tenant, s.clone())).one(&self.db).await.map_err(db_err)?.map(|s| s.name)
+            }
+            None => None,
+        };
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        record(&txn, actor, Event::new(AuditAction::Read, "case_agreement", &case.summary.id).of_person(&person.id))
+            .await?;
+        txn.commit().await.map_err(db_err)?;
+        let dropped = StepStatus::Dropped.as_str();
+        let goals = case
+            .goals
+            .into_iter()
+            .filter(|g| g.status != dropped)
+            .map(|mut g| {
+                g.steps.retain(|s| s.status != dropped);
+                g
+            })
+            .collect();
+        Ok(Agreement {
+            case_id: case.summary.id,
+            person_name: [person.given_name, person.family_name].into_iter().flatten().collect::<Vec<_>>().join(" "),
+            birth_date: person.birth_date,
+            provider_name,
+            offer_name: case.offer_name,
+            staff_name,
+            entry_date: case.summary.entry_date,
+            date: today(),
+            goals,
+        })
+    }
+}

@@ -421,3 +421,35 @@ pub async fn outreach_counts(
 ) -> Result<JsonOut<lotse_service::cases::OutreachCounts>, ApiError> {
     s.lotse.outreach_counts(&a, q.year).await.map(JsonOut).map_err(|e| ApiError::from_domain(e, lang))
 }
+
+// ------------------------------------------------------------------ agreement
+
+/// The plan agreement to print and sign (German HTML with print CSS: goals,
+/// steps, owners, due dates, signature lines). Recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/agreement", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/html", description = "The agreement as a printable page"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn agreement(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let id = path_id(&id, "case", lang)?;
+    let ag = s.lotse.agreement(&a, &id).await.map_err(|e| ApiError::from_domain(e, lang))?;
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (axum::http::header::CACHE_CONTROL, "no-store"),
+    ];
+    Ok((headers, lotse_service::cases::agreement_html(&ag)).into_response())
+}
+
+/// The agreement's print stylesheet (no personal data; the content security
+/// policy allows no inline styles).
+#[utoipa::path(get, path = "/api/v1/print/agreement.css", tag = "cases",
+    responses((status = 200, content_type = "text/css", description = "Stylesheet")))]
+pub async fn agreement_css() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8")], lotse_service::cases::AGREEMENT_CSS)
+        .into_response()
+}

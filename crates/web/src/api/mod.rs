@@ -102,6 +102,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::waiting_list))
         .routes(routes!(cases::download_document, cases::delete_document))
         .routes(routes!(cases::outreach_counts, cases::record_outreach))
+        .routes(routes!(cases::agreement))
+        .routes(routes!(cases::agreement_css))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))

@@ -178,4 +178,44 @@ lotse_testkit::both_backends! {
         assert_eq!(count(&db, "case_documents").await, 0);
         assert_eq!(count(&db, "case_phases").await, 0);
     }
+
+    async fn the_plan_agreement_prints_goals_steps_and_signature_lines(db) {
+        let (t, app) = setup(&db).await;
+        let cm = &t.tokens["case_manager"];
+        let (_, body) = json(app.post("/api/v1/cases", cm).json(&json!({
+            "person_id": t.persons[0], "offer_id": "fm", "staff_id": "s1", "entry_date": "2026-01-05",
+            "intake": {"way_in": "self", "indicated": true}})).send().await.unwrap()).await;
+        let case = body["case"]["id"].as_str().unwrap().to_owned();
+        for (p, date) in [("assessment", "2026-01-06"), ("planning", "2026-01-08")] {
+            if p == "planning" {
+                let (s, _) = json(app.post(&format!("/api/v1/cases/{case}/assessments"), cm).json(&json!({"date": "2026-01-07", "ratings": [{"domain": "health", "rating": 3}]})).send().await.unwrap()).await;
+                assert_eq!(s, 201);
+            }
+            let (s, body) = json(app.post(&format!("/api/v1/cases/{case}/phase"), cm).json(&json!({"phase": p, "date": date})).send().await.unwrap()).await;
+            assert_eq!(s, 200, "{body}");
+        }
+        let (_, goal) = json(app.post(&format!("/api/v1/cases/{case}/goals"), cm).json(&json!({"title": "Wohnung <sichern>",
+            "steps": [{"title": "Antrag Wohngeld", "owner": "Frau Nachname0", "due_date": "2026-02-28"}, {"title": "Verworfen", "owner": "x"}]})).send().await.unwrap()).await;
+        let dropped = goal["steps"][1]["id"].as_str().unwrap();
+        let (s, _) = json(app.put(&format!("/api/v1/cases/{case}/steps/{dropped}"), cm).json(&json!({"status": "dropped"})).send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        let res = app.get(&format!("/api/v1/cases/{case}/agreement"), cm).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+        let html = res.text().await.unwrap();
+        for part in ["<html lang=\"de\">", "Vereinbarung zur Zusammenarbeit", "<strong>Amina Nachname0</strong>, geboren am 17.04.2001",
+            "Träger p1, vertreten durch Fallmanagerin", "Teilhabemanagement (seit 05.01.2026)",
+            "Ziel 1: Wohnung &lt;sichern&gt;", "<td>Antrag Wohngeld</td><td>Frau Nachname0</td><td>28.02.2026</td><td>offen</td>",
+            "Unterschrift Amina Nachname0", "Unterschrift Fallmanagerin", "href=\"/api/v1/print/agreement.css\""] {
+            assert!(html.contains(part), "{part} in {html}");
+        }
+        assert!(!html.contains("Verworfen"), "dropped steps are not agreed");
+        let res = app.get("/api/v1/print/agreement.css", cm).send().await.unwrap();
+        assert_eq!(res.headers()["content-type"], "text/css; charset=utf-8");
+        assert!(res.text().await.unwrap().contains("@page { size: A4"));
+        let (s, _) = json(app.get(&format!("/api/v1/cases/{case}/agreement"), &t.tokens["case_manager2"]).send().await.unwrap()).await;
+        assert_eq!(s, 404);
+        let (_, audit) = json(app.get(&format!("/api/v1/audit?entity=case_agreement&entity_id={case}"), &t.tokens["auditor"]).send().await.unwrap()).await;
+        assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+    }
 }

@@ -58,6 +58,7 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("list case documents", [403, 403, 403, 200, 403, 403, 403]),
     ("record outreach", [403, 403, 201, 201, 403, 403, 403]),
     ("outreach counts", [403, 200, 200, 200, 200, 200, 403]),
+    ("print a case's agreement", [403, 403, 403, 200, 403, 403, 403]),
 ];
 
 lotse_testkit::both_backends! {
@@ -156,6 +157,7 @@ lotse_testkit::both_backends! {
                     "record outreach" => app.post("/api/v1/outreach", token)
                         .json(&serde_json::json!({"date": "2026-01-06", "place": "Jugendtreff", "people": 3, "topic": "leisure"})),
                     "outreach counts" => app.get("/api/v1/outreach?year=2026", token),
+                    "print a case's agreement" => app.get(&format!("/api/v1/cases/{}/agreement", cases[0]), token),
                     other => panic!("unknown operation {other}"),
                 };
                 let (status, body) = json(req.send().await.unwrap()).await;
