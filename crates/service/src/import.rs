@@ -195,6 +195,8 @@ struct Known {
     offer_capacity: HashMap<String, i64>,
     /// participation → (entry, exit)
     participation: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
+    /// Ids of merged persons → the person they were merged into.
+    person_aliases: HashMap<String, String>,
 }
 
 struct Ctx<'a> {
@@ -365,6 +367,17 @@ async fn preload(
     let t = actor.tenant.as_str();
     use entity::{offer, participation};
     let wanted = |file: &str| scope.is_none_or(|s| s.contains(&file));
+    if wanted("persons.csv") {
+        use entity::person_alias;
+        known.person_aliases = person_alias::Entity::find()
+            .filter(person_alias::Column::TenantId.eq(t))
+            .all(txn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|a| (a.alias_id, a.person_id))
+            .collect();
+    }
     // Every file's stored keys (composite keys joined by U+001F, as `Parsed::key`);
     // offers and participations also bring the dates later checks need.
     for spec in FILES.iter().filter(|f| !matches!(f.name, "offers.csv" | "participations.csv") && wanted(f.name)) {
@@ -607,6 +620,26 @@ where
                 Err((de, en)) => {
                     ctx.error(Problem::new(file, line, spec.cols[*ci].name, de, en));
                     unreadable[*ci] = true;
+                    row_ok = false;
+                }
+            }
+        }
+        // A merged person's old id: references follow it to the kept person;
+        // a persons.csv row with it would bring the duplicate back.
+        if !ctx.known.person_aliases.is_empty() {
+            for (i, c) in spec.cols.iter().enumerate() {
+                let Some(Cell::Text(id)) = &cells[i] else { continue };
+                let Some(kept) = ctx.known.person_aliases.get(id).cloned() else { continue };
+                if matches!(c.kind, Kind::Ref("persons.csv")) {
+                    cells[i] = Some(Cell::Text(kept));
+                } else if file == "persons.csv" && c.name == "person_id" {
+                    ctx.error(Problem::new(
+                        file,
+                        line,
+                        c.name,
+                        format!("„{id}“ wurde mit der Person „{kept}“ zusammengeführt; bitte deren Kennung verwenden"),
+                        format!("\"{id}\" was merged into the person \"{kept}\"; please use that id"),
+                    ));
                     row_ok = false;
                 }
             }

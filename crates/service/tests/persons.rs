@@ -292,6 +292,18 @@ lotse_testkit::both_backends! {
         // An alias cannot be given to a new person.
         let e = lotse.create_person(&cm, input("m2", "p1", "Neu", "Person")).await.unwrap_err();
         assert!(matches!(&e, DomainError::Invalid { field, .. } if field == "id"), "{e:?}");
+        // The import follows aliases in references, and refuses to bring a duplicate back.
+        let again = Bundle::from_memory(
+            "t",
+            vec![("participations.csv".into(), "participation_id,person_id,offer_id,entry_date\npa3,m2,o1,2024-03-01\n".into())],
+        );
+        assert!(lotse.import_bundle(&sys, &again, None).await.unwrap().written);
+        let part = participation::Entity::find_by_id(("t1".to_string(), "pa3".to_string())).one(&lotse.db).await.unwrap().unwrap();
+        assert_eq!(part.person_id, "m3");
+        let back = Bundle::from_memory("t", vec![("persons.csv".into(), "person_id,provider_id,gender\nm2,p1,female\n".into())]);
+        let r = lotse.import_bundle(&sys, &back, None).await.unwrap();
+        assert!(!r.written);
+        assert!(r.errors[0].en.contains("merged into the person \"m3\""), "{:?}", r.errors);
         // The audit trail verifies after shredding.
         let report = lotse.verify_audit(&sys).await.unwrap();
         assert!(report.ok, "{report:?}");
