@@ -688,3 +688,26 @@ mod copy_tests {
         assert!(r.finish().is_err(), "a COPY without its trailer is an error");
     }
 }
+
+/// A statement written with `?` placeholders (the SQL itself the same on
+/// both backends), numbered `$1, $2, …` for PostgreSQL. The SQL must not
+/// contain `?` anywhere else.
+pub fn portable_statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + values.len() * 4);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(c);
+                }
+            }
+            Statement::from_sql_and_values(backend, out, values)
+        }
+        _ => Statement::from_sql_and_values(backend, sql, values),
+    }
+}

@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod person;
 pub mod role;
+pub mod search;
 pub mod text;
 
 pub use actor::Actor;

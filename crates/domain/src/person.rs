@@ -77,6 +77,15 @@ codes!(LabourStatus, "labour_status" {
     Unknown = "unknown" / "unbekannt",
 });
 
+codes!(
+    /// Whether a residence title allows work (a Duldung often only with the
+    /// foreigners' office's permission: restricted).
+    WorkPermission, "work_permission" {
+    Yes = "yes" / "erlaubt",
+    No = "no" / "nicht erlaubt",
+    Restricted = "restricted" / "eingeschränkt",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

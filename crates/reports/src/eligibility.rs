@@ -15,7 +15,7 @@ fn rule_of(data: &Dataset, program: &str) -> Result<Option<Rule>, ReportError> {
     let p = data.program(program).ok_or_else(|| ReportError::UnknownProgram(program.to_string()))?;
     match p.target_group.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(src) => Rule::parse(src).map(Some).map_err(|e| ReportError::BadRule(program.to_string(), e.0)),
+        Some(src) => Rule::parse(src).map(Some).map_err(|e| ReportError::BadRule(program.to_string(), e.de)),
     }
 }
 

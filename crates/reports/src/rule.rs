@@ -49,25 +49,127 @@ pub struct Rule {
     pub conjuncts: Vec<Conjunct>,
 }
 
+/// Why a rule cannot be used, and where: `position` is the 1-based
+/// character in the whole rule where the problem starts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct RuleError(pub String);
+#[error("{de}")]
+pub struct RuleError {
+    pub de: String,
+    pub en: String,
+    pub position: Option<usize>,
+}
+
+impl RuleError {
+    fn at(position: Option<usize>, de: String, en: String) -> RuleError {
+        let (de, en) = match position {
+            Some(p) => (format!("Zeichen {p}: {de}"), format!("character {p}: {en}")),
+            None => (de, en),
+        };
+        RuleError { de, en, position }
+    }
+}
+
+/// A person with every attribute known, to try each condition on when a
+/// rule is saved (a condition that is not true or false is an error).
+fn sample_context() -> Context<'static> {
+    let mut ctx = Context::default();
+    for name in ATTRIBUTES {
+        let v = match *name {
+            "age" => Value::Int(30),
+            "education_isced" => Value::Int(3),
+            "sgb2_months_24" => Value::Int(12),
+            _ => Value::String(Arc::new("x".to_string())),
+        };
+        ctx.add_variable_from_value(*name, v);
+    }
+    ctx
+}
+
+/// The 1-based character position of identifier `name` in `part` (outside
+/// string literals), if it occurs.
+fn ident_position(part: &str, name: &str) -> Option<usize> {
+    let chars: Vec<char> = part.chars().collect();
+    let word: Vec<char> = name.chars().collect();
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut quote: Option<char> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match quote {
+            Some(q) => {
+                if c == '\\' {
+                    i += 1;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => {
+                if chars[i..].starts_with(&word)
+                    && (i == 0 || !is_ident(chars[i - 1]))
+                    && chars.get(i + word.len()).is_none_or(|n| !is_ident(*n))
+                {
+                    return Some(i + 1);
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
 
 impl Rule {
     pub fn parse(source: &str) -> Result<Rule, RuleError> {
         let parts = split_conjuncts(source);
-        if parts.iter().any(|p| p.is_empty()) {
-            return Err(RuleError(format!("leere Bedingung in der Regel „{source}“")));
+        if let Some((offset, _)) = parts.iter().find(|(_, p)| p.is_empty()) {
+            return Err(RuleError::at(
+                Some(offset + 1),
+                "leere Bedingung (ein „&&“ zu viel?)".into(),
+                "empty condition (one \"&&\" too many?)".into(),
+            ));
         }
+        let sample = sample_context();
         let mut conjuncts = Vec::new();
-        for part in parts {
-            let program = Program::compile(&part).map_err(|e| RuleError(format!("„{part}“: {e}")))?;
+        for (offset, part) in parts {
+            let program = Program::compile(&part).map_err(|e| {
+                let at = e.span.start.as_ref().map(|l| offset + part[..l.absolute.min(part.len())].chars().count() + 1);
+                let what = match e.msg.as_str() {
+                    "unrecognized eof" => {
+                        ("die Bedingung endet zu früh".to_string(), "the condition ends too early".to_string())
+                    }
+                    "invalid token" => ("ungültiges Zeichen".to_string(), "invalid character".to_string()),
+                    m => (format!("nicht lesbar ({m})"), format!("cannot be read ({m})")),
+                };
+                RuleError::at(at, format!("„{part}“: {}", what.0), format!("\"{part}\": {}", what.1))
+            })?;
             let reads: Vec<String> = program.references().variables().into_iter().map(str::to_string).collect();
             if let Some(unknown) = reads.iter().find(|v| !ATTRIBUTES.contains(&v.as_str())) {
-                return Err(RuleError(format!(
-                    "„{part}“: unbekanntes Merkmal „{unknown}“ (bekannt sind: {})",
-                    ATTRIBUTES.join(", ")
-                )));
+                return Err(RuleError::at(
+                    ident_position(&part, unknown).map(|p| offset + p),
+                    format!("unbekanntes Merkmal „{unknown}“ (bekannt sind: {})", ATTRIBUTES.join(", ")),
+                    format!("unknown attribute \"{unknown}\" (known: {})", ATTRIBUTES.join(", ")),
+                ));
+            }
+            // Tried on a person with every attribute known: a condition must
+            // give true or false (a panic, e.g. a division by zero, is left to
+            // `failing`, where it makes the condition false).
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| program.execute(&sample)));
+            match run {
+                Ok(Ok(Value::Bool(_))) | Err(_) => {}
+                Ok(Ok(other)) => {
+                    return Err(RuleError::at(
+                        Some(offset + 1),
+                        format!("„{part}“ ist keine Bedingung (ergibt {other:?} statt wahr oder falsch)"),
+                        format!("\"{part}\" is not a condition (gives {other:?} instead of true or false)"),
+                    ));
+                }
+                Ok(Err(e)) => {
+                    return Err(RuleError::at(
+                        Some(offset + 1),
+                        format!("„{part}“ kann nicht ausgewertet werden ({e})"),
+                        format!("\"{part}\" cannot be evaluated ({e})"),
+                    ));
+                }
             }
             conjuncts.push(Conjunct { source: part, program, reads });
         }
@@ -127,13 +229,15 @@ fn attributes(p: &Person, on: Date) -> Vec<(&'static str, Option<Value>)> {
     ]
 }
 
-/// Splits at `&&` outside brackets, parentheses and string literals. A rule
-/// whose top level is `||` or `? :` (which bind looser than `&&`) is one
-/// conjunct as a whole.
-fn split_conjuncts(source: &str) -> Vec<String> {
+/// Splits at `&&` outside brackets, parentheses and string literals, each
+/// part trimmed, with its character offset in `source`. A rule whose top
+/// level is `||` or `? :` (which bind looser than `&&`) is one conjunct as
+/// a whole.
+fn split_conjuncts(source: &str) -> Vec<(usize, String)> {
     let parts = split_top_level(source);
-    if parts.iter().any(|p| has_top_level_or(p)) {
-        return vec![source.trim().to_string()];
+    if parts.iter().any(|(_, p)| has_top_level_or(p)) {
+        let lead = source.chars().take_while(|c| c.is_whitespace()).count();
+        return vec![(lead, source.trim().to_string())];
     }
     parts
 }
@@ -158,18 +262,23 @@ fn has_top_level_or(part: &str) -> bool {
     false
 }
 
-fn split_top_level(source: &str) -> Vec<String> {
+fn split_top_level(source: &str) -> Vec<(usize, String)> {
     let mut parts = Vec::new();
     let mut depth = 0i32;
     let mut quote: Option<char> = None;
     let mut current = String::new();
-    let mut chars = source.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut start = 0usize;
+    let mut chars = source.chars().enumerate().peekable();
+    let finish = |current: &str, start: usize| {
+        let lead = current.chars().take_while(|c| c.is_whitespace()).count();
+        (start + lead, current.trim().to_string())
+    };
+    while let Some((i, c)) = chars.next() {
         match quote {
             Some(q) => {
                 current.push(c);
                 if c == '\\' {
-                    if let Some(n) = chars.next() {
+                    if let Some((_, n)) = chars.next() {
                         current.push(n);
                     }
                 } else if c == q {
@@ -189,16 +298,17 @@ fn split_top_level(source: &str) -> Vec<String> {
                     depth -= 1;
                     current.push(c);
                 }
-                '&' if depth == 0 && chars.peek() == Some(&'&') => {
+                '&' if depth == 0 && chars.peek().map(|(_, n)| *n) == Some('&') => {
                     chars.next();
-                    parts.push(current.trim().to_string());
+                    parts.push(finish(&current, start));
                     current.clear();
+                    start = i + 2;
                 }
                 _ => current.push(c),
             },
         }
     }
-    parts.push(current.trim().to_string());
+    parts.push(finish(&current, start));
     parts
 }
 
@@ -230,9 +340,11 @@ mod tests {
     #[test]
     fn splits_only_top_level_conjunctions() {
         assert_eq!(
-            split_conjuncts(r#" age >= 18 && (a || b && c) && x in ["&&", "y"] "#),
+            texts(split_conjuncts(r#" age >= 18 && (a || b && c) && x in ["&&", "y"] "#)),
             vec!["age >= 18", "(a || b && c)", r#"x in ["&&", "y"]"#]
         );
+        let offsets: Vec<usize> = split_conjuncts(" age >= 18 &&  x").into_iter().map(|(o, _)| o).collect();
+        assert_eq!(offsets, vec![1, 15]);
     }
 
     #[test]
@@ -251,9 +363,9 @@ mod tests {
 
     #[test]
     fn looser_operators_keep_the_rule_whole() {
-        assert_eq!(split_conjuncts("a && b || c"), vec!["a && b || c"]);
-        assert_eq!(split_conjuncts("x ? a && b : c"), vec!["x ? a && b : c"]);
-        assert_eq!(split_conjuncts(r#"a && (b || c) && d == "||""#), vec!["a", "(b || c)", r#"d == "||""#]);
+        assert_eq!(texts(split_conjuncts("a && b || c")), vec!["a && b || c"]);
+        assert_eq!(texts(split_conjuncts("x ? a && b : c")), vec!["x ? a && b : c"]);
+        assert_eq!(texts(split_conjuncts(r#"a && (b || c) && d == "||""#)), vec!["a", "(b || c)", r#"d == "||""#]);
         let rule = Rule::parse(r#"age >= 30 && residence_status == "duldung" || age < 25"#).unwrap();
         let on: Date = "2023-06-30".parse().unwrap();
         assert!(
@@ -269,9 +381,49 @@ mod tests {
         assert_eq!(rule.failing(&person(Some("2000-01-01"), None), on), vec!["age / 0 > 1"]);
     }
 
+    fn texts(parts: Vec<(usize, String)>) -> Vec<String> {
+        parts.into_iter().map(|(_, p)| p).collect()
+    }
+
     #[test]
-    fn rejects_unknown_attributes_and_bad_syntax() {
-        assert!(Rule::parse("alter >= 18").unwrap_err().0.contains("alter"));
-        assert!(Rule::parse("age >= && 3").is_err());
+    fn rejects_unknown_attributes_and_bad_syntax_with_the_position() {
+        let e = Rule::parse("alter >= 18").unwrap_err();
+        assert!(e.de.contains("alter") && e.de.starts_with("Zeichen 1:"), "{e:?}");
+        let e = Rule::parse(r#"age >= 18 && wohnort == "Raunheim""#).unwrap_err();
+        assert_eq!(e.position, Some(14), "{e:?}");
+        assert!(e.en.contains("unknown attribute \"wohnort\""), "{e:?}");
+        // "age >= " ends too early: the error is at the end of the first condition.
+        let e = Rule::parse("age >= && 3").unwrap_err();
+        assert_eq!(e.position, Some(7), "{e:?}");
+        let e = Rule::parse(r#"age >= 18 && residence_status in ["duldung" "gestattung"]"#).unwrap_err();
+        assert_eq!(e.position, Some(45), "{e:?}");
+        let e = Rule::parse("age >= 18 &&  && age <= 27").unwrap_err();
+        assert_eq!(e.position, Some(15), "the second && : {e:?}");
+        let e = Rule::parse("age >= 18 && age + 1").unwrap_err();
+        assert_eq!(e.position, Some(14), "not a condition: {e:?}");
+        let e = Rule::parse(r#"age >= "achtzehn""#).unwrap_err();
+        assert!(e.de.contains("kann nicht ausgewertet werden"), "{e:?}");
+        // Every attribute of the persons, and the seeds' rules, are accepted.
+        for a in [
+            "age",
+            "gender",
+            "residence_status",
+            "migration_background",
+            "sgb2_months_24",
+            "municipality",
+            "district_id",
+            "single_parent",
+            "disability",
+            "labour_status",
+            "education_isced",
+            "nationality",
+        ] {
+            let cond = if matches!(a, "age" | "sgb2_months_24" | "education_isced") {
+                format!("{a} >= 1")
+            } else {
+                format!("{a} == \"x\"")
+            };
+            assert!(Rule::parse(&cond).is_ok(), "{cond}");
+        }
     }
 }

@@ -195,6 +195,8 @@ struct Known {
     offer_capacity: HashMap<String, i64>,
     /// participation → (entry, exit)
     participation: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
+    /// Ids of merged persons → the person they were merged into.
+    person_aliases: HashMap<String, String>,
 }
 
 struct Ctx<'a> {
@@ -353,7 +355,8 @@ impl Lotse {
             // The data is in; the planner's statistics are a matter of speed
             // only, so a failure here is logged, not reported as the import's.
             // A single record (a scoped import) changes no statistics worth it.
-            let tables: Vec<&str> = FILES.iter().map(|f| f.table).collect();
+            let mut tables: Vec<&str> = FILES.iter().map(|f| f.table).collect();
+            tables.push("person_search");
             if scope.is_none()
                 && let Err(e) = lotse_db::backend::refresh_statistics(&self.db, &tables).await
             {
@@ -375,6 +378,17 @@ async fn preload(
     let t = actor.tenant.as_str();
     use entity::{offer, participation};
     let wanted = |file: &str| scope.is_none_or(|s| s.contains(&file));
+    if wanted("persons.csv") {
+        use entity::person_alias;
+        known.person_aliases = person_alias::Entity::find()
+            .filter(person_alias::Column::TenantId.eq(t))
+            .all(txn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|a| (a.alias_id, a.person_id))
+            .collect();
+    }
     // Every file's stored keys (composite keys joined by U+001F, as `Parsed::key`);
     // offers and participations also bring the dates later checks need.
     for spec in FILES.iter().filter(|f| !matches!(f.name, "offers.csv" | "participations.csv") && wanted(f.name)) {
@@ -570,6 +584,10 @@ where
     // For the capacity warning: offer → (entry, exit) of its participations.
     let mut spans: HashMap<String, Vec<(NaiveDate, Option<NaiveDate>)>> = HashMap::new();
     let mut read = 0u64;
+    // New persons' name search keys (see persons::search_rows).
+    let is_persons = spec.table == "persons";
+    let search_cols = crate::persons::search_columns();
+    let mut search_inserts: Vec<Vec<Value>> = Vec::new();
 
     if !header_ok {
         return Ok(summary);
@@ -613,6 +631,26 @@ where
                 Err((de, en)) => {
                     ctx.error(Problem::new(file, line, spec.cols[*ci].name, de, en));
                     unreadable[*ci] = true;
+                    row_ok = false;
+                }
+            }
+        }
+        // A merged person's old id: references follow it to the kept person;
+        // a persons.csv row with it would bring the duplicate back.
+        if !ctx.known.person_aliases.is_empty() {
+            for (i, c) in spec.cols.iter().enumerate() {
+                let Some(Cell::Text(id)) = &cells[i] else { continue };
+                let Some(kept) = ctx.known.person_aliases.get(id).cloned() else { continue };
+                if matches!(c.kind, Kind::Ref("persons.csv")) {
+                    cells[i] = Some(Cell::Text(kept));
+                } else if file == "persons.csv" && c.name == "person_id" {
+                    ctx.error(Problem::new(
+                        file,
+                        line,
+                        c.name,
+                        format!("„{id}“ wurde mit der Person „{kept}“ zusammengeführt; bitte deren Kennung verwenden"),
+                        format!("\"{id}\" was merged into the person \"{kept}\"; please use that id"),
+                    ));
                     row_ok = false;
                 }
             }
@@ -704,9 +742,23 @@ where
             }
             row.extend(stamps.iter().map(|_| Value::ChronoDateTimeUtc(Some(now))));
             inserts.push(row);
+            if is_persons {
+                if let (Some(id), Some(provider)) = (parsed.text("person_id"), parsed.text("provider_id")) {
+                    search_inserts.extend(crate::persons::search_rows(
+                        actor.tenant.as_str(),
+                        id,
+                        provider,
+                        [parsed.text("given_name"), parsed.text("family_name")],
+                    ));
+                }
+            }
             summary.created += 1;
             if inserts.len() >= insert_batch {
                 lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, std::mem::take(&mut inserts))
+                    .await
+                    .map_err(db_err)?;
+                // Search keys after their persons (they reference them).
+                lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, std::mem::take(&mut search_inserts))
                     .await
                     .map_err(db_err)?;
             }
@@ -747,6 +799,7 @@ where
     }
     if ctx.ok() {
         lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, inserts).await.map_err(db_err)?;
+        lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, search_inserts).await.map_err(db_err)?;
         if !maybe_updates.is_empty() {
             update_batch::<E>(txn, actor, spec, &columns, &present, &stamp_cols, maybe_updates, &mut summary).await?;
         }
@@ -827,7 +880,24 @@ where
         for c in stamp_cols.iter().skip(1) {
             am.set(*c, Value::ChronoDateTimeUtc(Some(Utc::now())));
         }
-        am.update(txn).await.map_err(db_err)?;
+        let m = am.update(txn).await.map_err(db_err)?;
+        if spec.table == "persons" && ["given_name", "family_name", "provider_id"].iter().any(|c| diff.contains_key(*c))
+        {
+            let text = |c: &str| match m.get(column::<E>(c)) {
+                Value::String(Some(s)) => Some(s),
+                _ => None,
+            };
+            let (id, provider) = (text("id").unwrap_or_default(), text("provider_id").unwrap_or_default());
+            let (given, family) = (text("given_name"), text("family_name"));
+            crate::persons::replace_search_keys(
+                txn,
+                actor.tenant.as_str(),
+                &id,
+                &provider,
+                [given.as_deref(), family.as_deref()],
+            )
+            .await?;
+        }
         summary.updated += 1;
         let key = p.key().replace('\u{1f}', "/");
         let mut event = Event::new(AuditAction::Update, spec.table, &key).changes(serde_json::Value::Object(diff));
@@ -871,6 +941,19 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
     // A check runs only on columns the file has; for the others the stored
     // values stand (they were checked when they came).
     let stored_part = p.text("participation_id").and_then(|id| ctx.known.participation.get(id)).copied();
+    // A target-group rule must be usable when it is saved, not when a report needs it.
+    if file == "programs.csv" {
+        if let Some(Err(e)) =
+            p.text("target_group").filter(|s| !s.trim().is_empty()).map(lotse_reports::rule::Rule::parse)
+        {
+            error(
+                ctx,
+                "target_group",
+                format!("ungültige Zielgruppenregel: {}", e.de),
+                format!("invalid target-group rule: {}", e.en),
+            );
+        }
+    }
     match file {
         "programs.csv" | "offers.csv"
             if p.has("start_date") && p.has("end_date") && before(p.date("start_date"), p.date("end_date")) =>

@@ -21,6 +21,7 @@ pub mod publications;
 pub mod records;
 pub mod report_data;
 pub mod reports;
+pub mod residence;
 pub mod tenants;
 pub mod users;
 

@@ -4,14 +4,19 @@
 
 use chrono::Datelike;
 use chrono::{NaiveDate, Utc};
-use lotse_db::entity::{person, provider};
+use lotse_db::entity::{person, person_search, provider};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, PersonScope, Resource, authorize, person_scope};
 use lotse_domain::person::{Gender, LabourStatus, ResidenceStatus, YesNo};
 use lotse_domain::{Actor, DomainError, EntityId, text};
-use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{ColumnType, Value};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
+
+use std::collections::HashMap;
+
+use lotse_domain::search;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use crate::Lotse;
 use crate::audit::{self, Event, record};
@@ -56,6 +61,12 @@ pub struct PersonInput {
     pub sgb2_months_24: Option<i16>,
     #[schema(value_type = Option<String>)]
     pub homeless: Option<YesNo>,
+    /// Contact data (Lotse's own, not part of the data bundle).
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub postal_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -71,6 +82,43 @@ impl PersonInput {
         self.given_name = text::clean_opt("given_name", self.given_name.as_deref(), 200)?;
         self.family_name = text::clean_opt("family_name", self.family_name.as_deref(), 200)?;
         self.municipality = text::clean_opt("municipality", self.municipality.as_deref(), 200)?;
+        self.address_line1 = text::clean_opt("address_line1", self.address_line1.as_deref(), 200)?;
+        self.address_line2 = text::clean_opt("address_line2", self.address_line2.as_deref(), 200)?;
+        self.phone = text::clean_opt("phone", self.phone.as_deref(), 40)?;
+        if let Some(v) = &self.phone {
+            if !v.chars().all(|c| c.is_ascii_digit() || " +-/()".contains(c)) || !v.chars().any(|c| c.is_ascii_digit())
+            {
+                return Err(DomainError::invalid(
+                    "phone",
+                    "keine Telefonnummer (erlaubt: Ziffern, Leerzeichen und + - / ( )).",
+                    "not a phone number (allowed: digits, spaces and + - / ( )).",
+                ));
+            }
+        }
+        self.email = text::clean_opt("email", self.email.as_deref(), 200)?;
+        if let Some(v) = &self.email {
+            let ok = v.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            }) && !v.contains(char::is_whitespace)
+                && v.matches('@').count() == 1;
+            if !ok {
+                return Err(DomainError::invalid(
+                    "email",
+                    "keine E-Mail-Adresse (Form: name@beispiel.de).",
+                    "not an e-mail address (form: name@example.org).",
+                ));
+            }
+        }
+        self.postal_code = text::clean_opt("postal_code", self.postal_code.as_deref(), 10)?;
+        if let Some(v) = &self.postal_code {
+            if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
+                return Err(DomainError::invalid(
+                    "postal_code",
+                    "keine Postleitzahl (Ziffern und Buchstaben).",
+                    "not a postal code (digits and letters).",
+                ));
+            }
+        }
         if let Some(n) = &self.nationality {
             if n.len() != 2 || !n.chars().all(|c| c.is_ascii_uppercase()) {
                 return Err(DomainError::invalid(
@@ -137,6 +185,11 @@ impl PersonInput {
         m.labour_status = Set(self.labour_status.map(|v| v.as_str().to_owned()));
         m.sgb2_months_24 = Set(self.sgb2_months_24);
         m.homeless = Set(self.homeless.map(|v| v.as_str().to_owned()));
+        m.phone = Set(self.phone);
+        m.email = Set(self.email);
+        m.address_line1 = Set(self.address_line1);
+        m.address_line2 = Set(self.address_line2);
+        m.postal_code = Set(self.postal_code);
     }
 }
 
@@ -167,6 +220,11 @@ impl TryFrom<person::Model> for Person {
                 labour_status: code(m.labour_status, LabourStatus::parse)?,
                 sgb2_months_24: m.sgb2_months_24,
                 homeless: code(m.homeless, YesNo::parse)?,
+                phone: m.phone,
+                email: m.email,
+                address_line1: m.address_line1,
+                address_line2: m.address_line2,
+                postal_code: m.postal_code,
             },
         })
     }
@@ -192,22 +250,78 @@ fn diff(old: Option<&PersonInput>, new: Option<&PersonInput>) -> serde_json::Val
     serde_json::Value::Object(out)
 }
 
+/// The columns of `person_search`, in the order [`search_rows`] fills them.
+pub(crate) fn search_columns() -> Vec<(&'static str, ColumnType)> {
+    let text = ColumnType::String(Default::default());
+    vec![("tenant_id", text.clone()), ("person_id", text.clone()), ("key", text.clone()), ("provider_id", text)]
+}
+
+/// The `person_search` rows of one person.
+pub(crate) fn search_rows(
+    tenant: &str,
+    person_id: &str,
+    provider: &str,
+    names: [Option<&str>; 2],
+) -> impl Iterator<Item = Vec<Value>> {
+    let keys = search::index_keys(names.into_iter().flatten());
+    let (tenant, person_id, provider) = (tenant.to_owned(), person_id.to_owned(), provider.to_owned());
+    keys.into_iter().map(move |k| {
+        vec![
+            Value::String(Some(tenant.clone())),
+            Value::String(Some(person_id.clone())),
+            Value::String(Some(k)),
+            Value::String(Some(provider.clone())),
+        ]
+    })
+}
+
+/// Replaces one person's search keys (inside the transaction of the change).
+pub(crate) async fn replace_search_keys(
+    txn: &DatabaseTransaction,
+    tenant: &str,
+    person_id: &str,
+    provider: &str,
+    names: [Option<&str>; 2],
+) -> Result<(), DomainError> {
+    person_search::Entity::delete_many()
+        .filter(person_search::Column::TenantId.eq(tenant))
+        .filter(person_search::Column::PersonId.eq(person_id))
+        .exec(txn)
+        .await
+        .map_err(db_err)?;
+    let rows: Vec<Vec<Value>> = search_rows(tenant, person_id, provider, names).collect();
+    lotse_db::bulk::insert_rows(txn, "person_search", &search_columns(), rows).await.map_err(db_err)
+}
+
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PersonQuery {
-    /// Part of the given or family name.
+    /// Names to search for (given and family names, any order). Each word
+    /// must match one of the person's names: as written, normalised ("Mueller"
+    /// finds "Müller"), by sound (Kölner Phonetik: "Muhammad" finds
+    /// "Mohammed") or with one typo ("Mülelr"); results are ranked in that
+    /// order. Without `q`: every person, by family name.
     pub q: Option<String>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }
 
 impl Lotse {
-    async fn person_row(&self, actor: &Actor, id: &EntityId) -> Result<person::Model, DomainError> {
+    pub(crate) async fn person_row(&self, actor: &Actor, id: &EntityId) -> Result<person::Model, DomainError> {
         let scope = person_scope(actor)?;
-        person::Entity::find_by_id((actor.tenant.to_string(), id.to_string()))
-            .one(&self.db)
-            .await
-            .map_err(db_err)?
+        let t = actor.tenant.to_string();
+        let mut found = person::Entity::find_by_id((t.clone(), id.to_string())).one(&self.db).await.map_err(db_err)?;
+        if found.is_none() {
+            // The id of a merged duplicate finds the person it was merged into.
+            let alias = lotse_db::entity::person_alias::Entity::find_by_id((t.clone(), id.to_string()))
+                .one(&self.db)
+                .await
+                .map_err(db_err)?;
+            if let Some(a) = alias {
+                found = person::Entity::find_by_id((t, a.person_id)).one(&self.db).await.map_err(db_err)?;
+            }
+        }
+        found
             .filter(|p| EntityId::parse(&p.provider_id).is_ok_and(|pr| scope.admits(&pr)))
             .ok_or(DomainError::NotFound { entity: "person" })
     }
@@ -235,6 +349,17 @@ impl Lotse {
             Some(id) => id,
             None => EntityId::parse(&format!("p-{}", &uuid::Uuid::now_v7().simple().to_string()[..20]))?,
         };
+        let alias = lotse_db::entity::person_alias::Entity::find_by_id((actor.tenant.to_string(), id.to_string()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        if alias.is_some() {
+            return Err(DomainError::invalid(
+                "id",
+                format!("„{id}“ ist die Kennung einer zusammengeführten Person und kann nicht neu vergeben werden."),
+                format!("\"{id}\" is the id of a merged person and cannot be given again."),
+            ));
+        }
         let now = Utc::now();
         let mut am = person::ActiveModel {
             tenant_id: Set(actor.tenant.to_string()),
@@ -247,6 +372,14 @@ impl Lotse {
         input.apply(&mut am);
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let m = am.insert(&txn).await.map_err(db_err)?;
+        replace_search_keys(
+            &txn,
+            &m.tenant_id,
+            &m.id,
+            &m.provider_id,
+            [m.given_name.as_deref(), m.family_name.as_deref()],
+        )
+        .await?;
         record(&txn, actor, Event::new(AuditAction::Create, "person", &m.id).of_person(&m.id).changes(changes)).await?;
         txn.commit().await.map_err(db_err)?;
         Person::try_from(m)
@@ -267,20 +400,23 @@ impl Lotse {
         let scope = person_scope(actor)?;
         let query = PersonQuery { q: text::clean_opt("q", query.q.as_deref(), 200)?, ..query };
         let page = PageRequest { limit: query.limit, offset: query.offset };
+        if let Some(text) = query.q.as_deref().filter(|t| !t.trim().is_empty()) {
+            let (rows, total) = self.search(actor, &scope, text, page).await?;
+            self.audit_list(actor, &rows).await?;
+            return Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page));
+        }
         let mut q = person::Entity::find().filter(person::Column::TenantId.eq(actor.tenant.as_str()));
         if let PersonScope::Provider(p) = &scope {
             q = q.filter(person::Column::ProviderId.eq(p.as_str()));
         }
-        if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
-            q = q.filter(
-                Condition::any()
-                    .add(Expr::expr(Func::lower(Expr::col(person::Column::FamilyName))).like(pattern.clone()))
-                    .add(Expr::expr(Func::lower(Expr::col(person::Column::GivenName))).like(pattern)),
-            );
-        }
         let (rows, total) =
             page.fetch(q.order_by_asc(person::Column::FamilyName).order_by_asc(person::Column::Id), &self.db).await?;
+        self.audit_list(actor, &rows).await?;
+        Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page))
+    }
+
+    /// Records the ids a list showed.
+    async fn audit_list(&self, actor: &Actor, rows: &[person::Model]) -> Result<(), DomainError> {
         if !rows.is_empty() {
             let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
             let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
@@ -292,7 +428,88 @@ impl Lotse {
             .await?;
             txn.commit().await.map_err(db_err)?;
         }
-        Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page))
+        Ok(())
+    }
+
+    /// One page of the persons whose names match `text`, best match first
+    /// (then by id), and the number of matches. One statement: each query
+    /// token's keys are looked up in `person_search` (index on tenant, key,
+    /// provider), the best rank per person and token kept, persons matching
+    /// every token kept, ranked by the sum, counted by a window function.
+    async fn search(
+        &self,
+        actor: &Actor,
+        scope: &PersonScope,
+        text: &str,
+        page: PageRequest,
+    ) -> Result<(Vec<person::Model>, u64), DomainError> {
+        let tokens = search::query_keys(text);
+        if tokens.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let tenant = actor.tenant.as_str();
+        let mut sql = String::from("SELECT person_id, SUM(r) AS score, COUNT(*) OVER () AS total FROM (");
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        let marks = |n: usize| vec!["?"; n].join(",");
+        for (i, t) in tokens.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(" UNION ALL ");
+            }
+            sql.push_str(&format!("SELECT person_id, {i} AS tok, MIN(CASE"));
+            for rank in [search::EXACT, search::NORMALISED, search::PHONETIC] {
+                let keys: Vec<&str> = t.ranked(rank).collect();
+                if !keys.is_empty() {
+                    sql.push_str(&format!(" WHEN \"key\" IN ({}) THEN {rank}", marks(keys.len())));
+                    values.extend(keys.into_iter().map(|k| k.into()));
+                }
+            }
+            sql.push_str(&format!(
+                " ELSE {} END) AS r FROM person_search WHERE tenant_id = ? AND \"key\" IN ({})",
+                search::TYPO,
+                marks(t.keys.len())
+            ));
+            values.push(tenant.into());
+            values.extend(t.keys.iter().map(|(k, _)| k.as_str().into()));
+            if let PersonScope::Provider(p) = scope {
+                sql.push_str(" AND provider_id = ?");
+                values.push(p.as_str().into());
+            }
+            sql.push_str(" GROUP BY person_id");
+        }
+        sql.push_str(") m GROUP BY person_id HAVING COUNT(*) = ? ORDER BY score, person_id LIMIT ? OFFSET ?");
+        values.push((tokens.len() as i64).into());
+        values.push((page.limit() as i64).into());
+        values.push((page.offset() as i64).into());
+        let backend = self.db.get_database_backend();
+        let found = self
+            .db
+            .query_all_raw(lotse_db::backend::portable_statement(backend, &sql, values))
+            .await
+            .map_err(db_err)?;
+        let mut ids = Vec::with_capacity(found.len());
+        let mut total = 0u64;
+        for row in &found {
+            ids.push(row.try_get::<String>("", "person_id").map_err(db_err)?);
+            total = row.try_get::<i64>("", "total").map_err(db_err)? as u64;
+        }
+        if ids.is_empty() && page.offset() > 0 {
+            // Past the end: the count still answers.
+            let mut again = page;
+            again.offset = Some(0);
+            again.limit = Some(1);
+            let (_, t) = Box::pin(self.search(actor, scope, text, again)).await?;
+            return Ok((Vec::new(), t));
+        }
+        let mut rows = person::Entity::find()
+            .filter(person::Column::TenantId.eq(tenant))
+            .filter(person::Column::Id.is_in(ids.iter().map(String::as_str)))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        rows.retain(|r| EntityId::parse(&r.provider_id).is_ok_and(|p| scope.admits(&p)));
+        rows.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+        Ok((rows, total))
     }
 
     pub async fn update_person(
@@ -324,6 +541,14 @@ impl Lotse {
         am.updated_at = Set(Utc::now());
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let m = am.update(&txn).await.map_err(db_err)?;
+        replace_search_keys(
+            &txn,
+            &m.tenant_id,
+            &m.id,
+            &m.provider_id,
+            [m.given_name.as_deref(), m.family_name.as_deref()],
+        )
+        .await?;
         record(&txn, actor, Event::new(AuditAction::Update, "person", &m.id).of_person(&m.id).changes(changes)).await?;
         txn.commit().await.map_err(db_err)?;
         Person::try_from(m)
@@ -335,9 +560,225 @@ impl Lotse {
         let old = self.person_row(actor, id).await?;
         authorize(actor, Action::Delete, &Resource::Person { provider: &EntityId::parse(&old.provider_id)? })?;
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        person::Entity::delete_by_id((actor.tenant.to_string(), id.to_string())).exec(&txn).await.map_err(db_err)?;
-        audit::shred(&txn, &actor.tenant, id.as_str()).await?;
-        record(&txn, actor, Event::new(AuditAction::Delete, "person", id.as_str())).await?;
+        // `old.id`: the path may name an alias of the person.
+        person::Entity::delete_by_id((actor.tenant.to_string(), old.id.clone())).exec(&txn).await.map_err(db_err)?;
+        audit::shred(&txn, &actor.tenant, &old.id).await?;
+        record(&txn, actor, Event::new(AuditAction::Delete, "person", &old.id)).await?;
         txn.commit().await.map_err(db_err)
+    }
+}
+
+/// `POST /persons/{id}/merge`: the duplicate to merge into the person.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    #[schema(value_type = String)]
+    pub duplicate: EntityId,
+}
+
+/// Whether a person belongs to a programme's target group on a date.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Eligibility {
+    pub person_id: String,
+    pub program_id: String,
+    pub date: NaiveDate,
+    pub eligible: bool,
+    /// The rule's conditions the person does not meet (an unknown attribute
+    /// does not meet a condition that reads it).
+    pub failing: Vec<String>,
+    /// The programme's rule as stored (None: it has none; everyone belongs).
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityQuery {
+    pub program: String,
+    /// The day the age is taken on (default: today).
+    pub date: Option<NaiveDate>,
+}
+
+/// The person as the report rules see them (codes as the spec's own).
+pub(crate) fn rule_person(m: &person::Model) -> lotse_reports::data::Person {
+    use lotse_bundle::spec;
+    use lotse_reports::data::{code, gender};
+    lotse_reports::data::Person {
+        id: m.id.clone(),
+        provider_id: m.provider_id.clone(),
+        birth_date: m.birth_date,
+        gender: gender(&m.gender),
+        nationality: m.nationality.clone(),
+        residence_status: code(spec::RESIDENCE, m.residence_status.as_deref()),
+        migration_background: code(spec::YES_NO, m.migration_background.as_deref()),
+        district_id: m.district_id.clone(),
+        municipality: m.municipality.clone(),
+        household_id: m.household_id.clone(),
+        single_parent: code(spec::YES_NO, m.single_parent.as_deref()),
+        disability: code(spec::YES_NO, m.disability.as_deref()),
+        education_isced: m.education_isced,
+        labour_status: code(spec::LABOUR, m.labour_status.as_deref()),
+        sgb2_months_24: m.sgb2_months_24,
+        homeless: code(spec::YES_NO, m.homeless.as_deref()),
+    }
+}
+
+impl Lotse {
+    /// Merges `duplicate` into the person `keep`: the duplicate's
+    /// participations, consents, attendance and residence history move over,
+    /// its id (and the ids merged into it before) become aliases of `keep`,
+    /// and it is deleted with its key, so its own values in the audit trail
+    /// are erased as with any deletion. Both must be visible to the actor.
+    pub async fn merge_persons(
+        &self,
+        actor: &Actor,
+        keep: &EntityId,
+        input: MergeInput,
+    ) -> Result<Person, DomainError> {
+        let kept = self.person_row(actor, keep).await?;
+        let dup = self.person_row(actor, &input.duplicate).await?;
+        authorize(actor, Action::Update, &Resource::Person { provider: &EntityId::parse(&kept.provider_id)? })?;
+        authorize(actor, Action::Delete, &Resource::Person { provider: &EntityId::parse(&dup.provider_id)? })?;
+        if kept.id == dup.id {
+            return Err(DomainError::invalid(
+                "duplicate",
+                "Eine Person kann nicht mit sich selbst zusammengeführt werden.",
+                "A person cannot be merged with themselves.",
+            ));
+        }
+        use lotse_db::entity::{attendance, consent, participation, person_alias, residence_status};
+        use sea_orm::sea_query::Expr;
+        let t = actor.tenant.as_str();
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        let moved_participations = participation::Entity::update_many()
+            .col_expr(participation::Column::PersonId, Expr::value(kept.id.clone()))
+            .filter(participation::Column::TenantId.eq(t))
+            .filter(participation::Column::PersonId.eq(dup.id.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        let moved_consents = consent::Entity::update_many()
+            .col_expr(consent::Column::PersonId, Expr::value(kept.id.clone()))
+            .filter(consent::Column::TenantId.eq(t))
+            .filter(consent::Column::PersonId.eq(dup.id.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        // Attendance is keyed by (session, person): a session both attended stays once.
+        let kept_sessions: Vec<String> = attendance::Entity::find()
+            .filter(attendance::Column::TenantId.eq(t))
+            .filter(attendance::Column::PersonId.eq(kept.id.as_str()))
+            .all(&txn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|a| a.session_id)
+            .collect();
+        attendance::Entity::delete_many()
+            .filter(attendance::Column::TenantId.eq(t))
+            .filter(attendance::Column::PersonId.eq(dup.id.as_str()))
+            .filter(attendance::Column::SessionId.is_in(kept_sessions))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        attendance::Entity::update_many()
+            .col_expr(attendance::Column::PersonId, Expr::value(kept.id.clone()))
+            .filter(attendance::Column::TenantId.eq(t))
+            .filter(attendance::Column::PersonId.eq(dup.id.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        let moved_statuses = residence_status::Entity::update_many()
+            .col_expr(residence_status::Column::PersonId, Expr::value(kept.id.clone()))
+            .filter(residence_status::Column::TenantId.eq(t))
+            .filter(residence_status::Column::PersonId.eq(dup.id.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?
+            .rows_affected;
+        person_alias::Entity::update_many()
+            .col_expr(person_alias::Column::PersonId, Expr::value(kept.id.clone()))
+            .filter(person_alias::Column::TenantId.eq(t))
+            .filter(person_alias::Column::PersonId.eq(dup.id.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(db_err)?;
+        person::Entity::delete_by_id((t.to_owned(), dup.id.clone())).exec(&txn).await.map_err(db_err)?;
+        person_alias::ActiveModel {
+            tenant_id: Set(t.to_owned()),
+            alias_id: Set(dup.id.clone()),
+            person_id: Set(kept.id.clone()),
+            merged_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await
+        .map_err(db_err)?;
+        audit::shred(&txn, &actor.tenant, &dup.id).await?;
+        let changes = serde_json::json!({
+            "merged": dup.id, "participations": moved_participations, "consents": moved_consents,
+            "residence_statuses": moved_statuses,
+        });
+        record(&txn, actor, Event::new(AuditAction::Update, "person", &kept.id).of_person(&kept.id).changes(changes))
+            .await?;
+        record(
+            &txn,
+            actor,
+            Event::new(AuditAction::Delete, "person", &dup.id).changes(serde_json::json!({ "merged_into": kept.id })),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Person::try_from(kept)
+    }
+
+    /// Whether the person belongs to the programme's target group on `date`
+    /// (default today), and which conditions fail.
+    pub async fn person_eligibility(
+        &self,
+        actor: &Actor,
+        id: &EntityId,
+        query: EligibilityQuery,
+    ) -> Result<Eligibility, DomainError> {
+        use lotse_db::entity::program;
+        let m = self.person_row(actor, id).await?;
+        authorize(actor, Action::Read, &Resource::Person { provider: &EntityId::parse(&m.provider_id)? })?;
+        let prog = program::Entity::find_by_id((actor.tenant.to_string(), query.program.clone()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .ok_or(DomainError::NotFound { entity: "program" })?;
+        let date = query.date.unwrap_or_else(|| Utc::now().date_naive());
+        let source = prog.target_group.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let failing = match source {
+            None => Vec::new(),
+            Some(src) => {
+                let rule = lotse_reports::rule::Rule::parse(src).map_err(|e| {
+                    DomainError::invalid(
+                        "program",
+                        format!("Die Zielgruppenregel des Programms ist ungültig: {e}"),
+                        format!("The programme's target-group rule is invalid: {e}"),
+                    )
+                })?;
+                rule.failing(&rule_person(&m), date).into_iter().map(str::to_owned).collect()
+            }
+        };
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        record(
+            &txn,
+            actor,
+            Event::new(AuditAction::Read, "person", &m.id)
+                .of_person(&m.id)
+                .changes(serde_json::json!({ "eligibility": prog.id })),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)?;
+        Ok(Eligibility {
+            person_id: m.id,
+            program_id: prog.id,
+            date,
+            eligible: failing.is_empty(),
+            failing,
+            rule: source.map(str::to_owned),
+        })
     }
 }

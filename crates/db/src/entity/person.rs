@@ -25,6 +25,11 @@ pub struct Model {
     pub labour_status: Option<String>,
     pub sgb2_months_24: Option<i16>,
     pub homeless: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub postal_code: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

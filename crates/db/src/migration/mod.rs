@@ -9,6 +9,7 @@ mod m0003_publications;
 mod m0004_inquiries;
 mod m0005_data_versions;
 mod m0006_programme_work;
+mod m0007_persons;
 mod m0008_cases;
 
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_inquiries::Migration),
             Box::new(m0005_data_versions::Migration),
             Box::new(m0006_programme_work::Migration),
+            Box::new(m0007_persons::Migration),
             Box::new(m0008_cases::Migration),
         ]
     }

@@ -42,6 +42,19 @@ lotse_testkit::both_backends! {
         assert_eq!(s, 404);
         let (s, _) = json(app.delete(&format!("/api/v1/persons/{b_person}"), &a.tokens["case_manager"]).send().await.unwrap()).await;
         assert_eq!(s, 404);
+        // The person's history, household, eligibility and merge: 404 too; the
+        // search and the reminders list only A's persons.
+        for path in ["residence", "household", "eligibility?program=x"] {
+            let (s, _) = json(app.get(&format!("/api/v1/persons/{b_person}/{path}"), &a.tokens["case_manager"]).send().await.unwrap()).await;
+            assert_eq!(s, 404, "{path}");
+        }
+        let (s, _) = json(app.post(&format!("/api/v1/persons/{}/merge", a.persons[0]), &a.tokens["case_manager"])
+            .json(&serde_json::json!({"duplicate": b_person})).send().await.unwrap()).await;
+        assert_eq!(s, 404);
+        let (s, body) = json(app.get("/api/v1/persons?q=Nachname0", &a.tokens["case_manager"]).send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        assert_eq!(body["total"], 1, "{body}");
+        assert_eq!(body["items"][0]["id"], a.persons[0].as_str());
 
         // Providers and users have the same ids in both tenants: A sees its own.
         let (s, body) = json(app.get("/api/v1/providers/p1", &a.tokens["coordinator"]).send().await.unwrap()).await;

@@ -59,6 +59,16 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("record outreach", [403, 403, 201, 201, 403, 403, 403]),
     ("outreach counts", [403, 200, 200, 200, 200, 200, 403]),
     ("print a case's agreement", [403, 403, 403, 200, 403, 403, 403]),
+    ("search persons", [403, 403, 403, 200, 403, 403, 403]),
+    ("residence history", [403, 403, 403, 200, 403, 403, 403]),
+    ("other provider's residence history", [403, 403, 403, 404, 403, 403, 403]),
+    ("add residence status", [403, 403, 403, 201, 403, 403, 403]),
+    ("residence reminders", [403, 403, 403, 200, 403, 403, 403]),
+    ("household", [403, 403, 403, 200, 403, 403, 403]),
+    ("merge persons", [403, 403, 403, 200, 403, 403, 403]),
+    ("merge other provider's person", [403, 403, 403, 404, 403, 403, 403]),
+    // The case manager gets past the policy and fails on the unknown programme.
+    ("person's eligibility", [403, 403, 403, 404, 403, 403, 403]),
 ];
 
 lotse_testkit::both_backends! {
@@ -87,6 +97,9 @@ lotse_testkit::both_backends! {
             // A person of p1 for this role to delete.
             let doomed = format!("doomed-{ri}");
             db.lotse.create_person(&sys, PersonInput { id: Some(EntityId::parse(&doomed).unwrap()), ..fixture::person_input("p1", "Weg") }).await.unwrap();
+            // And a duplicate to merge.
+            let twin = format!("twin-{ri}");
+            db.lotse.create_person(&sys, PersonInput { id: Some(EntityId::parse(&twin).unwrap()), ..fixture::person_input("p1", "Doppelt") }).await.unwrap();
             for (op, expected) in MATRIX {
                 let person_body = serde_json::to_value(fixture::person_input("p1", "Neu")).unwrap();
                 let req = match *op {
@@ -158,6 +171,16 @@ lotse_testkit::both_backends! {
                         .json(&serde_json::json!({"date": "2026-01-06", "place": "Jugendtreff", "people": 3, "topic": "leisure"})),
                     "outreach counts" => app.get("/api/v1/outreach?year=2026", token),
                     "print a case's agreement" => app.get(&format!("/api/v1/cases/{}/agreement", cases[0]), token),
+                    "search persons" => app.get("/api/v1/persons?q=Nachnahme0", token),
+                    "residence history" => app.get(&format!("/api/v1/persons/{}/residence", t.persons[0]), token),
+                    "other provider's residence history" => app.get(&format!("/api/v1/persons/{}/residence", t.persons[1]), token),
+                    "add residence status" => app.post(&format!("/api/v1/persons/{}/residence", t.persons[0]), token).json(&serde_json::json!({
+                        "status": "duldung", "valid_from": "2026-01-01", "valid_until": "2026-06-30", "work_permission": "restricted"})),
+                    "residence reminders" => app.get("/api/v1/reminders/residence?within_days=60", token),
+                    "household" => app.get(&format!("/api/v1/persons/{}/household", t.persons[0]), token),
+                    "merge persons" => app.post(&format!("/api/v1/persons/{}/merge", t.persons[0]), token).json(&serde_json::json!({"duplicate": twin})),
+                    "merge other provider's person" => app.post(&format!("/api/v1/persons/{}/merge", t.persons[0]), token).json(&serde_json::json!({"duplicate": t.persons[1]})),
+                    "person's eligibility" => app.get(&format!("/api/v1/persons/{}/eligibility?program=keins", t.persons[0]), token),
                     other => panic!("unknown operation {other}"),
                 };
                 let (status, body) = json(req.send().await.unwrap()).await;

@@ -1,0 +1,19 @@
+use sea_orm::entity::prelude::*;
+
+/// A search key of a person's name (see `lotse_domain::search`).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "person_search")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tenant_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub person_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key: String,
+    pub provider_id: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,322 @@
+//! Name search keys: German-aware normalisation, Kölner Phonetik, and the
+//! one-edit variants that make a search tolerate a typo. Pure functions; the
+//! service stores [`index_keys`] per person and looks up [`query_keys`].
+//!
+//! A key is a kind prefix and a text: `e:` the name token in lower case as
+//! written, `n:` its normalised form (only when it differs from the `e:`
+//! text), `p:` its Kölner Phonetik code. A query token matches with a rank:
+//! 0 exact, 1 normalised, 2 phonetic, 3 one edit away.
+
+use std::collections::BTreeSet;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Match ranks, best first.
+pub const EXACT: u8 = 0;
+pub const NORMALISED: u8 = 1;
+pub const PHONETIC: u8 = 2;
+pub const TYPO: u8 = 3;
+
+/// Typos are tolerated in tokens of at least this many letters (one edit in a
+/// three-letter name matches half the register).
+pub const TYPO_MIN_LEN: usize = 4;
+/// At most this many tokens of a query are used.
+pub const MAX_QUERY_TOKENS: usize = 4;
+
+/// The name split into tokens at everything that is not a letter or digit
+/// ("Al-Hassan" is two tokens), lower-cased.
+pub fn tokens(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// A token's normalised form: ä→ae, ö→oe, ü→ue, ß→ss, other diacritics
+/// dropped (é→e, ş→s, ı→i), a few letters without decomposition spelt out
+/// (ø→o, æ→ae, ł→l), lower case.
+pub fn normalise(token: &str) -> String {
+    let mut out = String::with_capacity(token.len() + 2);
+    for c in token.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' | 'ẞ' => out.push_str("ss"),
+            'æ' => out.push_str("ae"),
+            'œ' => out.push_str("oe"),
+            'ø' => out.push('o'),
+            'ł' => out.push('l'),
+            'đ' | 'ð' => out.push('d'),
+            'þ' => out.push_str("th"),
+            'ı' => out.push('i'),
+            c if c.is_ascii() => out.push(c),
+            c => out.extend(c.nfd().filter(|m| !is_combining_mark(*m))),
+        }
+    }
+    out
+}
+
+/// Kölner Phonetik (Postel 1969) of a normalised token: letters to digit
+/// classes by their neighbours, runs of one digit collapsed, zeros dropped
+/// except at the start. Letters outside a–z are ignored.
+pub fn koelner(token: &str) -> String {
+    let letters: Vec<char> = token.chars().filter(|c| c.is_ascii_lowercase()).collect();
+    let mut raw = String::with_capacity(letters.len() * 2);
+    for (i, &c) in letters.iter().enumerate() {
+        let prev = if i > 0 { letters[i - 1] } else { ' ' };
+        let next = letters.get(i + 1).copied().unwrap_or(' ');
+        let code: &str = match c {
+            'a' | 'e' | 'i' | 'j' | 'o' | 'u' | 'y' => "0",
+            'h' => "",
+            'b' => "1",
+            'p' => {
+                if next == 'h' {
+                    "3"
+                } else {
+                    "1"
+                }
+            }
+            'd' | 't' => {
+                if matches!(next, 'c' | 's' | 'z') {
+                    "8"
+                } else {
+                    "2"
+                }
+            }
+            'f' | 'v' | 'w' => "3",
+            'g' | 'k' | 'q' => "4",
+            'c' => {
+                let hard = if i == 0 {
+                    matches!(next, 'a' | 'h' | 'k' | 'l' | 'o' | 'q' | 'r' | 'u' | 'x')
+                } else {
+                    matches!(next, 'a' | 'h' | 'k' | 'o' | 'q' | 'u' | 'x') && !matches!(prev, 's' | 'z')
+                };
+                if hard { "4" } else { "8" }
+            }
+            'x' => {
+                if matches!(prev, 'c' | 'k' | 'q') {
+                    "8"
+                } else {
+                    "48"
+                }
+            }
+            'l' => "5",
+            'm' | 'n' => "6",
+            'r' => "7",
+            's' | 'z' => "8",
+            _ => "",
+        };
+        raw.push_str(code);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut last = None;
+    for d in raw.chars() {
+        if Some(d) != last && (d != '0' || out.is_empty()) {
+            out.push(d);
+        }
+        last = Some(d);
+    }
+    out
+}
+
+/// Every text one edit (a letter deleted, inserted, replaced, or two
+/// neighbours swapped) away from `token`; inserted and replacing letters
+/// are a–z.
+pub fn one_edit(token: &str) -> BTreeSet<String> {
+    let chars: Vec<char> = token.chars().collect();
+    let n = chars.len();
+    let mut out = BTreeSet::new();
+    let word = |v: &[char]| v.iter().collect::<String>();
+    for i in 0..n {
+        let mut v = chars.clone();
+        v.remove(i);
+        out.insert(word(&v));
+        if i + 1 < n && chars[i] != chars[i + 1] {
+            let mut v = chars.clone();
+            v.swap(i, i + 1);
+            out.insert(word(&v));
+        }
+    }
+    for l in 'a'..='z' {
+        for i in 0..=n {
+            let mut v = chars.clone();
+            v.insert(i, l);
+            out.insert(word(&v));
+            if i < n && chars[i] != l {
+                let mut v = chars.clone();
+                v[i] = l;
+                out.insert(word(&v));
+            }
+        }
+    }
+    out.remove(token);
+    out
+}
+
+/// The keys stored for a person with these names (deduplicated).
+pub fn index_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for name in names {
+        for t in tokens(name) {
+            let n = normalise(&t);
+            let p = koelner(&n);
+            if n != t {
+                keys.insert(format!("n:{n}"));
+            }
+            keys.insert(format!("e:{t}"));
+            if !p.is_empty() {
+                keys.insert(format!("p:{p}"));
+            }
+        }
+    }
+    keys
+}
+
+/// The keys one query token is looked up by, each with the rank of a match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryToken {
+    pub keys: Vec<(String, u8)>,
+}
+
+impl QueryToken {
+    /// The keys of one rank.
+    pub fn ranked(&self, rank: u8) -> impl Iterator<Item = &str> {
+        self.keys.iter().filter(move |(_, r)| *r == rank).map(|(k, _)| k.as_str())
+    }
+}
+
+/// A search text as the lookups of its tokens (at most
+/// [`MAX_QUERY_TOKENS`]); a person matches when every token matches one of
+/// their names.
+pub fn query_keys(q: &str) -> Vec<QueryToken> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for t in tokens(q).into_iter().filter(|t| seen.insert(t.clone())).take(MAX_QUERY_TOKENS) {
+        let n = normalise(&t);
+        let mut keys: Vec<(String, u8)> = Vec::new();
+        let mut add = |k: String, r: u8| {
+            if !keys.iter().any(|(have, _)| *have == k) {
+                keys.push((k, r));
+            }
+        };
+        add(format!("e:{t}"), EXACT);
+        // A token stored as written in normalised form ("mueller") or
+        // normalised from something else ("müller" → n:mueller).
+        add(format!("e:{n}"), NORMALISED);
+        add(format!("n:{n}"), NORMALISED);
+        let p = koelner(&n);
+        if !p.is_empty() {
+            add(format!("p:{p}"), PHONETIC);
+        }
+        if n.chars().count() >= TYPO_MIN_LEN && n.chars().count() <= 40 {
+            for v in one_edit(&n) {
+                add(format!("e:{v}"), TYPO);
+                add(format!("n:{v}"), TYPO);
+            }
+        }
+        out.push(QueryToken { keys });
+    }
+    out
+}
+
+/// The best rank at which query token `q` matches a person with these
+/// stored keys (None: no match). The same rules as the stored lookup, for
+/// checks and tests.
+pub fn rank(q: &QueryToken, stored: &BTreeSet<String>) -> Option<u8> {
+    q.keys.iter().filter(|(k, _)| stored.contains(k)).map(|(_, r)| *r).min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn best(query: &str, name: &str) -> Option<u8> {
+        let stored = index_keys([name]);
+        let q = query_keys(query);
+        q.iter().map(|t| rank(t, &stored)).collect::<Option<Vec<u8>>>().map(|r| r.into_iter().max().unwrap_or(0))
+    }
+
+    #[test]
+    fn normalises_the_german_way() {
+        assert_eq!(normalise("Müller"), "mueller");
+        assert_eq!(normalise("Straße"), "strasse");
+        assert_eq!(normalise("ÖZTÜRK"), "oeztuerk");
+        assert_eq!(normalise("Yılmaz"), "yilmaz");
+        assert_eq!(normalise("Şahin"), "sahin");
+        assert_eq!(normalise("Çelik"), "celik");
+        assert_eq!(normalise("José"), "jose");
+        assert_eq!(normalise("Søren"), "soren");
+        assert_eq!(tokens("Al-Hassan  Müller"), vec!["al", "hassan", "müller"]);
+    }
+
+    #[test]
+    fn koelner_phonetik_of_the_reference_examples() {
+        // The examples of Postel's description and the German Wikipedia.
+        assert_eq!(koelner(&normalise("Müller-Lüdenscheidt")), "65752682");
+        assert_eq!(koelner("wikipedia"), "3412");
+        assert_eq!(koelner("breschnew"), "17863");
+        assert_eq!(koelner("meier"), koelner("mayr"));
+        assert_eq!(koelner("maier"), "67");
+        assert_eq!(koelner("xaver"), "4837");
+        assert_eq!(koelner("christoph"), "47823");
+    }
+
+    #[test]
+    fn spellings_of_one_name_share_a_key() {
+        for (a, b) in [
+            ("Müller", "Mueller"),
+            ("Müller", "Muller"),
+            ("Mohammed", "Muhammad"),
+            ("Mohammed", "Mohamad"),
+            ("Mohammed", "Mohamed"),
+            ("Ahmad", "Ahmed"),
+        ] {
+            assert!(best(a, b).is_some(), "{a} finds {b}");
+            assert!(best(b, a).is_some(), "{b} finds {a}");
+        }
+        assert_eq!(koelner("mohammed"), "662");
+        assert_eq!(koelner("muhammad"), "662");
+        assert_eq!(koelner("mueller"), "657");
+        assert!(best("Schmidt", "Müller").is_none());
+        assert!(best("Yilmaz", "Yılmaz").is_some());
+    }
+
+    #[test]
+    fn ranks_exact_before_normalised_before_phonetic_before_typo() {
+        assert_eq!(best("Müller", "Müller"), Some(EXACT));
+        assert_eq!(best("mÜLLER", "Müller"), Some(EXACT), "case does not count");
+        assert_eq!(best("Mueller", "Müller"), Some(NORMALISED));
+        assert_eq!(best("Müller", "Mueller"), Some(NORMALISED));
+        assert_eq!(best("Muller", "Müller"), Some(PHONETIC));
+        assert_eq!(best("Mülelr", "Müller"), Some(TYPO), "two letters swapped");
+        assert_eq!(best("Müler", "Müller"), Some(PHONETIC), "a letter missing, same sound");
+        assert_eq!(best("Schmitd", "Schmidt"), Some(PHONETIC), "t and d sound alike");
+        assert_eq!(best("Schmdit", "Schmidt"), Some(TYPO));
+        assert_eq!(best("Schmidx", "Schmidt"), Some(TYPO), "one letter replaced");
+        assert_eq!(best("Schmdt", "Schmidt"), Some(PHONETIC));
+        assert_eq!(best("Schnidt", "Schmidt"), Some(PHONETIC));
+        assert_eq!(best("Schxidt", "Schmidt"), Some(TYPO));
+        assert_eq!(best("Schxidx", "Schmidt"), None, "two edits are too many");
+        assert_eq!(best("Ali", "Alo"), Some(PHONETIC), "short names: no typo tolerance, but sound");
+        assert_eq!(best("Ali", "Ari"), None);
+    }
+
+    #[test]
+    fn every_query_token_must_match_one_name() {
+        let stored = index_keys(["Amina", "Al-Hassan"]);
+        let q = query_keys("Hassan Amina");
+        assert!(q.iter().all(|t| rank(t, &stored).is_some()));
+        let q = query_keys("Hassan Fatima");
+        assert!(!q.iter().all(|t| rank(t, &stored).is_some()));
+        assert_eq!(query_keys("a b c d e f").len(), MAX_QUERY_TOKENS);
+        assert!(query_keys(" -- ").is_empty());
+    }
+
+    #[test]
+    fn one_edit_variants() {
+        let v = one_edit("ab");
+        assert!(v.contains("a") && v.contains("ba") && v.contains("abc") && v.contains("xb"));
+        assert!(!v.contains("ab"));
+        // 2 deletions, 1 swap, 26*3 insertions, 25*2 replacements (minus duplicates).
+        assert!(v.len() > 100 && v.len() < 2 + 1 + 78 + 50);
+    }
+}
