@@ -253,6 +253,8 @@ pub struct CaseQuery {
     pub staff: Option<String>,
     /// Cases currently in this phase.
     pub phase: Option<String>,
+    /// Cases of this person.
+    pub person: Option<String>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
 }
@@ -1193,6 +1195,9 @@ impl Lotse {
         }
         if let Some(s) = query.staff.as_deref() {
             q = q.filter(participation::Column::StaffId.eq(s));
+        }
+        if let Some(p) = query.person.as_deref() {
+            q = q.filter(participation::Column::PersonId.eq(p));
         }
         let q = q.order_by_desc(participation::Column::EntryDate).order_by_asc(participation::Column::Id);
         let (rows, total) = match phase {

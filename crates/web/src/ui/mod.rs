@@ -23,6 +23,7 @@ mod admin;
 mod cases;
 mod import;
 mod page;
+mod persons;
 mod programme;
 mod reports;
 
@@ -54,6 +55,9 @@ pub fn router() -> Router<AppState> {
         .route("/zugaenge/widerrufen", axum::routing::post(admin::revoke_token))
         .route("/protokoll", get(admin::audit))
         .route("/protokoll/pruefen", axum::routing::post(admin::verify))
+        .route("/personen", get(persons::search))
+        .route("/personen/{id}", get(persons::show))
+        .route("/personen/{id}/fall", axum::routing::post(persons::open_case))
         .route("/faelle", get(cases::list))
         .route("/faelle/{id}", get(cases::show))
         .route("/faelle/{id}/phase", axum::routing::post(cases::phase))

@@ -59,8 +59,9 @@ impl Chrome {
         let users =
             is_allowed(a, Action::Read, &Resource::User { provider: a.provider.as_ref(), role: Role::CaseManager });
         let cases = matches!(a.role, Role::CaseManager);
-        let items: [(&'static str, &'static str, bool); 12] = [
+        let items: [(&'static str, &'static str, bool); 13] = [
             ("/", "Start", true),
+            ("/personen", "Personen", cases),
             ("/faelle", "Fälle", cases),
             ("/angebotslandkarte", "Angebotslandkarte", program),
             ("/gremien", "Gremien und Meilensteine", program),

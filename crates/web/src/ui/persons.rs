@@ -1,0 +1,241 @@
+//! Persons for the case manager: search (spelling variants and typos
+//! found), the person's record with residence history and cases, and
+//! opening a case. Names never go into a URL: the search is a form field.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use lotse_domain::{DomainError, EntityId};
+use lotse_service::cases::{CaseQuery, OpenCase};
+use lotse_service::page::PageRequest;
+use lotse_service::persons::{Person, PersonQuery};
+use lotse_service::records::Record;
+use serde::Deserialize;
+
+use super::admin::Pager;
+use super::page::{Chrome, UiUser, date, message};
+use super::programme::error_page;
+use super::render;
+use crate::AppState;
+
+fn name_of(p: &Person) -> String {
+    let n = [p.attributes.given_name.as_deref(), p.attributes.family_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if n.is_empty() { format!("(ohne Namen) {}", p.id) } else { n }
+}
+
+pub struct PersonRow {
+    id: String,
+    name: String,
+    birth: String,
+    place: String,
+}
+
+#[derive(Template)]
+#[template(path = "persons.html")]
+struct PersonsPage {
+    chrome: Chrome,
+    q: String,
+    rows: Vec<PersonRow>,
+    pager: Pager,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SearchForm {
+    q: Option<String>,
+    offset: Option<u64>,
+}
+
+pub async fn search(State(s): State<AppState>, u: UiUser, Query(f): Query<SearchForm>) -> Response {
+    let chrome = Chrome::new(&s, &u, "/personen").await;
+    let q = f.q.clone().unwrap_or_default();
+    let offset = f.offset.unwrap_or(0);
+    let query = PersonQuery { q: Some(q.clone()).filter(|x| !x.trim().is_empty()), limit: Some(50), offset: Some(offset) };
+    match s.lotse.persons(&u.actor, query).await {
+        Ok(page) => render(&PersonsPage {
+            pager: Pager::new("/personen", &format!("q={}", super::programme::enc(&q)), offset, page.items.len(), page.total),
+            rows: page
+                .items
+                .iter()
+                .map(|p| PersonRow {
+                    id: p.id.clone(),
+                    name: name_of(p),
+                    birth: p.attributes.birth_date.map(date).unwrap_or_default(),
+                    place: p.attributes.municipality.clone().unwrap_or_default(),
+                })
+                .collect(),
+            q,
+            error: None,
+            chrome,
+        }),
+        Err(e @ DomainError::Forbidden { .. }) => error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
+        Err(e) => {
+            let page = PersonsPage { chrome, q, rows: vec![], pager: Pager::new("/personen", "", 0, 0, 0), error: Some(message(&e)) };
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+    }
+}
+
+pub struct PersonView {
+    id: String,
+    name: String,
+    facts: Vec<(&'static str, String)>,
+    residence: Vec<String>,
+    cases: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    chrome: Chrome,
+    p: PersonView,
+    offers: Vec<(String, String)>,
+    staff: Vec<(String, String)>,
+    today: String,
+    error: Option<String>,
+}
+
+async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, error: Option<String>) -> Response {
+    let chrome = Chrome::new(s, u, "/personen").await;
+    let not_found = || "Diese Person gibt es nicht (oder Sie haben keinen Zugriff).".to_owned();
+    let Ok(pid) = EntityId::parse(id) else { return error_page(StatusCode::NOT_FOUND, chrome, not_found()) };
+    let p = match s.lotse.person(&u.actor, &pid).await {
+        Ok(p) => p,
+        Err(DomainError::NotFound { .. }) => return error_page(StatusCode::NOT_FOUND, chrome, not_found()),
+        Err(e) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
+    };
+    let a = &p.attributes;
+    let mut facts: Vec<(&'static str, String)> = vec![("Kennung", p.id.clone())];
+    if let Some(b) = a.birth_date {
+        facts.push(("Geburtsdatum", date(b)));
+    }
+    facts.push(("Geschlecht", a.gender.label_de().to_owned()));
+    if let Some(r) = a.residence_status {
+        facts.push(("Aufenthaltsstatus", r.label_de().to_owned()));
+    }
+    if let Some(n) = &a.nationality {
+        facts.push(("Staatsangehörigkeit", n.clone()));
+    }
+    if let Some(m) = &a.municipality {
+        facts.push(("Wohnort", m.clone()));
+    }
+    facts.push(("Träger", a.provider_id.to_string()));
+    let residence = s
+        .lotse
+        .residence_history(&u.actor, &pid)
+        .await
+        .map(|h| {
+            h.iter()
+                .map(|r| {
+                    format!(
+                        "{} ab {}{}",
+                        r.entry.status.label_de(),
+                        date(r.entry.valid_from),
+                        r.entry.valid_until.map(|d| format!(", gültig bis {}", date(d))).unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let q = CaseQuery { person: Some(p.id.clone()), limit: Some(100), ..Default::default() };
+    let cases = s
+        .lotse
+        .cases(&u.actor, q)
+        .await
+        .map(|c| {
+            c.items
+                .iter()
+                .map(|c| {
+                    let phase = lotse_domain::case::Phase::parse(&c.phase).map(|p| p.label_de()).unwrap_or("");
+                    (c.id.clone(), format!("{} – seit {}: {phase}", c.offer_id, date(c.entry_date)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Opening a case: the individual offers and the staff of the person's provider.
+    let mut filter = Record::new();
+    filter.insert("provider_id".into(), a.provider_id.to_string().into());
+    let all = PageRequest { limit: Some(500), offset: None };
+    let offers = s
+        .lotse
+        .records(&u.actor, "offers", &filter, all)
+        .await
+        .map(|r| {
+            r.items
+                .iter()
+                .filter(|o| o.get("delivery").and_then(|v| v.as_str()) == Some("individual"))
+                .filter(|o| o.get("archived").and_then(|v| v.as_bool()) != Some(true))
+                .map(|o| (o["offer_id"].as_str().unwrap_or_default().to_owned(), o["name"].as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let staff = s
+        .lotse
+        .records(&u.actor, "staff", &filter, all)
+        .await
+        .map(|r| {
+            r.items
+                .iter()
+                .filter(|o| o.get("archived").and_then(|v| v.as_bool()) != Some(true))
+                .map(|o| (o["staff_id"].as_str().unwrap_or_default().to_owned(), o["name"].as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = PersonPage {
+        p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases },
+        offers,
+        staff,
+        today: date(chrono::Local::now().date_naive()),
+        error,
+        chrome,
+    };
+    (status, render(&page)).into_response()
+}
+
+pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<String>) -> Response {
+    person_page(&s, &u, &id, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+pub struct OpenForm {
+    csrf: String,
+    offer: String,
+    staff: String,
+    entry: String,
+    #[serde(default)]
+    waiting: String,
+}
+
+pub async fn open_case(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<OpenForm>) -> Response {
+    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
+        return (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response();
+    }
+    let result = async {
+        let entry = chrono::NaiveDate::parse_from_str(f.entry.trim(), "%d.%m.%Y")
+            .or_else(|_| chrono::NaiveDate::parse_from_str(f.entry.trim(), "%Y-%m-%d"))
+            .map_err(|_| DomainError::invalid("entry_date", format!("„{}“ ist kein Datum (TT.MM.JJJJ).", f.entry), "not a date"))?;
+        let input = OpenCase {
+            person_id: EntityId::parse(&id).map_err(|_| DomainError::NotFound { entity: "person" })?,
+            offer_id: EntityId::parse(&f.offer)?,
+            staff_id: EntityId::parse(&f.staff)?,
+            entry_date: entry,
+            waiting_list: f.waiting == "ja",
+            intake: None,
+        };
+        s.lotse.open_case(&u.actor, input).await
+    }
+    .await;
+    match result {
+        Ok(opened) => match opened.case {
+            Some(c) => Redirect::to(&format!("/faelle/{}", c.summary.id)).into_response(),
+            None => person_page(&s, &u, &id, StatusCode::OK, Some("Das Angebot ist voll: die Person steht jetzt auf der Warteliste.".into())).await,
+        },
+        Err(e @ DomainError::NotFound { .. }) => person_page(&s, &u, &id, StatusCode::NOT_FOUND, Some(message(&e))).await,
+        Err(e) => person_page(&s, &u, &id, StatusCode::UNPROCESSABLE_ENTITY, Some(message(&e))).await,
+    }
+}
