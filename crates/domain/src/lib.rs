@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod audit;
 pub mod authz;
+pub mod consent;
 pub mod error;
 pub mod ids;
 pub mod person;

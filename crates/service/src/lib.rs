@@ -6,10 +6,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod caseload;
+pub mod consent_form;
+pub mod consents;
 pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod handover;
 pub mod import;
 pub mod inquiries;
 pub mod page;
@@ -20,6 +24,7 @@ pub mod publications;
 pub mod records;
 pub mod report_data;
 pub mod reports;
+pub mod retention;
 pub mod tenants;
 pub mod users;
 

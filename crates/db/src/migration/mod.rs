@@ -9,6 +9,7 @@ mod m0003_publications;
 mod m0004_inquiries;
 mod m0005_data_versions;
 mod m0006_programme_work;
+mod m0009_consent_caseload_retention;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_inquiries::Migration),
             Box::new(m0005_data_versions::Migration),
             Box::new(m0006_programme_work::Migration),
+            Box::new(m0009_consent_caseload_retention::Migration),
         ]
     }
 }
