@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use lotse_db::entity::{deputy, participation, person, program, staff, user};
 use lotse_domain::audit::AuditAction;
-use lotse_domain::authz::{Action, CaseRelation, Resource, authorize};
+use lotse_domain::authz::{Action, CaseRelation, Resource, authorize, person_scope};
 use lotse_domain::{Actor, DomainError, EntityId};
 use lotse_reports::{Options, Value};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -160,6 +160,8 @@ impl Lotse {
         participation_id: &EntityId,
         input: ReassignInput,
     ) -> Result<(), DomainError> {
+        // Roles that never touch person data are refused before anything is looked up.
+        person_scope(actor)?;
         let t = actor.tenant.as_str();
         let c = participation::Entity::find_by_id((t.to_owned(), participation_id.to_string()))
             .one(&self.db)
@@ -316,6 +318,7 @@ impl Lotse {
     /// The open cases of a staff member: for their own account, and for a
     /// deputy only while the absence lasts (today within from..=until).
     pub async fn staff_cases(&self, actor: &Actor, staff_id: &EntityId) -> Result<Vec<CaseView>, DomainError> {
+        person_scope(actor)?;
         let t = actor.tenant.as_str();
         let s = staff::Entity::find_by_id((t.to_owned(), staff_id.to_string()))
             .one(&self.db)

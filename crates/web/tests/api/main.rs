@@ -6,5 +6,6 @@ mod imports;
 mod inquiries;
 mod isolation;
 mod reports;
+mod rights;
 mod role_matrix;
 mod ui_session;
