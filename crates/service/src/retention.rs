@@ -51,6 +51,11 @@ pub struct RetentionOutcome {
     pub items: Vec<RetentionItem>,
 }
 
+/// Today in local time: the day a retention run takes by default.
+pub fn today() -> NaiveDate {
+    crate::consents::today()
+}
+
 fn add_years(d: NaiveDate, years: i32) -> NaiveDate {
     d.checked_add_months(Months::new(12 * years.max(0) as u32)).unwrap_or(NaiveDate::MAX)
 }
