@@ -123,6 +123,20 @@ impl Lotse {
             let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty());
             v.map(str::to_owned).ok_or_else(|| DomainError::invalid(field, de, en))
         };
+        let stray = match input.scope {
+            ConsentScope::ShareWithProvider => input.program_id.as_ref().map(|_| "program_id"),
+            ConsentScope::ProcessForProgram => input.provider_id.as_ref().map(|_| "provider_id"),
+            ConsentScope::FollowUpContact => {
+                input.provider_id.as_ref().map(|_| "provider_id").or(input.program_id.as_ref().map(|_| "program_id"))
+            }
+        };
+        if let Some(field) = stray {
+            return Err(DomainError::invalid(
+                field,
+                format!("„{field}“ gehört nicht zum Umfang „{}“ dieser Einwilligung.", input.scope.as_str()),
+                format!("\"{field}\" does not belong to the scope \"{}\" of this consent.", input.scope.as_str()),
+            ));
+        }
         let (provider_id, program_id) = match input.scope {
             ConsentScope::ShareWithProvider => {
                 let id = need(

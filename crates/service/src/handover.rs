@@ -231,7 +231,12 @@ impl Lotse {
         let mut out = Vec::with_capacity(rows.len());
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         for h in rows {
-            let p = person::Entity::find_by_id((t.to_owned(), h.person_id.clone())).one(&txn).await.map_err(db_err)?;
+            // The sender sees names only while the person is still theirs.
+            let p = person::Entity::find_by_id((t.to_owned(), h.person_id.clone()))
+                .one(&txn)
+                .await
+                .map_err(db_err)?
+                .filter(|p| !outgoing || p.provider_id == own.as_str());
             record(&txn, actor, Event::new(AuditAction::Read, "handover", &h.id).of_person(&h.person_id)).await?;
             out.push(view(h, p.as_ref()));
         }

@@ -113,6 +113,8 @@ lotse_testkit::both_backends! {
         // share_with_provider without a provider: refused, nothing written.
         let e = lotse.record_consent(&cm, &id("anna"), ConsentInput { provider_id: None, ..share("p2", given) }).await.unwrap_err();
         assert_eq!(invalid_field(&e).0, "provider_id");
+        let e = lotse.record_consent(&cm, &id("anna"), ConsentInput { program_id: Some("prog".into()), ..share("p2", given) }).await.unwrap_err();
+        assert_eq!(invalid_field(&e).0, "program_id");
         let e = lotse.record_consent(&cm, &id("anna"), share("p9", given)).await.unwrap_err();
         assert_eq!(invalid_field(&e).0, "provider_id");
         let list = lotse.consents(&cm, &id("anna")).await.unwrap();
@@ -191,6 +193,9 @@ lotse_testkit::both_backends! {
         let accepted = trail.iter().find(|e| e["entity"] == "handover" && e["action"] == "update").unwrap();
         assert_eq!(accepted["changes"]["passed_on"]["closed_case"], "c-anna");
         assert_eq!(accepted["actor"], "cm2");
+        // The sender's outgoing list no longer shows the name.
+        let out = lotse.handovers(&cm1, HandoverQuery { incoming: None, outgoing: Some(String::new()) }).await.unwrap();
+        assert_eq!((out[0].status.as_str(), out[0].family_name.as_deref()), ("accepted", None));
         // Deciding twice: conflict.
         assert!(matches!(lotse.decline_handover(&cm2, &id(&h.id)).await, Err(DomainError::Conflict { .. })));
     }
@@ -209,6 +214,7 @@ lotse_testkit::both_backends! {
         assert!(lotse.handovers(&cm2, HandoverQuery::default()).await.unwrap().is_empty());
         let out = lotse.handovers(&cm1, HandoverQuery { incoming: None, outgoing: Some(String::new()) }).await.unwrap();
         assert_eq!(out.iter().map(|h| h.status.as_str()).collect::<Vec<_>>(), ["declined"]);
+        assert_eq!(out[0].family_name.as_deref(), Some("Beispiel"));
         // Requested again, then the consent is withdrawn: acceptance is refused.
         let h = lotse.request_handover(&cm1, &id("anna"), ask).await.unwrap();
         lotse.withdraw_consent(&cm1, &id(&c.id), WithdrawInput { withdrawn_date: today() }).await.unwrap();
