@@ -77,4 +77,38 @@ lotse_testkit::both_backends! {
         assert_eq!(s, 422);
         assert!(body["error"]["message"].as_str().unwrap().contains("Sprache"), "{body}");
     }
+
+    async fn another_tenants_consents_handovers_and_exports_are_not_found(db) {
+        let a = fixture::tenant(&db.lotse, "alpha").await;
+        let b = fixture::tenant(&db.lotse, "beta").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let (a_cm, b_cm, b_cm2) = (&a.tokens["case_manager"], &b.tokens["case_manager"], &b.tokens["case_manager2"]);
+        let bp = &b.persons[0];
+        let today = chrono::Local::now().date_naive().to_string();
+        let (s, c) = json(app.post(&format!("/api/v1/persons/{bp}/consents"), b_cm)
+            .json(&serde_json::json!({"scope": "share_with_provider", "provider_id": "p2", "given_date": today})).send().await.unwrap()).await;
+        assert_eq!(s, 201);
+        let (s, h) = json(app.post(&format!("/api/v1/persons/{bp}/handover"), b_cm).json(&serde_json::json!({"to_provider": "p2"})).send().await.unwrap()).await;
+        assert_eq!(s, 201);
+        let (cid, hid) = (c["id"].as_str().unwrap(), h["id"].as_str().unwrap());
+        let tries = [
+            app.get(&format!("/api/v1/persons/{bp}/consents"), a_cm),
+            app.post(&format!("/api/v1/persons/{bp}/consents"), a_cm).json(&serde_json::json!({"scope": "follow_up_contact", "given_date": today})),
+            app.post(&format!("/api/v1/consents/{cid}/withdraw"), a_cm).json(&serde_json::json!({"withdrawn_date": today})),
+            app.get(&format!("/api/v1/consent-form?lang=de&person={bp}"), a_cm),
+            app.post(&format!("/api/v1/persons/{bp}/handover"), a_cm).json(&serde_json::json!({"to_provider": "p2"})),
+            app.post(&format!("/api/v1/handovers/{hid}/accept"), &a.tokens["case_manager2"]),
+            app.post(&format!("/api/v1/handovers/{hid}/decline"), &a.tokens["case_manager2"]),
+            app.get(&format!("/api/v1/persons/{bp}/export"), a_cm),
+        ];
+        for (i, req) in tries.into_iter().enumerate() {
+            let (s, body) = json(req.send().await.unwrap()).await;
+            assert_eq!(s, 404, "try {i}: {body}");
+        }
+        let (_, incoming) = json(app.get("/api/v1/handovers?incoming", &a.tokens["case_manager2"]).send().await.unwrap()).await;
+        assert_eq!(incoming, serde_json::json!([]));
+        // B's own receiving case manager still sees and can decide it.
+        let (_, incoming) = json(app.get("/api/v1/handovers?incoming", b_cm2).send().await.unwrap()).await;
+        assert_eq!(incoming.as_array().unwrap().len(), 1);
+    }
 }
