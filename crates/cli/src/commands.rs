@@ -92,6 +92,11 @@ enum Command {
         #[command(subcommand)]
         cmd: PublicationCmd,
     },
+    /// Retention: the tenant's rules; anonymise or delete persons whose retention has ended.
+    Retention {
+        #[command(subcommand)]
+        cmd: RetentionCmd,
+    },
     /// Write a synthetic bundle with realistic distributions (deterministic for a seed).
     Generate {
         #[arg(long)]
@@ -319,6 +324,27 @@ enum InquiryCmd {
         format: String,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCmd {
+    /// List the persons whose retention has ended, then anonymise (or, if no
+    /// report counts them, delete) them. Past reports keep their figures.
+    Run {
+        #[arg(long)]
+        tenant: String,
+        /// Only list; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show the tenant's retention rules, or replace them with --set.
+    Rules {
+        #[arg(long)]
+        tenant: String,
+        /// KIND:YEARS[:PROGRAM], e.g. after_case_closed:3 or esf:5:biwaq (repeatable).
+        #[arg(long)]
+        set: Vec<String>,
     },
 }
 
@@ -554,6 +580,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => report(Some(&lotse), &args).await?,
         Command::Publication { cmd } => publication(&lotse, cmd).await?,
+        Command::Retention { cmd } => retention(&lotse, cmd).await?,
         Command::Inquiry { cmd } => inquiry(&lotse, cmd).await?,
         Command::Demo { cmd: DemoCmd::WriteBundles { .. } } => unreachable!(),
         Command::Demo { cmd: DemoCmd::Load } => {
@@ -681,6 +708,53 @@ async fn inquiry(lotse: &Lotse, cmd: InquiryCmd) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             std::fs::write(&out, bytes).with_context(|| format!("{} schreiben", out.display()))?;
             println!("Stellungnahme geschrieben: {}", out.display());
+        }
+    }
+    Ok(())
+}
+
+async fn retention(lotse: &Lotse, cmd: RetentionCmd) -> anyhow::Result<()> {
+    use lotse_service::retention::RetentionRule;
+    match cmd {
+        RetentionCmd::Run { tenant, dry_run } => {
+            let actor = Actor::system(TenantId::parse(&tenant).map_err(human)?);
+            lotse.tenant(&actor.tenant).await.map_err(human)?;
+            let day = lotse_service::retention::today();
+            let out = lotse.retention_run(&actor, day, dry_run).await.map_err(human)?;
+            for i in &out.items {
+                println!("{}  Aufbewahrung endete {}  {}", i.person_id, i.retention_ended, i.action);
+            }
+            let (anon, del) =
+                out.items.iter().fold((0, 0), |(a, d), i| if i.action == "delete" { (a, d + 1) } else { (a + 1, d) });
+            if dry_run {
+                println!("Probelauf: {anon} Personen wären zu anonymisieren, {del} zu löschen; nichts geändert.");
+            } else {
+                println!("{anon} Personen anonymisiert, {del} gelöscht.");
+            }
+        }
+        RetentionCmd::Rules { tenant, set } => {
+            let actor = Actor::system(TenantId::parse(&tenant).map_err(human)?);
+            lotse.tenant(&actor.tenant).await.map_err(human)?;
+            let rules = if set.is_empty() {
+                lotse.retention_rules(&actor).await.map_err(human)?
+            } else {
+                let mut rules = Vec::new();
+                for raw in &set {
+                    let mut parts = raw.split(':');
+                    let kind = parts.next().unwrap_or_default().to_owned();
+                    let years = parts.next().and_then(|y| y.parse().ok()).ok_or_else(|| {
+                        anyhow::anyhow!("--set {raw}: erwartet ART:JAHRE[:PROGRAMM], z. B. after_case_closed:3")
+                    })?;
+                    rules.push(RetentionRule { kind, years, program_id: parts.next().map(str::to_owned) });
+                }
+                lotse.set_retention_rules(&actor, rules).await.map_err(human)?
+            };
+            if rules.is_empty() {
+                println!("Keine Aufbewahrungsregeln: niemand wird anonymisiert.");
+            }
+            for r in rules {
+                println!("{}  {} Jahre  {}", r.kind, r.years, r.program_id.as_deref().unwrap_or("alle Programme"));
+            }
         }
     }
     Ok(())

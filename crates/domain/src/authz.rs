@@ -65,6 +65,26 @@ pub enum Resource<'a> {
     Import,
     /// Exporting a tenant's complete data: the operator at the command line only.
     Export,
+    /// A handover request as the receiving provider `to` sees and decides it.
+    IncomingHandover { to: &'a EntityId },
+    /// The cases (participations) a staff member is responsible for, of
+    /// `provider`; `relation` says how the actor stands to that staff member.
+    StaffCases { provider: &'a EntityId, relation: CaseRelation },
+    /// Deputies during an absence, between accounts of `provider`.
+    Deputy { provider: Option<&'a EntityId> },
+    /// The tenant's retention rules.
+    Retention,
+}
+
+/// How an actor stands to the staff member whose cases are asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseRelation {
+    /// The actor's account is linked to this staff member.
+    Own,
+    /// The actor is the registered deputy of this staff member's account, today within the period.
+    DeputyNow,
+    /// Neither.
+    Other,
 }
 
 impl Resource<'_> {
@@ -87,6 +107,10 @@ impl Resource<'_> {
             Resource::AuditTrail => "audit_trail",
             Resource::Import => "import",
             Resource::Export => "export",
+            Resource::IncomingHandover { .. } => "handover",
+            Resource::StaffCases { .. } => "staff_cases",
+            Resource::Deputy { .. } => "deputy",
+            Resource::Retention => "retention",
         }
     }
 }
@@ -206,6 +230,24 @@ pub fn is_allowed(actor: &Actor, action: Action, resource: &Resource<'_>) -> boo
         // already, and the import answers with counts and errors only.
         Resource::Import => actor.role == Coordinator,
         Resource::Export => false,
+        // The receiving provider's case managers see and decide requests
+        // addressed to their provider (creating one is an update of the person).
+        Resource::IncomingHandover { to } => {
+            matches!(action, Read | Update) && actor.role == CaseManager && same_provider(actor, Some(to))
+        }
+        // A case manager lists their own cases, and a colleague's only while
+        // registered as their deputy (the period is decided by the caller's
+        // facts: `DeputyNow`). Reassigning is an update of the person instead.
+        Resource::StaffCases { provider, relation } => {
+            action == Read
+                && actor.role == CaseManager
+                && same_provider(actor, Some(provider))
+                && matches!(relation, CaseRelation::Own | CaseRelation::DeputyNow)
+        }
+        Resource::Deputy { provider } => {
+            matches!(actor.role, CaseManager | ProviderAdmin) && same_provider(actor, *provider)
+        }
+        Resource::Retention => actor.role == Admin && matches!(action, Read | Update),
     }
 }
 
@@ -223,6 +265,12 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource<'_>) -> Resu
         }
         (_, Resource::Person { .. }) => "Ihre Rolle hat keinen Zugriff auf personenbezogene Daten dieses Trägers.",
         (_, Resource::AuditTrail) => "Das Protokoll ist nur für die Revision einsehbar.",
+        (Role::CaseManager, Resource::StaffCases { .. }) => {
+            "Die Fälle von Kolleginnen und Kollegen sehen Sie nur, solange Sie als Vertretung eingetragen sind."
+        }
+        (_, Resource::IncomingHandover { .. }) => {
+            "Übergaben entscheiden die Fallverantwortlichen des aufnehmenden Trägers."
+        }
         (Role::Controller, Resource::Records) => {
             "Das Controlling sieht nur zusammengefasste Zahlen, keine Einzeldatensätze."
         }

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod audit;
 pub mod authz;
 pub mod case;
+pub mod consent;
 pub mod error;
 pub mod ids;
 pub mod person;

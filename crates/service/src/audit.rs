@@ -366,7 +366,7 @@ impl Lotse {
         Ok(Page::new(items, total, page))
     }
 
-    async fn view(&self, e: audit_entry::Model) -> Result<AuditView, DomainError> {
+    pub(crate) async fn view(&self, e: audit_entry::Model) -> Result<AuditView, DomainError> {
         let changes = match (&e.changes, &e.person_id) {
             (Some(c), Some(p)) if crypto::is_sealed(c) => {
                 let key = person_key::Entity::find_by_id((e.tenant_id.clone(), p.clone()))

@@ -6,11 +6,15 @@
 
 pub mod audit;
 pub mod auth;
+pub mod caseload;
 pub mod cases;
+pub mod consent_form;
+pub mod consents;
 pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod handover;
 pub mod import;
 pub mod inquiries;
 pub mod page;
@@ -22,6 +26,7 @@ pub mod records;
 pub mod report_data;
 pub mod reports;
 pub mod residence;
+pub mod retention;
 pub mod tenants;
 pub mod users;
 

@@ -113,6 +113,7 @@ impl Lotse {
             password_hash: Set(hash),
             active: Set(true),
             created_at: Set(Utc::now()),
+            staff_id: Set(None),
         }
         .insert(&txn)
         .await

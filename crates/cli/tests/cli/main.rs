@@ -5,6 +5,7 @@ mod backup;
 mod crash;
 mod logs;
 mod reports;
+mod retention;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -14,6 +14,8 @@ pub struct Model {
     pub end_date: Option<Date>,
     pub target_group: Option<String>,
     pub archived_at: Option<DateTimeUtc>,
+    /// Cases per full-time post aimed at (None: the default 80).
+    pub caseload_target: Option<f64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m0005_data_versions;
 mod m0006_programme_work;
 mod m0007_persons;
 mod m0008_cases;
+mod m0009_consent_caseload_retention;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_programme_work::Migration),
             Box::new(m0007_persons::Migration),
             Box::new(m0008_cases::Migration),
+            Box::new(m0009_consent_caseload_retention::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod programme;
 mod providers;
 mod records;
 mod reports;
+mod rights;
 mod session;
 mod users;
 
@@ -109,6 +110,20 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::outreach_counts, cases::record_outreach))
         .routes(routes!(cases::agreement))
         .routes(routes!(cases::agreement_css))
+        .routes(routes!(rights::record_consent, rights::consents))
+        .routes(routes!(rights::withdraw_consent))
+        .routes(routes!(rights::consent_form))
+        .routes(routes!(rights::request_handover))
+        .routes(routes!(rights::handovers))
+        .routes(routes!(rights::accept_handover))
+        .routes(routes!(rights::decline_handover))
+        .routes(routes!(rights::caseload))
+        .routes(routes!(rights::reassign))
+        .routes(routes!(rights::staff_cases))
+        .routes(routes!(rights::deputies, rights::create_deputy))
+        .routes(routes!(rights::link_staff))
+        .routes(routes!(rights::retention_rules, rights::set_retention_rules))
+        .routes(routes!(rights::export_person))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(imports::create))

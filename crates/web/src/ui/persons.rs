@@ -55,10 +55,17 @@ pub async fn search(State(s): State<AppState>, u: UiUser, Query(f): Query<Search
     let chrome = Chrome::new(&s, &u, "/personen").await;
     let q = f.q.clone().unwrap_or_default();
     let offset = f.offset.unwrap_or(0);
-    let query = PersonQuery { q: Some(q.clone()).filter(|x| !x.trim().is_empty()), limit: Some(50), offset: Some(offset) };
+    let query =
+        PersonQuery { q: Some(q.clone()).filter(|x| !x.trim().is_empty()), limit: Some(50), offset: Some(offset) };
     match s.lotse.persons(&u.actor, query).await {
         Ok(page) => render(&PersonsPage {
-            pager: Pager::new("/personen", &format!("q={}", super::programme::enc(&q)), offset, page.items.len(), page.total),
+            pager: Pager::new(
+                "/personen",
+                &format!("q={}", super::programme::enc(&q)),
+                offset,
+                page.items.len(),
+                page.total,
+            ),
             rows: page
                 .items
                 .iter()
@@ -75,7 +82,13 @@ pub async fn search(State(s): State<AppState>, u: UiUser, Query(f): Query<Search
         }),
         Err(e @ DomainError::Forbidden { .. }) => error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
         Err(e) => {
-            let page = PersonsPage { chrome, q, rows: vec![], pager: Pager::new("/personen", "", 0, 0, 0), error: Some(message(&e)) };
+            let page = PersonsPage {
+                chrome,
+                q,
+                rows: vec![],
+                pager: Pager::new("/personen", "", 0, 0, 0),
+                error: Some(message(&e)),
+            };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
     }
@@ -170,7 +183,12 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, err
                 .iter()
                 .filter(|o| o.get("delivery").and_then(|v| v.as_str()) == Some("individual"))
                 .filter(|o| o.get("archived").and_then(|v| v.as_bool()) != Some(true))
-                .map(|o| (o["offer_id"].as_str().unwrap_or_default().to_owned(), o["name"].as_str().unwrap_or_default().to_owned()))
+                .map(|o| {
+                    (
+                        o["offer_id"].as_str().unwrap_or_default().to_owned(),
+                        o["name"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -182,7 +200,12 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, err
             r.items
                 .iter()
                 .filter(|o| o.get("archived").and_then(|v| v.as_bool()) != Some(true))
-                .map(|o| (o["staff_id"].as_str().unwrap_or_default().to_owned(), o["name"].as_str().unwrap_or_default().to_owned()))
+                .map(|o| {
+                    (
+                        o["staff_id"].as_str().unwrap_or_default().to_owned(),
+                        o["name"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -211,14 +234,21 @@ pub struct OpenForm {
     waiting: String,
 }
 
-pub async fn open_case(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<OpenForm>) -> Response {
+pub async fn open_case(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<OpenForm>,
+) -> Response {
     if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
         return (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response();
     }
     let result = async {
         let entry = chrono::NaiveDate::parse_from_str(f.entry.trim(), "%d.%m.%Y")
             .or_else(|_| chrono::NaiveDate::parse_from_str(f.entry.trim(), "%Y-%m-%d"))
-            .map_err(|_| DomainError::invalid("entry_date", format!("„{}“ ist kein Datum (TT.MM.JJJJ).", f.entry), "not a date"))?;
+            .map_err(|_| {
+                DomainError::invalid("entry_date", format!("„{}“ ist kein Datum (TT.MM.JJJJ).", f.entry), "not a date")
+            })?;
         let input = OpenCase {
             person_id: EntityId::parse(&id).map_err(|_| DomainError::NotFound { entity: "person" })?,
             offer_id: EntityId::parse(&f.offer)?,
@@ -233,9 +263,20 @@ pub async fn open_case(State(s): State<AppState>, u: UiUser, Path(id): Path<Stri
     match result {
         Ok(opened) => match opened.case {
             Some(c) => Redirect::to(&format!("/faelle/{}", c.summary.id)).into_response(),
-            None => person_page(&s, &u, &id, StatusCode::OK, Some("Das Angebot ist voll: die Person steht jetzt auf der Warteliste.".into())).await,
+            None => {
+                person_page(
+                    &s,
+                    &u,
+                    &id,
+                    StatusCode::OK,
+                    Some("Das Angebot ist voll: die Person steht jetzt auf der Warteliste.".into()),
+                )
+                .await
+            }
         },
-        Err(e @ DomainError::NotFound { .. }) => person_page(&s, &u, &id, StatusCode::NOT_FOUND, Some(message(&e))).await,
+        Err(e @ DomainError::NotFound { .. }) => {
+            person_page(&s, &u, &id, StatusCode::NOT_FOUND, Some(message(&e))).await
+        }
         Err(e) => person_page(&s, &u, &id, StatusCode::UNPROCESSABLE_ENTITY, Some(message(&e))).await,
     }
 }

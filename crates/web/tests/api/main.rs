@@ -7,6 +7,7 @@ mod imports;
 mod inquiries;
 mod isolation;
 mod reports;
+mod rights;
 mod role_matrix;
 mod ui_pages;
 mod ui_session;

@@ -69,6 +69,19 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     ("merge other provider's person", [403, 403, 403, 404, 403, 403, 403]),
     // The case manager gets past the policy and fails on the unknown programme.
     ("person's eligibility", [403, 403, 403, 404, 403, 403, 403]),
+    ("list a person's consents", [403, 403, 403, 200, 403, 403, 403]),
+    ("record a consent", [403, 403, 403, 201, 403, 403, 403]),
+    ("print the consent form", [403, 403, 403, 200, 403, 403, 403]),
+    // Case managers get past the policy and are refused for the missing consent.
+    ("hand over without consent", [403, 403, 403, 422, 403, 403, 403]),
+    ("incoming handovers", [403, 403, 403, 200, 403, 403, 403]),
+    ("accept an unknown handover", [403, 403, 403, 404, 403, 403, 403]),
+    ("caseload", [403, 200, 200, 200, 200, 200, 403]),
+    ("reassign an unknown case", [403, 403, 403, 404, 403, 403, 403]),
+    ("cases of an unknown staff member", [403, 403, 403, 404, 403, 403, 403]),
+    ("list deputies", [403, 403, 403, 200, 200, 403, 403]),
+    ("read retention rules", [200, 403, 403, 403, 403, 403, 403]),
+    ("export a person (Art. 15)", [403, 403, 403, 200, 403, 403, 403]),
 ];
 
 lotse_testkit::both_backends! {
@@ -181,6 +194,20 @@ lotse_testkit::both_backends! {
                     "merge persons" => app.post(&format!("/api/v1/persons/{}/merge", t.persons[0]), token).json(&serde_json::json!({"duplicate": twin})),
                     "merge other provider's person" => app.post(&format!("/api/v1/persons/{}/merge", t.persons[0]), token).json(&serde_json::json!({"duplicate": t.persons[1]})),
                     "person's eligibility" => app.get(&format!("/api/v1/persons/{}/eligibility?program=keins", t.persons[0]), token),
+                    "list a person's consents" => app.get(&format!("/api/v1/persons/{}/consents", t.persons[0]), token),
+                    "record a consent" => app.post(&format!("/api/v1/persons/{}/consents", t.persons[0]), token)
+                        .json(&serde_json::json!({"scope": "follow_up_contact", "given_date": "2024-01-01"})),
+                    "print the consent form" => app.get(&format!("/api/v1/consent-form?lang=ar&person={}", t.persons[0]), token),
+                    "hand over without consent" => app.post(&format!("/api/v1/persons/{}/handover", t.persons[0]), token)
+                        .json(&serde_json::json!({"to_provider": "p2"})),
+                    "incoming handovers" => app.get("/api/v1/handovers?incoming", token),
+                    "accept an unknown handover" => app.post("/api/v1/handovers/keine/accept", token),
+                    "caseload" => app.get("/api/v1/caseload?date=2023-06-30", token),
+                    "reassign an unknown case" => app.post("/api/v1/cases/keiner/reassign", token).json(&serde_json::json!({"staff_id": "s1"})),
+                    "cases of an unknown staff member" => app.get("/api/v1/staff/keiner/cases", token),
+                    "list deputies" => app.get("/api/v1/deputies", token),
+                    "read retention rules" => app.get("/api/v1/retention-rules", token),
+                    "export a person (Art. 15)" => app.get(&format!("/api/v1/persons/{}/export", t.persons[0]), token),
                     other => panic!("unknown operation {other}"),
                 };
                 let (status, body) = json(req.send().await.unwrap()).await;
