@@ -74,6 +74,12 @@ impl Browser {
         self.c.wait().for_element(Locator::Css("nav[aria-label=Hauptnavigation]")).await.unwrap();
     }
 
+    /// Sends the form whose action ends in `/{action}` and waits for the next page.
+    pub async fn submit(&self, action: &str) {
+        self.c.find(Locator::Css(&format!("form[action$='/{action}'] button"))).await.unwrap().click().await.unwrap();
+        self.c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    }
+
     pub async fn sign_out(&self) {
         self.c.find(Locator::Css("form.logout button")).await.unwrap().click().await.unwrap();
         self.c.wait().for_element(Locator::Id("login")).await.unwrap();

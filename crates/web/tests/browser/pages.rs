@@ -183,3 +183,77 @@ async fn administration_and_the_audit_trail_pass_the_accessibility_check() {
     b.close().await;
     assert!(failures.is_empty(), "accessibility violations (serious/critical):\n{}", failures.join("\n"));
 }
+
+/// Issue 7's first workflow: a case manager signs in, finds a person,
+/// opens a case, records the intake, an assessment and a goal, and closes
+/// the case with an outcome — each screen checked with axe.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_case_manager_finds_a_person_opens_a_case_and_closes_it_with_an_outcome() {
+    let b = Browser::start().await;
+    let mut failures = vec![];
+    b.sign_in("case_manager@krefeld").await;
+    b.c.find(Locator::LinkText("Personen")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("q")).await.unwrap();
+    // The first person's family name, searched for with "ue" for "ü" where it has one.
+    let first = b.c.find(Locator::Css("tbody th a")).await.unwrap().text().await.unwrap();
+    let family = first.split_whitespace().last().unwrap().to_owned();
+    let typed = family.replace('ü', "ue").replace('ö', "oe").replace('ä', "ae");
+    b.c.find(Locator::Id("q")).await.unwrap().send_keys(&typed).await.unwrap();
+    b.c.find(Locator::Css("form[role=search] button")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("tbody th a")).await.unwrap();
+    assert!(b.text().await.contains(&family), "{typed} finds {family}");
+    b.check("personen", &mut failures).await;
+    b.c.find(Locator::LinkText(&first)).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("offer")).await.unwrap();
+    b.check("person", &mut failures).await;
+    b.c.find(Locator::Css("form[action$='/fall'] button")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("way_in")).await.unwrap();
+    b.submit("zugang").await;
+    b.c.find(Locator::Css("#phase option[value=assessment]")).await.unwrap().click().await.unwrap();
+    b.submit("phase").await;
+    b.c.find(Locator::Css("#r-language option[value='2']")).await.unwrap().click().await.unwrap();
+    b.c.find(Locator::Css("#r-housing option[value='4']")).await.unwrap().click().await.unwrap();
+    b.submit("einschaetzung").await;
+    b.c.find(Locator::Css("#phase option[value=planning]")).await.unwrap().click().await.unwrap();
+    b.submit("phase").await;
+    b.c.find(Locator::Id("goal-title")).await.unwrap().send_keys("Ausbildungsplatz in der Pflege").await.unwrap();
+    b.c.find(Locator::Id("step-title")).await.unwrap().send_keys("Praktikum vereinbaren").await.unwrap();
+    b.submit("ziele").await;
+    let text = b.text().await;
+    assert!(text.contains("Ausbildungsplatz in der Pflege") && text.contains("Hilfeplanung"), "{text}");
+    b.check("fall", &mut failures).await;
+    // Closing without an outcome is refused at the form; with one it closes.
+    b.c.find(Locator::Css("#exit_reason option[value=completed]")).await.unwrap().click().await.unwrap();
+    b.submit("abschluss").await;
+    b.c.wait().for_element(Locator::Id("abschluss-fehler")).await.unwrap();
+    b.check("fall-abschluss-fehler", &mut failures).await;
+    b.c.find(Locator::Css("#exit_reason option[value=completed]")).await.unwrap().click().await.unwrap();
+    b.c.find(Locator::Css("#outcome option[value=apprenticeship]")).await.unwrap().click().await.unwrap();
+    b.submit("abschluss").await;
+    let text = b.text().await;
+    assert!(text.contains("Der Fall ist abgeschlossen") && text.contains("Verbleib: Ausbildung"), "{text}");
+    b.c.find(Locator::LinkText("Fälle")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("phase")).await.unwrap();
+    b.check("faelle", &mut failures).await;
+    b.close().await;
+    assert!(failures.is_empty(), "accessibility violations (serious/critical):\n{}", failures.join("\n"));
+}
+
+/// Issue 7's third workflow: a case manager of one provider cannot reach
+/// another provider's person (or case) by changing the URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn another_providers_person_is_not_reachable_by_changing_the_url() {
+    let b = Browser::start().await;
+    b.sign_in("case_manager.dekra@leverkusen").await;
+    b.goto("/personen").await;
+    let href = b.c.find(Locator::Css("tbody th a")).await.unwrap().attr("href").await.unwrap().unwrap();
+    b.goto(&href).await;
+    assert!(b.c.find(Locator::Id("faelle")).await.is_ok(), "dekra sees its own person");
+    b.sign_out().await;
+    b.sign_in("case_manager.kja@leverkusen").await;
+    b.goto(&href).await;
+    let text = b.text().await;
+    assert!(text.contains("gibt es nicht (oder Sie haben keinen Zugriff)"), "{text}");
+    assert!(b.c.find(Locator::Id("faelle")).await.is_err());
+    b.close().await;
+}
