@@ -23,6 +23,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
+pub mod agreement;
 pub mod statement;
 
 const TEMPLATE: &str = include_str!("report.typ");
