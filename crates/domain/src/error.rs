@@ -147,6 +147,12 @@ fn entity_de(entity: &str) -> &str {
         "record_kind" => "Art von Datensatz",
         "proposal" => "Antrag",
         "fund_call" => "Förderaufruf",
+        "case" => "Fall",
+        "offer" => "Angebot",
+        "goal" => "Ziel",
+        "step" => "Schritt",
+        "referral" => "Vermittlung",
+        "document" => "Dokument",
         other => other,
     }
 }

@@ -23,6 +23,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
+pub mod agreement;
 pub mod person_export;
 pub mod statement;
 

@@ -2220,33 +2220,31 @@ impl Lotse {
                 format!("{}: the number of people reached is between 1 and 10000.", input.people),
             ));
         }
-        if let Some(p) = &provider_id {
-            if provider::Entity::find_by_id((tenant.clone(), p.to_string()))
+        if let Some(p) = &provider_id
+            && provider::Entity::find_by_id((tenant.clone(), p.to_string()))
                 .one(&self.db)
                 .await
                 .map_err(db_err)?
                 .is_none()
-            {
-                return Err(DomainError::invalid(
-                    "provider_id",
-                    format!("Den Träger „{p}“ gibt es in diesem Mandanten nicht."),
-                    format!("There is no provider \"{p}\" in this tenant."),
-                ));
-            }
+        {
+            return Err(DomainError::invalid(
+                "provider_id",
+                format!("Den Träger „{p}“ gibt es in diesem Mandanten nicht."),
+                format!("There is no provider \"{p}\" in this tenant."),
+            ));
         }
-        if let Some(d) = &input.district_id {
-            if district::Entity::find_by_id((tenant.clone(), d.to_string()))
+        if let Some(d) = &input.district_id
+            && district::Entity::find_by_id((tenant.clone(), d.to_string()))
                 .one(&self.db)
                 .await
                 .map_err(db_err)?
                 .is_none()
-            {
-                return Err(DomainError::invalid(
-                    "district_id",
-                    format!("Den Sozialraum „{d}“ gibt es in diesem Mandanten nicht."),
-                    format!("There is no district \"{d}\" in this tenant."),
-                ));
-            }
+        {
+            return Err(DomainError::invalid(
+                "district_id",
+                format!("Den Sozialraum „{d}“ gibt es in diesem Mandanten nicht."),
+                format!("There is no district \"{d}\" in this tenant."),
+            ));
         }
         let oid = new_id("or");
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;

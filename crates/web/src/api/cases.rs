@@ -424,24 +424,57 @@ pub async fn outreach_counts(
 
 // ------------------------------------------------------------------ agreement
 
-/// The plan agreement to print and sign (German HTML with print CSS: goals,
-/// steps, owners, due dates, signature lines). Recorded in the audit trail.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/agreement", tag = "cases", params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/html", description = "The agreement as a printable page"),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AgreementFormat {
+    /// `html` (default) or `pdf`.
+    pub format: Option<String>,
+}
+
+/// The plan agreement to print and sign (German, goals, steps, owners, due
+/// dates, signature lines): HTML with a print stylesheet, or `?format=pdf`.
+/// Recorded in the audit trail.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/agreement", tag = "cases", params(("id" = String, Path), AgreementFormat),
+    responses((status = 200, content_type = "text/html", description = "The agreement as a printable page (or PDF)"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn agreement(
     State(s): State<AppState>,
     Authed(a, lang): Authed,
     Path(id): Path<String>,
+    Query(f): Query<AgreementFormat>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
+    use lotse_domain::DomainError;
     let id = path_id(&id, "case", lang)?;
+    let pdf = match f.format.as_deref().unwrap_or("html") {
+        "html" => false,
+        "pdf" => true,
+        _ => {
+            return Err(ApiError::from_domain(
+                DomainError::invalid("format", "Format html oder pdf.", "format html or pdf."),
+                lang,
+            ));
+        }
+    };
     let ag = s.lotse.agreement(&a, &id).await.map_err(|e| ApiError::from_domain(e, lang))?;
+    if !pdf {
+        let headers = [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ];
+        return Ok((headers, lotse_service::cases::agreement_html(&ag)).into_response());
+    }
+    let body = tokio::task::spawn_blocking(move || lotse_pdf::agreement::pdf(&ag))
+        .await
+        .map_err(|e| ApiError::from_domain(DomainError::internal(e), lang))?
+        .map_err(|e| ApiError::from_domain(DomainError::internal(e), lang))?;
     let headers = [
-        (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
-        (axum::http::header::CACHE_CONTROL, "no-store"),
+        (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+        (axum::http::header::CONTENT_DISPOSITION, disposition("Vereinbarung.pdf")),
+        (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
     ];
-    Ok((headers, lotse_service::cases::agreement_html(&ag)).into_response())
+    Ok((headers, body).into_response())
 }
 
 /// The agreement's print stylesheet (no personal data; the content security

@@ -210,12 +210,19 @@ lotse_testkit::both_backends! {
             assert!(html.contains(part), "{part} in {html}");
         }
         assert!(!html.contains("Verworfen"), "dropped steps are not agreed");
+        let res = app.get(&format!("/api/v1/cases/{case}/agreement?format=pdf"), cm).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+        assert!(res.bytes().await.unwrap().starts_with(b"%PDF-"));
+        let (s, body) = json(app.get(&format!("/api/v1/cases/{case}/agreement?format=docx"), cm).send().await.unwrap()).await;
+        assert_eq!((s, body["error"]["message"].as_str()), (422, Some("format: Format html oder pdf.")));
         let res = app.get("/api/v1/print/agreement.css", cm).send().await.unwrap();
         assert_eq!(res.headers()["content-type"], "text/css; charset=utf-8");
         assert!(res.text().await.unwrap().contains("@page { size: A4"));
         let (s, _) = json(app.get(&format!("/api/v1/cases/{case}/agreement"), &t.tokens["case_manager2"]).send().await.unwrap()).await;
         assert_eq!(s, 404);
         let (_, audit) = json(app.get(&format!("/api/v1/audit?entity=case_agreement&entity_id={case}"), &t.tokens["auditor"]).send().await.unwrap()).await;
-        assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+        assert_eq!(audit["items"].as_array().unwrap().len(), 2, "HTML and PDF: {audit}");
     }
 }
