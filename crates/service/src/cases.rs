@@ -419,6 +419,17 @@ pub struct Reminder {
     pub done: bool,
 }
 
+/// An open step of a plan that is due.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DueStep {
+    pub case_id: String,
+    pub goal: String,
+    pub step: String,
+    pub owner: Option<String>,
+    #[schema(value_type = String)]
+    pub due_date: NaiveDate,
+}
+
 /// A case in a list.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
@@ -1904,6 +1915,66 @@ impl Lotse {
 
     /// The follow-up reminders due by `until` (default today) and not done,
     /// of the cases the actor may see; most overdue first.
+    /// Open steps of the actor's cases due on or before `until`, earliest
+    /// first: what a case manager's start page shows as due.
+    pub async fn due_steps(&self, actor: &Actor, until: NaiveDate) -> Result<Vec<DueStep>, DomainError> {
+        let scope = person_scope(actor)?;
+        let tenant = actor.tenant.as_str();
+        let steps = case_step::Entity::find()
+            .filter(case_step::Column::TenantId.eq(tenant))
+            .filter(case_step::Column::Status.eq("open"))
+            .filter(case_step::Column::DueDate.lte(until))
+            .order_by_asc(case_step::Column::DueDate)
+            .order_by_asc(case_step::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let goals: HashMap<String, case_goal::Model> = case_goal::Entity::find()
+            .filter(case_goal::Column::TenantId.eq(tenant))
+            .filter(case_goal::Column::Id.is_in(steps.iter().map(|s| s.goal_id.clone())))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|g| (g.id.clone(), g))
+            .collect();
+        let parts: HashMap<String, participation::Model> = participation::Entity::find()
+            .filter(participation::Column::TenantId.eq(tenant))
+            .filter(participation::Column::Id.is_in(goals.values().map(|g| g.participation_id.clone())))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        let providers: HashMap<String, String> = person::Entity::find()
+            .select_only()
+            .columns([person::Column::Id, person::Column::ProviderId])
+            .filter(person::Column::TenantId.eq(tenant))
+            .filter(person::Column::Id.is_in(parts.values().map(|p| p.person_id.clone())))
+            .into_tuple::<(String, String)>()
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .collect();
+        Ok(steps
+            .into_iter()
+            .filter_map(|st| {
+                let g = goals.get(&st.goal_id)?;
+                let p = parts.get(&g.participation_id)?;
+                let provider = EntityId::parse(providers.get(&p.person_id)?).ok()?;
+                (scope.admits(&provider) && p.exit_date.is_none()).then(|| DueStep {
+                    case_id: p.id.clone(),
+                    goal: g.title.clone(),
+                    step: st.title,
+                    owner: st.owner,
+                    due_date: st.due_date?,
+                })
+            })
+            .collect())
+    }
+
     pub async fn follow_up_reminders(
         &self,
         actor: &Actor,

@@ -110,6 +110,78 @@ struct HomePage {
     /// The year's key figures (coordination, head, controlling).
     figures: Option<String>,
     late: Vec<String>,
+    /// A case manager's day: due steps, follow-ups, expiring residence titles, caseload.
+    work: Option<Work>,
+}
+
+struct Work {
+    until: String,
+    steps: Vec<(String, String)>,
+    follow_ups: Vec<(String, String)>,
+    residence: Vec<(String, String)>,
+    open_cases: u64,
+    caseload: Vec<String>,
+}
+
+/// What a case manager has to do: due steps of the next two weeks, the
+/// six-month follow-ups due, residence titles ending within 30 days, and
+/// the caseload against its target.
+async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
+    let today = chrono::Local::now().date_naive();
+    let until = today + chrono::Duration::days(14);
+    let steps = s.lotse.due_steps(a, until).await.unwrap_or_default();
+    let follow_ups = s.lotse.follow_up_reminders(a, Some(today)).await.unwrap_or_default();
+    let residence = s
+        .lotse
+        .residence_reminders(a, lotse_service::residence::ReminderQuery { within_days: Some(30) })
+        .await
+        .unwrap_or_default();
+    let count = |phase: Option<&str>| {
+        let q = lotse_service::cases::CaseQuery { limit: Some(1), phase: phase.map(str::to_owned), ..Default::default() };
+        async move { s.lotse.cases(a, q).await.map(|p| p.total).unwrap_or(0) }
+    };
+    let open_cases = count(None).await.saturating_sub(count(Some("closure")).await);
+    let caseload = s
+        .lotse
+        .caseload(a, lotse_service::caseload::CaseloadQuery { date: None, program: None })
+        .await
+        .map(|c| {
+            c.staff
+                .iter()
+                .map(|r| {
+                    let per = r.caseload_per_fte.map(|x| page::decimal(x, 1)).unwrap_or_else(|| "–".into());
+                    format!(
+                        "{}: {} aktive Fälle, {} je Vollzeitstelle (Ziel 1:{}){}",
+                        r.name,
+                        r.active_cases,
+                        per,
+                        page::decimal(r.target, 0),
+                        if r.warning { " – über dem Schlüssel" } else { "" }
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Work {
+        until: page::date(until),
+        steps: steps
+            .into_iter()
+            .map(|d| (format!("/faelle/{}", d.case_id), format!("{}: {} – {} (bis {})", d.goal, d.step, d.owner.unwrap_or_default(), page::date(d.due_date))))
+            .collect(),
+        follow_ups: follow_ups
+            .into_iter()
+            .map(|r| (format!("/faelle/{}", r.case_id), format!("Fall {}: ausgetreten am {}, fällig am {}", r.case_id, page::date(r.exit_date), page::date(r.due_date))))
+            .collect(),
+        residence: residence
+            .into_iter()
+            .map(|r| {
+                let name = [r.given_name, r.family_name].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                (format!("/personen/{}", r.person_id), format!("{name}: {} bis {} (noch {} Tage)", r.status.label_de(), page::date(r.valid_until), r.days_left))
+            })
+            .collect(),
+        open_cases,
+        caseload,
+    }
 }
 
 #[derive(Deserialize)]
@@ -165,7 +237,9 @@ async fn home(
     } else {
         vec![]
     };
+    let work = if a.role == Role::CaseManager { Some(work_of(&s, a).await) } else { None };
     render(&HomePage {
+        work,
         display_name: a.login.to_string(),
         provider: a.provider.as_ref().map(ToString::to_string),
         years: (year.min(this_year) - 3..=this_year).rev().collect(),
