@@ -1964,12 +1964,13 @@ impl Lotse {
                 let g = goals.get(&st.goal_id)?;
                 let p = parts.get(&g.participation_id)?;
                 let provider = EntityId::parse(providers.get(&p.person_id)?).ok()?;
+                let due_date = st.due_date?;
                 (scope.admits(&provider) && p.exit_date.is_none()).then(|| DueStep {
                     case_id: p.id.clone(),
                     goal: g.title.clone(),
                     step: st.title,
                     owner: st.owner,
-                    due_date: st.due_date?,
+                    due_date,
                 })
             })
             .collect())

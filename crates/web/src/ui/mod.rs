@@ -137,7 +137,8 @@ async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
         .await
         .unwrap_or_default();
     let count = |phase: Option<&str>| {
-        let q = lotse_service::cases::CaseQuery { limit: Some(1), phase: phase.map(str::to_owned), ..Default::default() };
+        let q =
+            lotse_service::cases::CaseQuery { limit: Some(1), phase: phase.map(str::to_owned), ..Default::default() };
         async move { s.lotse.cases(a, q).await.map(|p| p.total).unwrap_or(0) }
     };
     let open_cases = count(None).await.saturating_sub(count(Some("closure")).await);
@@ -146,37 +147,70 @@ async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
         .caseload(a, lotse_service::caseload::CaseloadQuery { date: None, program: None })
         .await
         .map(|c| {
-            c.staff
+            // The provider's team at a glance: who is above the target.
+            let over: Vec<String> = c
+                .staff
                 .iter()
+                .filter(|r| r.warning)
                 .map(|r| {
                     let per = r.caseload_per_fte.map(|x| page::decimal(x, 1)).unwrap_or_else(|| "–".into());
-                    format!(
-                        "{}: {} aktive Fälle, {} je Vollzeitstelle (Ziel 1:{}){}",
-                        r.name,
-                        r.active_cases,
-                        per,
-                        page::decimal(r.target, 0),
-                        if r.warning { " – über dem Schlüssel" } else { "" }
-                    )
+                    format!("{}: {} aktive Fälle, {per} je Vollzeitstelle", r.name, r.active_cases)
                 })
-                .collect()
+                .collect();
+            let mut lines = vec![format!(
+                "{} Fachkräfte; Zielschlüssel 1:{}; über dem Schlüssel: {}",
+                c.staff.len(),
+                page::decimal(c.target, 0),
+                if over.is_empty() { "niemand".to_owned() } else { over.len().to_string() }
+            )];
+            lines.extend(over);
+            lines
         })
         .unwrap_or_default();
     Work {
         until: page::date(until),
         steps: steps
             .into_iter()
-            .map(|d| (format!("/faelle/{}", d.case_id), format!("{}: {} – {} (bis {})", d.goal, d.step, d.owner.unwrap_or_default(), page::date(d.due_date))))
+            .map(|d| {
+                (
+                    format!("/faelle/{}", d.case_id),
+                    format!(
+                        "{}: {} – {} (bis {})",
+                        d.goal,
+                        d.step,
+                        d.owner.unwrap_or_default(),
+                        page::date(d.due_date)
+                    ),
+                )
+            })
             .collect(),
         follow_ups: follow_ups
             .into_iter()
-            .map(|r| (format!("/faelle/{}", r.case_id), format!("Fall {}: ausgetreten am {}, fällig am {}", r.case_id, page::date(r.exit_date), page::date(r.due_date))))
+            .map(|r| {
+                (
+                    format!("/faelle/{}", r.case_id),
+                    format!(
+                        "Fall {}: ausgetreten am {}, fällig am {}",
+                        r.case_id,
+                        page::date(r.exit_date),
+                        page::date(r.due_date)
+                    ),
+                )
+            })
             .collect(),
         residence: residence
             .into_iter()
             .map(|r| {
                 let name = [r.given_name, r.family_name].into_iter().flatten().collect::<Vec<_>>().join(" ");
-                (format!("/personen/{}", r.person_id), format!("{name}: {} bis {} (noch {} Tage)", r.status.label_de(), page::date(r.valid_until), r.days_left))
+                (
+                    format!("/personen/{}", r.person_id),
+                    format!(
+                        "{name}: {} bis {} (noch {} Tage)",
+                        r.status.label_de(),
+                        page::date(r.valid_until),
+                        r.days_left
+                    ),
+                )
             })
             .collect(),
         open_cases,

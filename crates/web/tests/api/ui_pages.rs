@@ -319,6 +319,13 @@ lotse_testkit::both_backends! {
         assert_eq!(r.status(), 422, "a goal needs a title");
         assert_eq!(post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "Ausbildungsplatz finden".into()), ("step", "Bewerbungsunterlagen".into()), ("owner", "Person".into()), ("due", "15.01.2027".into())]).await.status(), 303);
         assert_eq!(post(format!("{base}/kontakte"), vec![("csrf", csrf.clone()), ("kind", "home_visit".into()), ("minutes", "45".into()), ("note", "".into())]).await.status(), 303);
+        let today_de = chrono::Local::now().date_naive().format("%d.%m.%Y").to_string();
+        assert_eq!(post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "Sprachkurs B1".into()), ("step", "Anmeldung an der VHS".into()), ("owner", "Fallmanagerin".into()), ("due", today_de.clone())]).await.status(), 303);
+        // The start page lists the step due today, the open case and the caseload.
+        let (_, home) = page(&cm, &app, "/").await;
+        assert!(home.contains("Fällige Schritte") && home.contains("Sprachkurs B1: Anmeldung an der VHS – Fallmanagerin"), "{home}");
+        assert!(home.contains(&format!("/faelle/{id}")) && home.contains("offene Fälle") && home.contains("Zielschlüssel 1:80"), "{home}");
+        assert!(!home.contains("Ausbildungsplatz finden: Bewerbungsunterlagen"), "a step due in January is not due yet");
         let (_, html) = page(&cm, &app, &base).await;
         assert!(html.contains("Ausbildungsplatz finden") && html.contains("Bewerbungsunterlagen, Person, bis 15.01.2027"));
         assert!(html.contains("Sprache") && html.contains("+2"), "progress of the language domain from 2 to 4");
