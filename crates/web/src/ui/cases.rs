@@ -127,6 +127,8 @@ pub struct CaseView {
     progress: Vec<(&'static str, Vec<String>, String)>,
     goals: Vec<(String, Vec<String>)>,
     contacts: Vec<String>,
+    referrals: Vec<String>,
+    conferences: Vec<String>,
     documents: Vec<(String, String)>,
 }
 
@@ -293,6 +295,23 @@ async fn case_page(
                     k.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default()
                 )
             })
+            .collect(),
+        referrals: c
+            .referrals
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} – an {}: {}",
+                    date(r.date),
+                    r.agency.clone().or(r.offer_id.clone()).unwrap_or_default(),
+                    lotse_domain::case::ReferralStatus::parse(&r.status).map(|s| s.label_de()).unwrap_or("")
+                )
+            })
+            .collect(),
+        conferences: c
+            .conferences
+            .iter()
+            .map(|k| format!("{} – {}: {}", date(k.date), k.participants, k.outcome))
             .collect(),
         documents: c
             .documents
@@ -520,4 +539,61 @@ pub async fn close(State(s): State<AppState>, u: UiUser, Path(id): Path<String>,
     }
     .await;
     after(&s, &u, &id, "close", result).await
+}
+
+#[derive(Deserialize)]
+pub struct ReferralForm {
+    csrf: String,
+    agency: String,
+}
+
+pub async fn referral(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<ReferralForm>,
+) -> Response {
+    if let Err(r) = csrf_ok(&u, &f.csrf) {
+        return r;
+    }
+    let result = async {
+        let input = lotse_service::cases::ReferralInput {
+            offer_id: None,
+            agency: Some(f.agency.clone()).filter(|a| !a.trim().is_empty()),
+            date: None,
+            status: None,
+            note: None,
+        };
+        s.lotse.add_referral(&u.actor, &case_id(&id)?, input).await.map(|_| ())
+    }
+    .await;
+    after(&s, &u, &id, "referral", result).await
+}
+
+#[derive(Deserialize)]
+pub struct ConferenceForm {
+    csrf: String,
+    participants: String,
+    outcome: String,
+}
+
+pub async fn conference(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<ConferenceForm>,
+) -> Response {
+    if let Err(r) = csrf_ok(&u, &f.csrf) {
+        return r;
+    }
+    let result = async {
+        let input = lotse_service::cases::ConferenceInput {
+            date: None,
+            participants: f.participants.clone(),
+            outcome: f.outcome.clone(),
+        };
+        s.lotse.add_conference(&u.actor, &case_id(&id)?, input).await.map(|_| ())
+    }
+    .await;
+    after(&s, &u, &id, "conference", result).await
 }

@@ -66,6 +66,8 @@ pub fn router() -> Router<AppState> {
         .route("/faelle/{id}/ziele", axum::routing::post(cases::goal))
         .route("/faelle/{id}/kontakte", axum::routing::post(cases::contact))
         .route("/faelle/{id}/abschluss", axum::routing::post(cases::close))
+        .route("/faelle/{id}/vermittlungen", axum::routing::post(cases::referral))
+        .route("/faelle/{id}/konferenzen", axum::routing::post(cases::conference))
         .route("/berichte", get(reports::reports))
         .route("/berichte/veroeffentlichen", axum::routing::post(reports::publish))
         .route("/static/lotse.css", get(css))

@@ -319,6 +319,9 @@ lotse_testkit::both_backends! {
         assert_eq!(r.status(), 422, "a goal needs a title");
         assert_eq!(post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "Ausbildungsplatz finden".into()), ("step", "Bewerbungsunterlagen".into()), ("owner", "Person".into()), ("due", "15.01.2027".into())]).await.status(), 303);
         assert_eq!(post(format!("{base}/kontakte"), vec![("csrf", csrf.clone()), ("kind", "home_visit".into()), ("minutes", "45".into()), ("note", "".into())]).await.status(), 303);
+        assert_eq!(post(format!("{base}/vermittlungen"), vec![("csrf", csrf.clone()), ("agency", "Schuldnerberatung der Caritas".into())]).await.status(), 303);
+        assert_eq!(post(format!("{base}/konferenzen"), vec![("csrf", csrf.clone()), ("participants", "Jobcenter, Jugendamt".into()), ("outcome", "Ausbildungsvorbereitung ab Februar".into())]).await.status(), 303);
+        assert_eq!(post(format!("{base}/vermittlungen"), vec![("csrf", csrf.clone()), ("agency", "".into())]).await.status(), 422, "a referral names where to");
         let today_de = chrono::Local::now().date_naive().format("%d.%m.%Y").to_string();
         assert_eq!(post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "Sprachkurs B1".into()), ("step", "Anmeldung an der VHS".into()), ("owner", "Fallmanagerin".into()), ("due", today_de.clone())]).await.status(), 303);
         // The start page lists the step due today, the open case and the caseload.
@@ -330,6 +333,7 @@ lotse_testkit::both_backends! {
         assert!(html.contains("Ausbildungsplatz finden") && html.contains("Bewerbungsunterlagen, Person, bis 15.01.2027"));
         assert!(html.contains("Sprache") && html.contains("+2"), "progress of the language domain from 2 to 4");
         assert!(html.contains("Hausbesuch, 45 Minuten"));
+        assert!(html.contains("an Schuldnerberatung der Caritas: vorgeschlagen") && html.contains("Jobcenter, Jugendamt: Ausbildungsvorbereitung ab Februar"), "{html}");
         // Closing needs the outcome.
         let r = post(format!("{base}/abschluss"), vec![("csrf", csrf.clone()), ("exit_date", "".into()), ("exit_reason", "completed".into()), ("outcome", "".into())]).await;
         assert_eq!(r.status(), 422);
