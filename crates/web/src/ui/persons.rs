@@ -100,6 +100,26 @@ pub struct PersonView {
     facts: Vec<(&'static str, String)>,
     residence: Vec<String>,
     cases: Vec<(String, String)>,
+    /// Consent id, text, whether it can still be withdrawn.
+    consents: Vec<(String, String, bool)>,
+}
+
+/// Messages for the person page's forms.
+#[derive(Default)]
+struct Notes {
+    case: Option<String>,
+    consent: Option<String>,
+    handover: Option<String>,
+    handover_done: Option<String>,
+}
+
+fn scope_de(scope: &str) -> &'static str {
+    match scope {
+        "share_with_provider" => "Weitergabe an einen anderen Träger",
+        "process_for_program" => "Verarbeitung für ein Programm",
+        "follow_up_contact" => "erneute Kontaktaufnahme nach dem Fall",
+        _ => "sonstige",
+    }
 }
 
 #[derive(Template)]
@@ -109,11 +129,16 @@ struct PersonPage {
     p: PersonView,
     offers: Vec<(String, String)>,
     staff: Vec<(String, String)>,
+    providers: Vec<(String, String)>,
+    scopes: Vec<(String, &'static str)>,
     today: String,
     error: Option<String>,
+    consent_error: Option<String>,
+    handover_error: Option<String>,
+    handover_notice: Option<String>,
 }
 
-async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, error: Option<String>) -> Response {
+async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, notes: Notes) -> Response {
     let chrome = Chrome::new(s, u, "/personen").await;
     let not_found = || "Diese Person gibt es nicht (oder Sie haben keinen Zugriff).".to_owned();
     let Ok(pid) = EntityId::parse(id) else { return error_page(StatusCode::NOT_FOUND, chrome, not_found()) };
@@ -209,19 +234,56 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, err
                 .collect()
         })
         .unwrap_or_default();
+    let consents = s
+        .lotse
+        .consents(&u.actor, &pid)
+        .await
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    let target =
+                        c.provider_id.clone().or(c.program_id.clone()).map(|t| format!(" ({t})")).unwrap_or_default();
+                    let state = match c.withdrawn_date {
+                        Some(w) => format!("widerrufen am {}", date(w)),
+                        None if c.active_today => "gilt".to_owned(),
+                        None => "noch nicht gültig".to_owned(),
+                    };
+                    (
+                        c.id.clone(),
+                        format!("{}{target}, erteilt am {}: {state}", scope_de(&c.scope), date(c.given_date)),
+                        c.withdrawn_date.is_none(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let providers = s
+        .lotse
+        .providers(&u.actor, all)
+        .await
+        .map(|ps| ps.items.into_iter().filter(|x| x.id != a.provider_id.as_str()).map(|x| (x.id, x.name)).collect())
+        .unwrap_or_default();
     let page = PersonPage {
-        p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases },
+        p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases, consents },
         offers,
         staff,
+        providers,
+        scopes: ["share_with_provider", "process_for_program", "follow_up_contact"]
+            .iter()
+            .map(|c| (c.to_string(), scope_de(c)))
+            .collect(),
         today: date(chrono::Local::now().date_naive()),
-        error,
+        error: notes.case,
+        consent_error: notes.consent,
+        handover_error: notes.handover,
+        handover_notice: notes.handover_done,
         chrome,
     };
     (status, render(&page)).into_response()
 }
 
 pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<String>) -> Response {
-    person_page(&s, &u, &id, StatusCode::OK, None).await
+    person_page(&s, &u, &id, StatusCode::OK, Notes::default()).await
 }
 
 #[derive(Deserialize)]
@@ -264,19 +326,144 @@ pub async fn open_case(
         Ok(opened) => match opened.case {
             Some(c) => Redirect::to(&format!("/faelle/{}", c.summary.id)).into_response(),
             None => {
-                person_page(
-                    &s,
-                    &u,
-                    &id,
-                    StatusCode::OK,
-                    Some("Das Angebot ist voll: die Person steht jetzt auf der Warteliste.".into()),
-                )
-                .await
+                let notes = Notes {
+                    case: Some("Das Angebot ist voll: die Person steht jetzt auf der Warteliste.".into()),
+                    ..Default::default()
+                };
+                person_page(&s, &u, &id, StatusCode::OK, notes).await
             }
         },
-        Err(e @ DomainError::NotFound { .. }) => {
-            person_page(&s, &u, &id, StatusCode::NOT_FOUND, Some(message(&e))).await
+        Err(e) => {
+            let status = if matches!(e, DomainError::NotFound { .. }) {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            person_page(&s, &u, &id, status, Notes { case: Some(message(&e)), ..Default::default() }).await
         }
-        Err(e) => person_page(&s, &u, &id, StatusCode::UNPROCESSABLE_ENTITY, Some(message(&e))).await,
+    }
+}
+
+fn typed_date(field: &str, s: &str) -> Result<chrono::NaiveDate, DomainError> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d"))
+        .map_err(|_| DomainError::invalid(field, format!("„{s}“ ist kein Datum (TT.MM.JJJJ)."), "not a date"))
+}
+
+fn status_of(e: &DomainError) -> StatusCode {
+    match e {
+        DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
+        DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+fn form_expired() -> Response {
+    (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    csrf: String,
+    scope: String,
+    #[serde(default)]
+    provider: String,
+    given: String,
+}
+
+pub async fn record_consent(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<ConsentForm>,
+) -> Response {
+    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
+        return form_expired();
+    }
+    let result = async {
+        let input = lotse_service::consents::ConsentInput {
+            scope: lotse_domain::consent::ConsentScope::parse(&f.scope)?,
+            provider_id: Some(f.provider.clone()).filter(|p| !p.is_empty()),
+            program_id: None,
+            given_date: typed_date("given_date", &f.given)?,
+        };
+        let pid = EntityId::parse(&id).map_err(|_| DomainError::NotFound { entity: "person" })?;
+        s.lotse.record_consent(&u.actor, &pid, input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/personen/{id}#einwilligungen")).into_response(),
+        Err(e) => {
+            person_page(&s, &u, &id, status_of(&e), Notes { consent: Some(message(&e)), ..Default::default() }).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    csrf: String,
+    consent: String,
+}
+
+pub async fn withdraw_consent(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
+        return form_expired();
+    }
+    let result = async {
+        let cid = EntityId::parse(&f.consent).map_err(|_| DomainError::NotFound { entity: "consent" })?;
+        let input = lotse_service::consents::WithdrawInput { withdrawn_date: chrono::Local::now().date_naive() };
+        s.lotse.withdraw_consent(&u.actor, &cid, input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/personen/{id}#einwilligungen")).into_response(),
+        Err(e) => {
+            person_page(&s, &u, &id, status_of(&e), Notes { consent: Some(message(&e)), ..Default::default() }).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HandoverForm {
+    csrf: String,
+    to_provider: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn handover(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<HandoverForm>,
+) -> Response {
+    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
+        return form_expired();
+    }
+    let result = async {
+        let pid = EntityId::parse(&id).map_err(|_| DomainError::NotFound { entity: "person" })?;
+        let input = lotse_service::handover::HandoverInput {
+            to_provider: f.to_provider.clone(),
+            note: Some(f.note.clone()).filter(|n| !n.trim().is_empty()),
+        };
+        s.lotse.request_handover(&u.actor, &pid, input).await
+    }
+    .await;
+    match result {
+        Ok(_) => {
+            let done = format!(
+                "Die Übergabe an „{}“ ist angefragt; der Träger nimmt sie an oder lehnt sie ab.",
+                f.to_provider
+            );
+            person_page(&s, &u, &id, StatusCode::OK, Notes { handover_done: Some(done), ..Default::default() }).await
+        }
+        Err(e) => {
+            person_page(&s, &u, &id, status_of(&e), Notes { handover: Some(message(&e)), ..Default::default() }).await
+        }
     }
 }

@@ -349,3 +349,37 @@ lotse_testkit::both_backends! {
         assert_eq!(page(&other, &app, &base).await.0, 404);
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn consent_and_handover_on_the_person_page(db) {
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        let kja = signed_in(&app, "case_manager.kja@leverkusen").await;
+        let (_, list) = page(&kja, &app, "/personen").await;
+        let href = list.split("<th scope=\"row\"><a href=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let (s, html) = page(&kja, &app, &href).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("Einwilligungserklärung drucken") && html.contains("hreflang=\"ar\""));
+        let csrf = hidden_csrf(&html);
+        // Without the person's consent the handover is refused, and the page says why.
+        let r = kja.post(app.url(&format!("{href}/uebergabe"))).form(&[("csrf", csrf.as_str()), ("to_provider", "dekra"), ("note", "")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("role=\"alert\"") && html.contains("Einwilligung"), "{html}");
+        // Recorded consent to share with DEKRA: the handover is asked for.
+        let today = chrono::Local::now().date_naive().format("%d.%m.%Y").to_string();
+        let r = kja.post(app.url(&format!("{href}/einwilligung"))).form(&[("csrf", csrf.as_str()), ("scope", "share_with_provider"), ("provider", "dekra"), ("given", today.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, html) = page(&kja, &app, &href).await;
+        assert!(html.contains("Weitergabe an einen anderen Träger (dekra), erteilt am") && html.contains(": gilt"), "{html}");
+        let r = kja.post(app.url(&format!("{href}/uebergabe"))).form(&[("csrf", csrf.as_str()), ("to_provider", "dekra"), ("note", "Coaching passt besser")]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Die Übergabe an „dekra“ ist angefragt"));
+        // Withdrawn from today on.
+        let consent = html.split("name=\"consent\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let r = kja.post(app.url(&format!("{href}/einwilligung-widerrufen"))).form(&[("csrf", csrf.as_str()), ("consent", consent.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, html) = page(&kja, &app, &href).await;
+        assert!(html.contains(&format!("widerrufen am {today}")));
+    }
+}
