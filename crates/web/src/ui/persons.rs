@@ -102,6 +102,8 @@ pub struct PersonView {
     cases: Vec<(String, String)>,
     /// Consent id, text, whether it can still be withdrawn.
     consents: Vec<(String, String, bool)>,
+    /// Programme, whether the person belongs to its target group today, the failing conditions.
+    eligibility: Vec<(String, bool, String)>,
 }
 
 /// Messages for the person page's forms.
@@ -257,6 +259,21 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
                 .collect()
         })
         .unwrap_or_default();
+    // The target groups of the programmes that have a rule.
+    let mut eligibility = vec![];
+    if let Ok(programs) = s.lotse.records(&u.actor, "programs", &Record::new(), all).await {
+        for prog in programs.items.iter().filter(|x| x.contains_key("target_group")) {
+            let (Some(pid_prog), Some(name)) =
+                (prog.get("program_id").and_then(|v| v.as_str()), prog.get("name").and_then(|v| v.as_str()))
+            else {
+                continue;
+            };
+            let q = lotse_service::persons::EligibilityQuery { program: pid_prog.to_owned(), date: None };
+            if let Ok(e) = s.lotse.person_eligibility(&u.actor, &pid, q).await {
+                eligibility.push((name.to_owned(), e.eligible, e.failing.join("; ")));
+            }
+        }
+    }
     let providers = s
         .lotse
         .providers(&u.actor, all)
@@ -264,7 +281,7 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
         .map(|ps| ps.items.into_iter().filter(|x| x.id != a.provider_id.as_str()).map(|x| (x.id, x.name)).collect())
         .unwrap_or_default();
     let page = PersonPage {
-        p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases, consents },
+        p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases, consents, eligibility },
         offers,
         staff,
         providers,

@@ -360,6 +360,7 @@ lotse_testkit::both_backends! {
         let (s, html) = page(&kja, &app, &href).await;
         assert_eq!(s, 200);
         assert!(html.contains("Einwilligungserklärung drucken") && html.contains("hreflang=\"ar\""));
+        assert!(html.contains("Zielgruppen der Programme") && html.contains("Durchstarten"), "the programme's target group is judged for the person");
         let csrf = hidden_csrf(&html);
         // Without the person's consent the handover is refused, and the page says why.
         let r = kja.post(app.url(&format!("{href}/uebergabe"))).form(&[("csrf", csrf.as_str()), ("to_provider", "dekra"), ("note", "")]).send().await.unwrap();
