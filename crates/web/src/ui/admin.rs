@@ -42,14 +42,6 @@ impl Pager {
     }
 }
 
-fn csrf_ok(u: &UiUser, csrf: &str) -> Result<(), Response> {
-    if lotse_service::crypto::constant_time_eq(&u.csrf, csrf) {
-        Ok(())
-    } else {
-        Err((StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response())
-    }
-}
-
 // ---------------------------------------------------------------- accounts
 
 pub struct UserRow {
@@ -153,7 +145,7 @@ pub async fn users(State(s): State<AppState>, u: UiUser, Query(p): Query<Paging>
 }
 
 pub async fn create_user(State(s): State<AppState>, u: UiUser, Form(mut f): Form<UserForm>) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let parsed = (|| -> Result<NewUser, DomainError> {
@@ -275,7 +267,7 @@ pub struct TokenForm {
 }
 
 pub async fn create_token(State(s): State<AppState>, u: UiUser, Form(f): Form<TokenForm>) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let days = match f.days.trim() {
@@ -314,7 +306,7 @@ pub struct RevokeForm {
 }
 
 pub async fn revoke_token(State(s): State<AppState>, u: UiUser, Form(f): Form<RevokeForm>) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let result = s.lotse.revoke_token(&u.actor, &f.id).await;
@@ -439,7 +431,7 @@ pub struct CsrfOnly {
 }
 
 pub async fn verify(State(s): State<AppState>, u: UiUser, Form(f): Form<CsrfOnly>) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let verdict = match s.lotse.verify_audit(&u.actor).await {

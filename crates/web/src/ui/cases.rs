@@ -37,14 +37,6 @@ fn typed_date(field: &str, s: &str) -> Result<Option<NaiveDate>, DomainError> {
         .map_err(|_| DomainError::invalid(field, format!("„{s}“ ist kein Datum (TT.MM.JJJJ)."), "not a date"))
 }
 
-fn csrf_ok(u: &UiUser, csrf: &str) -> Result<(), Response> {
-    if lotse_service::crypto::constant_time_eq(&u.csrf, csrf) {
-        Ok(())
-    } else {
-        Err((StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response())
-    }
-}
-
 // ------------------------------------------------------------------- list
 
 pub struct CaseRow {
@@ -368,7 +360,7 @@ pub struct PhaseForm {
 }
 
 pub async fn phase(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<PhaseForm>) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let result = async {
@@ -396,7 +388,7 @@ pub async fn intake(
     Path(id): Path<String>,
     Form(f): Form<IntakeForm>,
 ) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let result = async {
@@ -414,7 +406,7 @@ pub async fn assessment(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = csrf_ok(&u, f.get("csrf").map(String::as_str).unwrap_or_default()) {
+    if let Err(r) = u.check_csrf(f.get("csrf").map(String::as_str).unwrap_or_default()) {
         return r;
     }
     let result = async {
@@ -455,7 +447,7 @@ pub struct GoalForm {
 }
 
 pub async fn goal(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<GoalForm>) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let result = async {
@@ -489,7 +481,7 @@ pub async fn contact(
     Path(id): Path<String>,
     Form(f): Form<ContactForm>,
 ) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let result = async {
@@ -519,7 +511,7 @@ pub struct CloseForm {
 }
 
 pub async fn close(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<CloseForm>) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let result = async {
@@ -553,7 +545,7 @@ pub async fn referral(
     Path(id): Path<String>,
     Form(f): Form<ReferralForm>,
 ) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let result = async {
@@ -583,7 +575,7 @@ pub async fn conference(
     Path(id): Path<String>,
     Form(f): Form<ConferenceForm>,
 ) -> Response {
-    if let Err(r) = csrf_ok(&u, &f.csrf) {
+    if let Err(r) = u.check_csrf(&f.csrf) {
         return r;
     }
     let result = async {

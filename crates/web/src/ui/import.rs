@@ -106,8 +106,8 @@ pub async fn check(State(s): State<AppState>, u: UiUser, mut multipart: Multipar
     let mut fields = vec![];
     let received = receive(&mut multipart, dir, &mut fields).await;
     let csrf = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default();
-    if !lotse_service::crypto::constant_time_eq(&u.csrf, csrf) {
-        return (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response();
+    if let Err(r) = u.check_csrf(csrf) {
+        return r;
     }
     let (dir, path) = match received {
         Ok(x) => x,
@@ -158,8 +158,8 @@ pub struct ConfirmForm {
 }
 
 pub async fn confirm(State(s): State<AppState>, u: UiUser, Form(f): Form<ConfirmForm>) -> Response {
-    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
-        return (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response();
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
     }
     let chrome = Chrome::new(&s, &u, "/import").await;
     let mut page = ImportPage::new(chrome);

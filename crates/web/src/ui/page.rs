@@ -36,6 +36,19 @@ impl FromRequestParts<AppState> for UiUser {
     }
 }
 
+impl UiUser {
+    /// A form's CSRF token against the session's (constant time); a wrong
+    /// one is refused with a German 403 before anything is read or written.
+    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+        if lotse_service::crypto::constant_time_eq(&self.csrf, token) {
+            Ok(())
+        } else {
+            Err((axum::http::StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.")
+                .into_response())
+        }
+    }
+}
+
 pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,

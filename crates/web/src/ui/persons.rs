@@ -319,8 +319,8 @@ pub async fn open_case(
     Path(id): Path<String>,
     Form(f): Form<OpenForm>,
 ) -> Response {
-    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
-        return (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response();
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
     }
     let result = async {
         let entry = chrono::NaiveDate::parse_from_str(f.entry.trim(), "%d.%m.%Y")
@@ -375,10 +375,6 @@ fn status_of(e: &DomainError) -> StatusCode {
     }
 }
 
-fn form_expired() -> Response {
-    (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response()
-}
-
 #[derive(Deserialize)]
 pub struct ConsentForm {
     csrf: String,
@@ -394,8 +390,8 @@ pub async fn record_consent(
     Path(id): Path<String>,
     Form(f): Form<ConsentForm>,
 ) -> Response {
-    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
-        return form_expired();
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
     }
     let result = async {
         let input = lotse_service::consents::ConsentInput {
@@ -428,8 +424,8 @@ pub async fn withdraw_consent(
     Path(id): Path<String>,
     Form(f): Form<WithdrawForm>,
 ) -> Response {
-    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
-        return form_expired();
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
     }
     let result = async {
         let cid = EntityId::parse(&f.consent).map_err(|_| DomainError::NotFound { entity: "consent" })?;
@@ -459,8 +455,8 @@ pub async fn handover(
     Path(id): Path<String>,
     Form(f): Form<HandoverForm>,
 ) -> Response {
-    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
-        return form_expired();
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
     }
     let result = async {
         let pid = EntityId::parse(&id).map_err(|_| DomainError::NotFound { entity: "person" })?;

@@ -397,8 +397,8 @@ pub struct CsrfForm {
 }
 
 pub async fn select(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, Form(f): Form<CsrfForm>) -> Response {
-    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
-        return (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response();
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
     }
     let chrome = Chrome::new(&s, &u, "/innovationsfonds").await;
     let Ok(id) = EntityId::parse(&id) else {

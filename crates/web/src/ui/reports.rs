@@ -114,8 +114,8 @@ pub struct PublishForm {
 }
 
 pub async fn publish(State(s): State<AppState>, u: UiUser, Form(f): Form<PublishForm>) -> Response {
-    if !lotse_service::crypto::constant_time_eq(&u.csrf, &f.csrf) {
-        return (StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.").into_response();
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
     }
     let params = ReportParams {
         year: Some(f.year.clone()).filter(|y| !y.is_empty()),
