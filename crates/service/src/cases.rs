@@ -1938,26 +1938,8 @@ impl Lotse {
             .into_iter()
             .map(|g| (g.id.clone(), g))
             .collect();
-        let parts: HashMap<String, participation::Model> = participation::Entity::find()
-            .filter(participation::Column::TenantId.eq(tenant))
-            .filter(participation::Column::Id.is_in(goals.values().map(|g| g.participation_id.clone())))
-            .all(&self.db)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .map(|p| (p.id.clone(), p))
-            .collect();
-        let providers: HashMap<String, String> = person::Entity::find()
-            .select_only()
-            .columns([person::Column::Id, person::Column::ProviderId])
-            .filter(person::Column::TenantId.eq(tenant))
-            .filter(person::Column::Id.is_in(parts.values().map(|p| p.person_id.clone())))
-            .into_tuple::<(String, String)>()
-            .all(&self.db)
-            .await
-            .map_err(db_err)?
-            .into_iter()
-            .collect();
+        let (parts, providers) =
+            cases_with_providers(&self.db, tenant, goals.values().map(|g| g.participation_id.clone())).await?;
         Ok(steps
             .into_iter()
             .filter_map(|st| {
@@ -1995,26 +1977,8 @@ impl Lotse {
             .map_err(db_err)?;
         let mut out = vec![];
         for chunk in reminders.chunks(500) {
-            let parts: HashMap<String, participation::Model> = participation::Entity::find()
-                .filter(participation::Column::TenantId.eq(tenant))
-                .filter(participation::Column::Id.is_in(chunk.iter().map(|r| r.participation_id.clone())))
-                .all(&self.db)
-                .await
-                .map_err(db_err)?
-                .into_iter()
-                .map(|p| (p.id.clone(), p))
-                .collect();
-            let providers: HashMap<String, String> = person::Entity::find()
-                .select_only()
-                .columns([person::Column::Id, person::Column::ProviderId])
-                .filter(person::Column::TenantId.eq(tenant))
-                .filter(person::Column::Id.is_in(parts.values().map(|p| p.person_id.clone())))
-                .into_tuple::<(String, String)>()
-                .all(&self.db)
-                .await
-                .map_err(db_err)?
-                .into_iter()
-                .collect();
+            let (parts, providers) =
+                cases_with_providers(&self.db, tenant, chunk.iter().map(|r| r.participation_id.clone())).await?;
             for r in chunk {
                 let Some(p) = parts.get(&r.participation_id) else { continue };
                 let admitted = providers
@@ -2617,4 +2581,34 @@ impl Lotse {
             goals,
         })
     }
+}
+
+/// The participations with these ids, and the provider of each one's person
+/// (person id → provider id): what scoping a list of case items needs.
+async fn cases_with_providers(
+    db: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    ids: impl Iterator<Item = String>,
+) -> Result<(HashMap<String, participation::Model>, HashMap<String, String>), DomainError> {
+    let parts: HashMap<String, participation::Model> = participation::Entity::find()
+        .filter(participation::Column::TenantId.eq(tenant))
+        .filter(participation::Column::Id.is_in(ids))
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let providers: HashMap<String, String> = person::Entity::find()
+        .select_only()
+        .columns([person::Column::Id, person::Column::ProviderId])
+        .filter(person::Column::TenantId.eq(tenant))
+        .filter(person::Column::Id.is_in(parts.values().map(|p| p.person_id.clone())))
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .collect();
+    Ok((parts, providers))
 }
