@@ -75,9 +75,27 @@ impl Browser {
     }
 
     /// Sends the form whose action ends in `/{action}` and waits for the next page.
+    /// The old page is marked, so that waiting ends on the new one (the
+    /// answer may be the same address, after a redirect).
     pub async fn submit(&self, action: &str) {
+        self.c.execute("document.body.dataset.old = '1';", vec![]).await.unwrap();
         self.c.find(Locator::Css(&format!("form[action$='/{action}'] button"))).await.unwrap().click().await.unwrap();
-        self.c.wait().for_element(Locator::Css("h1")).await.unwrap();
+        for _ in 0..200 {
+            let fresh = self
+                .c
+                .execute(
+                    "return document.readyState === 'complete' && !!document.body && document.body.dataset.old === undefined;",
+                    vec![],
+                )
+                .await
+                .map(|v| v.as_bool() == Some(true))
+                .unwrap_or(false);
+            if fresh {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page after sending the form /{action} did not load within 10 s");
     }
 
     pub async fn sign_out(&self) {
