@@ -16,25 +16,13 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 use super::admin::Pager;
-use super::page::{Chrome, UiUser, date, message};
+use super::page::{Chrome, UiUser, date, message, status_of, typed_date};
 use super::programme::error_page;
 use super::render;
 use crate::AppState;
 
 fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(String, &'static str)> {
     all.iter().map(|c| (code(*c).to_owned(), label(*c))).collect()
-}
-
-/// A date as typed: `01.12.2026` or `2026-12-01`; empty is None.
-fn typed_date(field: &str, s: &str) -> Result<Option<NaiveDate>, DomainError> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%d.%m.%Y")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-        .map(Some)
-        .map_err(|_| DomainError::invalid(field, format!("„{s}“ ist kein Datum (TT.MM.JJJJ)."), "not a date"))
 }
 
 // ------------------------------------------------------------------- list
@@ -341,9 +329,7 @@ pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<String>) 
 async fn after(s: &AppState, u: &UiUser, id: &str, section: &'static str, result: Result<(), DomainError>) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/faelle/{id}#{section}")).into_response(),
-        Err(e @ DomainError::Forbidden { .. }) => case_page(s, u, id, StatusCode::FORBIDDEN, Some((section, e))).await,
-        Err(e @ DomainError::NotFound { .. }) => case_page(s, u, id, StatusCode::NOT_FOUND, Some((section, e))).await,
-        Err(e) => case_page(s, u, id, StatusCode::UNPROCESSABLE_ENTITY, Some((section, e))).await,
+        Err(e) => case_page(s, u, id, status_of(&e), Some((section, e))).await,
     }
 }
 

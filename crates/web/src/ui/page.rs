@@ -142,6 +142,33 @@ pub fn date(d: chrono::NaiveDate) -> String {
     d.format("%d.%m.%Y").to_string()
 }
 
+/// A date as typed: `01.12.2026` or `2026-12-01`; an empty field is None.
+pub fn typed_date(field: &str, s: &str) -> Result<Option<chrono::NaiveDate>, DomainError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(s, "%d.%m.%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .map(Some)
+        .map_err(|_| DomainError::invalid(field, format!("„{s}“ ist kein Datum (TT.MM.JJJJ)."), "not a date"))
+}
+
+/// A date the form must have.
+pub fn required_date(field: &str, s: &str) -> Result<chrono::NaiveDate, DomainError> {
+    typed_date(field, s)?.ok_or_else(|| DomainError::invalid(field, "„“ ist kein Datum (TT.MM.JJJJ).", "not a date"))
+}
+
+/// The status of a page that shows a service's refusal.
+pub fn status_of(e: &DomainError) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    match e {
+        DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
+        DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
 /// Euro as typed by a German user (`5.000.000,00`, `5000000`) or as the
 /// canonical form (`5000000.00`), in cents.
 pub fn parse_euro(s: &str) -> Option<i64> {

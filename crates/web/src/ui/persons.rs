@@ -14,7 +14,7 @@ use lotse_service::records::Record;
 use serde::Deserialize;
 
 use super::admin::Pager;
-use super::page::{Chrome, UiUser, date, message};
+use super::page::{Chrome, UiUser, date, message, required_date, status_of};
 use super::programme::error_page;
 use super::render;
 use crate::AppState;
@@ -323,11 +323,7 @@ pub async fn open_case(
         return r;
     }
     let result = async {
-        let entry = chrono::NaiveDate::parse_from_str(f.entry.trim(), "%d.%m.%Y")
-            .or_else(|_| chrono::NaiveDate::parse_from_str(f.entry.trim(), "%Y-%m-%d"))
-            .map_err(|_| {
-                DomainError::invalid("entry_date", format!("„{}“ ist kein Datum (TT.MM.JJJJ).", f.entry), "not a date")
-            })?;
+        let entry = required_date("entry_date", &f.entry)?;
         let input = OpenCase {
             person_id: EntityId::parse(&id).map_err(|_| DomainError::NotFound { entity: "person" })?,
             offer_id: EntityId::parse(&f.offer)?,
@@ -361,20 +357,6 @@ pub async fn open_case(
     }
 }
 
-fn typed_date(field: &str, s: &str) -> Result<chrono::NaiveDate, DomainError> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y")
-        .or_else(|_| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d"))
-        .map_err(|_| DomainError::invalid(field, format!("„{s}“ ist kein Datum (TT.MM.JJJJ)."), "not a date"))
-}
-
-fn status_of(e: &DomainError) -> StatusCode {
-    match e {
-        DomainError::NotFound { .. } => StatusCode::NOT_FOUND,
-        DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
 #[derive(Deserialize)]
 pub struct ConsentForm {
     csrf: String,
@@ -398,7 +380,7 @@ pub async fn record_consent(
             scope: lotse_domain::consent::ConsentScope::parse(&f.scope)?,
             provider_id: Some(f.provider.clone()).filter(|p| !p.is_empty()),
             program_id: None,
-            given_date: typed_date("given_date", &f.given)?,
+            given_date: required_date("given_date", &f.given)?,
         };
         let pid = EntityId::parse(&id).map_err(|_| DomainError::NotFound { entity: "person" })?;
         s.lotse.record_consent(&u.actor, &pid, input).await
