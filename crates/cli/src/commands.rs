@@ -895,7 +895,7 @@ fn print_demo_logins(logins: &[lotse_service::demo::DemoLogin]) {
 }
 
 async fn serve(lotse: Lotse, cfg: &config::Config, demo: bool) -> anyhow::Result<()> {
-    let lotse = lotse.with_resident_reports(cfg.resident_reports);
+    let lotse = lotse.with_resident_reports(cfg.resident_reports).with_read_log();
     if demo {
         let logins = lotse_service::demo::load(&lotse).await.map_err(human)?;
         print_demo_logins(&logins);

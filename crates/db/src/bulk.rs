@@ -71,6 +71,27 @@ pub async fn insert_rows(
     columns: &[(&str, ColumnType)],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), DbErr> {
+    insert(conn, table, columns, rows, "").await
+}
+
+/// As [`insert_rows`], skipping rows whose key is already there (or twice
+/// in `rows`): for derived rows that many records share.
+pub async fn insert_rows_ignoring_duplicates(
+    conn: &impl ConnectionTrait,
+    table: &str,
+    columns: &[(&str, ColumnType)],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), DbErr> {
+    insert(conn, table, columns, rows, " ON CONFLICT DO NOTHING").await
+}
+
+async fn insert(
+    conn: &impl ConnectionTrait,
+    table: &str,
+    columns: &[(&str, ColumnType)],
+    rows: Vec<Vec<Value>>,
+    suffix: &str,
+) -> Result<(), DbErr> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -96,8 +117,10 @@ pub async fn insert_rows(
                 .join(", ");
             let values: Vec<Value> =
                 arrays.into_iter().map(|a| Value::Array(ArrayType::String, Some(Box::new(a)))).collect();
-            let sql =
-                format!("INSERT INTO {} ({names}) SELECT {select} FROM UNNEST({params}) AS u({aliases})", quote(table));
+            let sql = format!(
+                "INSERT INTO {} ({names}) SELECT {select} FROM UNNEST({params}) AS u({aliases}){suffix}",
+                quote(table)
+            );
             conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await?;
         }
         backend => {
@@ -107,7 +130,7 @@ pub async fn insert_rows(
             while rows.peek().is_some() {
                 let chunk: Vec<Vec<Value>> = rows.by_ref().take(per).collect();
                 let sql = format!(
-                    "INSERT INTO {} ({names}) VALUES {}",
+                    "INSERT INTO {} ({names}) VALUES {}{suffix}",
                     quote(table),
                     vec![row_sql.as_str(); chunk.len()].join(",")
                 );

@@ -6,6 +6,13 @@
 //! written, `n:` its normalised form (only when it differs from the `e:`
 //! text), `p:` its Kölner Phonetik code. A query token matches with a rank:
 //! 0 exact, 1 normalised, 2 phonetic, 3 one edit away.
+//!
+//! Typos are not stored per person: the tenant's distinct normalised tokens
+//! (its [`vocabulary`]) are filed under their [`variants`] (symmetric
+//! deletion), a query token's own variants find the candidates, and
+//! [`one_edit_apart`] keeps those one edit away; their `e:`/`n:` keys are
+//! then looked up like any other (rank 3). A query word thus costs a dozen
+//! key lookups, not the ~800 one-edit texts it would take otherwise.
 
 use std::collections::BTreeSet;
 
@@ -118,37 +125,66 @@ pub fn koelner(token: &str) -> String {
     out
 }
 
-/// Every text one edit (a letter deleted, inserted, replaced, or two
-/// neighbours swapped) away from `token`; inserted and replacing letters
-/// are a–z.
-pub fn one_edit(token: &str) -> BTreeSet<String> {
-    let chars: Vec<char> = token.chars().collect();
-    let n = chars.len();
-    let mut out = BTreeSet::new();
-    let word = |v: &[char]| v.iter().collect::<String>();
-    for i in 0..n {
-        let mut v = chars.clone();
-        v.remove(i);
-        out.insert(word(&v));
-        if i + 1 < n && chars[i] != chars[i + 1] {
-            let mut v = chars.clone();
-            v.swap(i, i + 1);
-            out.insert(word(&v));
-        }
-    }
-    for l in 'a'..='z' {
-        for i in 0..=n {
-            let mut v = chars.clone();
-            v.insert(i, l);
-            out.insert(word(&v));
-            if i < n && chars[i] != l {
-                let mut v = chars.clone();
-                v[i] = l;
-                out.insert(word(&v));
+/// Whether `a` and `b` are exactly one edit apart: a letter deleted,
+/// inserted or replaced, or two neighbouring letters swapped (any letters,
+/// not only a–z).
+pub fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let prefix = short.iter().zip(long.iter()).take_while(|(x, y)| x == y).count();
+    match long.len() - short.len() {
+        // Replaced, or swapped with the neighbour.
+        0 => {
+            if prefix == short.len() {
+                return false;
             }
+            short[prefix + 1..] == long[prefix + 1..]
+                || (prefix + 1 < short.len()
+                    && short[prefix] == long[prefix + 1]
+                    && short[prefix + 1] == long[prefix]
+                    && short[prefix + 2..] == long[prefix + 2..])
         }
+        // Inserted (or, seen from the longer one, deleted).
+        1 => short[prefix..] == long[prefix + 1..],
+        _ => false,
     }
-    out.remove(token);
+}
+
+/// `token` with one letter deleted, each way (deduplicated).
+pub fn deletions(token: &str) -> BTreeSet<String> {
+    let chars: Vec<char> = token.chars().collect();
+    (0..chars.len()).map(|i| chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect()).collect()
+}
+
+/// The normalised name tokens that typos are looked up against: the
+/// tenant's vocabulary (stored once per distinct token, not per person).
+pub fn vocabulary<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    names
+        .into_iter()
+        .flat_map(tokens)
+        .map(|t| normalise(&t))
+        .filter(|n| n.chars().count() + 1 >= TYPO_MIN_LEN)
+        .collect()
+}
+
+/// The vocabulary tokens behind stored keys ([`index_keys`]): what a
+/// person's keys contributed to the vocabulary.
+pub fn vocabulary_of_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    keys.into_iter()
+        .filter_map(|k| k.strip_prefix("e:").map(normalise).or_else(|| k.strip_prefix("n:").map(str::to_owned)))
+        .filter(|n| n.chars().count() + 1 >= TYPO_MIN_LEN)
+        .collect()
+}
+
+/// The variants a vocabulary token is filed under (symmetric deletion, as
+/// in SymSpell): itself, and, from [`TYPO_MIN_LEN`] letters on, itself with
+/// one letter deleted. Two tokens one edit apart always share a variant;
+/// a shared variant is only a candidate, [`one_edit_apart`] decides.
+pub fn variants(token: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::from([token.to_owned()]);
+    if token.chars().count() >= TYPO_MIN_LEN {
+        out.extend(deletions(token));
+    }
     out
 }
 
@@ -175,12 +211,31 @@ pub fn index_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Stri
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryToken {
     pub keys: Vec<(String, u8)>,
+    /// The normalised token, when it is long enough for typos: its
+    /// [`variants`] are looked up in the vocabulary, and what is one edit
+    /// away is added by [`QueryToken::add_typos`].
+    pub typo_of: Option<String>,
 }
 
 impl QueryToken {
     /// The keys of one rank.
     pub fn ranked(&self, rank: u8) -> impl Iterator<Item = &str> {
         self.keys.iter().filter(move |(_, r)| *r == rank).map(|(k, _)| k.as_str())
+    }
+
+    /// Adds the keys of the vocabulary tokens (candidates found by a shared
+    /// variant) that are one edit away from the query token.
+    pub fn add_typos<'a>(&mut self, candidates: impl IntoIterator<Item = &'a str>) {
+        let Some(of) = self.typo_of.clone() else { return };
+        for c in candidates {
+            if one_edit_apart(&of, c) {
+                for k in [format!("e:{c}"), format!("n:{c}")] {
+                    if !self.keys.iter().any(|(have, _)| *have == k) {
+                        self.keys.push((k, TYPO));
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -207,13 +262,8 @@ pub fn query_keys(q: &str) -> Vec<QueryToken> {
         if !p.is_empty() {
             add(format!("p:{p}"), PHONETIC);
         }
-        if n.chars().count() >= TYPO_MIN_LEN && n.chars().count() <= 40 {
-            for v in one_edit(&n) {
-                add(format!("e:{v}"), TYPO);
-                add(format!("n:{v}"), TYPO);
-            }
-        }
-        out.push(QueryToken { keys });
+        let typo_of = (n.chars().count() >= TYPO_MIN_LEN && n.chars().count() <= 40).then_some(n);
+        out.push(QueryToken { keys, typo_of });
     }
     out
 }
@@ -229,10 +279,51 @@ pub fn rank(q: &QueryToken, stored: &BTreeSet<String>) -> Option<u8> {
 mod tests {
     use super::*;
 
+    /// The rank at which `query` finds a person called `name`, the typo
+    /// candidates found as the service finds them: by a shared variant.
     fn best(query: &str, name: &str) -> Option<u8> {
         let stored = index_keys([name]);
-        let q = query_keys(query);
+        let vocabulary = vocabulary([name]);
+        let mut q = query_keys(query);
+        for t in &mut q {
+            let wanted = t.typo_of.as_deref().map(variants).unwrap_or_default();
+            let found: Vec<&str> =
+                vocabulary.iter().filter(|v| !variants(v).is_disjoint(&wanted)).map(String::as_str).collect();
+            t.add_typos(found);
+        }
         q.iter().map(|t| rank(t, &stored)).collect::<Option<Vec<u8>>>().map(|r| r.into_iter().max().unwrap_or(0))
+    }
+
+    /// Every text one edit away from `token`, by brute force over `letters`.
+    fn brute_one_edit(token: &str, letters: &[char]) -> BTreeSet<String> {
+        let chars: Vec<char> = token.chars().collect();
+        let n = chars.len();
+        let mut out = BTreeSet::new();
+        let word = |v: &[char]| v.iter().collect::<String>();
+        for i in 0..n {
+            let mut v = chars.clone();
+            v.remove(i);
+            out.insert(word(&v));
+            if i + 1 < n {
+                let mut v = chars.clone();
+                v.swap(i, i + 1);
+                out.insert(word(&v));
+            }
+        }
+        for &l in letters {
+            for i in 0..=n {
+                let mut v = chars.clone();
+                v.insert(i, l);
+                out.insert(word(&v));
+                if i < n {
+                    let mut v = chars.clone();
+                    v[i] = l;
+                    out.insert(word(&v));
+                }
+            }
+        }
+        out.remove(token);
+        out
     }
 
     #[test]
@@ -312,11 +403,39 @@ mod tests {
     }
 
     #[test]
-    fn one_edit_variants() {
-        let v = one_edit("ab");
-        assert!(v.contains("a") && v.contains("ba") && v.contains("abc") && v.contains("xb"));
-        assert!(!v.contains("ab"));
-        // 2 deletions, 1 swap, 26*3 insertions, 25*2 replacements (minus duplicates).
-        assert!(v.len() > 100 && v.len() < 2 + 1 + 78 + 50);
+    fn one_edit_apart_agrees_with_brute_force_and_variants_find_every_candidate() {
+        // Every pair over a small alphabet (with a non-Latin letter), up to
+        // five letters: `one_edit_apart` says yes exactly for the texts one
+        // edit away, and two such tokens always share a variant when the
+        // query is long enough for typos.
+        let letters = ['a', 'b', 'ж'];
+        let mut words = vec![String::new()];
+        let mut all = Vec::new();
+        for _ in 0..5 {
+            words = words.iter().flat_map(|w| letters.iter().map(move |l| format!("{w}{l}"))).collect();
+            all.extend(words.iter().cloned());
+        }
+        for a in &all {
+            let edits = brute_one_edit(a, &letters);
+            for b in &all {
+                assert_eq!(one_edit_apart(a, b), edits.contains(b), "{a} / {b}");
+                if edits.contains(b) && a.chars().count() >= TYPO_MIN_LEN {
+                    assert!(!variants(a).is_disjoint(&variants(b)), "{a} and {b} share no variant");
+                }
+            }
+        }
+        assert!(one_edit_apart("schmidt", "schmdit") && !one_edit_apart("schmidt", "schmidt"));
+        assert!(!one_edit_apart("abc", "bca"), "two edits");
+    }
+
+    #[test]
+    fn the_vocabulary_holds_normalised_tokens_long_enough_for_typos() {
+        let v = vocabulary(["Müller-Lüdenscheidt", "Al Bo"]);
+        assert_eq!(v, BTreeSet::from(["mueller".to_owned(), "luedenscheidt".to_owned()]));
+        let keys = index_keys(["Müller-Lüdenscheidt", "Al Bo"]);
+        assert_eq!(vocabulary_of_keys(keys.iter().map(String::as_str)), v);
+        assert_eq!(variants("abc"), BTreeSet::from(["abc".to_owned()]));
+        assert_eq!(variants("abcd").len(), 5);
+        assert_eq!(variants("aabb").len(), 3);
     }
 }

@@ -26,6 +26,7 @@ use lotse_domain::{Actor, DomainError, EntityId, text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -955,14 +956,11 @@ impl Lotse {
             .map_err(db_err)?;
         if !rows.is_empty() {
             let ids: Vec<&str> = rows.iter().map(|r| r.person_id.as_str()).collect();
-            let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-            record(
-                &txn,
+            self.record_read(
                 actor,
                 Event::new(AuditAction::Read, "waiting_list", &offer.id).changes(serde_json::json!({"ids": ids})),
             )
             .await?;
-            txn.commit().await.map_err(db_err)?;
         }
         Ok(rows
             .into_iter()
@@ -985,7 +983,7 @@ impl Lotse {
         let row = self.case_row(actor, id, Action::Read).await?;
         let tenant = actor.tenant.as_str();
         let case = row.part.id.as_str();
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        let txn = self.db.begin().await.map_err(db_err)?;
         let h = history(&txn, tenant, case).await?;
         let intake =
             case_intake::Entity::find_by_id((tenant.to_owned(), case.to_owned())).one(&txn).await.map_err(db_err)?;
@@ -1028,8 +1026,8 @@ impl Lotse {
             .one(&txn)
             .await
             .map_err(db_err)?;
-        record(&txn, actor, Event::new(AuditAction::Read, "case", case).of_person(&row.part.person_id)).await?;
         txn.commit().await.map_err(db_err)?;
+        self.record_read(actor, Event::new(AuditAction::Read, "case", case).of_person(&row.part.person_id)).await?;
         Ok(Case {
             summary: summary(&row.part, &h),
             offer_name: row.offer.name.clone(),
@@ -1166,11 +1164,12 @@ impl Lotse {
     /// The assessments of a case and each domain's ratings over time.
     pub async fn assessment_progress(&self, actor: &Actor, id: &EntityId) -> Result<AssessmentProgress, DomainError> {
         let row = self.case_row(actor, id, Action::Read).await?;
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        let assessments = self.assessments_of(&txn, actor.tenant.as_str(), &row.part.id).await?;
-        record(&txn, actor, Event::new(AuditAction::Read, "assessment", &row.part.id).of_person(&row.part.person_id))
-            .await?;
-        txn.commit().await.map_err(db_err)?;
+        let assessments = self.assessments_of(&self.db, actor.tenant.as_str(), &row.part.id).await?;
+        self.record_read(
+            actor,
+            Event::new(AuditAction::Read, "assessment", &row.part.id).of_person(&row.part.person_id),
+        )
+        .await?;
         let domains = progress(&assessments);
         Ok(AssessmentProgress { assessments, domains })
     }
@@ -1245,10 +1244,11 @@ impl Lotse {
         };
         if !items.is_empty() {
             let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
-            let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-            record(&txn, actor, Event::new(AuditAction::Read, "case", "list").changes(serde_json::json!({"ids": ids})))
-                .await?;
-            txn.commit().await.map_err(db_err)?;
+            self.record_read(
+                actor,
+                Event::new(AuditAction::Read, "case", "list").changes(serde_json::json!({"ids": ids})),
+            )
+            .await?;
         }
         Ok(Page::new(items, total, page))
     }
@@ -1999,14 +1999,11 @@ impl Lotse {
         }
         if !out.is_empty() {
             let ids: Vec<&str> = out.iter().map(|r| r.case_id.as_str()).collect();
-            let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-            record(
-                &txn,
+            self.record_read(
                 actor,
                 Event::new(AuditAction::Read, "follow_up_reminder", "list").changes(serde_json::json!({"ids": ids})),
             )
             .await?;
-            txn.commit().await.map_err(db_err)?;
         }
         Ok(out)
     }
@@ -2109,15 +2106,12 @@ impl Lotse {
     /// The documents of a case (without their bytes).
     pub async fn documents(&self, actor: &Actor, id: &EntityId) -> Result<Vec<DocumentInfo>, DomainError> {
         let row = self.case_row(actor, id, Action::Read).await?;
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        let docs = self.documents_of(&txn, actor.tenant.as_str(), &row.part.id).await?;
-        record(
-            &txn,
+        let docs = self.documents_of(&self.db, actor.tenant.as_str(), &row.part.id).await?;
+        self.record_read(
             actor,
             Event::new(AuditAction::Read, "case_document", &row.part.id).of_person(&row.part.person_id),
         )
         .await?;
-        txn.commit().await.map_err(db_err)?;
         Ok(docs)
     }
 
@@ -2139,10 +2133,8 @@ impl Lotse {
     pub async fn document(&self, actor: &Actor, id: &EntityId, doc: &EntityId) -> Result<DocumentFile, DomainError> {
         let row = self.case_row(actor, id, Action::Read).await?;
         let d = self.document_row(actor, &row.part.id, doc).await?;
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(&txn, actor, Event::new(AuditAction::Read, "case_document", &d.id).of_person(&row.part.person_id))
+        self.record_read(actor, Event::new(AuditAction::Read, "case_document", &d.id).of_person(&row.part.person_id))
             .await?;
-        txn.commit().await.map_err(db_err)?;
         Ok(DocumentFile { file_name: d.file_name, content_type: d.content_type, content: d.content })
     }
 
@@ -2555,10 +2547,11 @@ impl Lotse {
             }
             None => None,
         };
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(&txn, actor, Event::new(AuditAction::Read, "case_agreement", &case.summary.id).of_person(&person.id))
-            .await?;
-        txn.commit().await.map_err(db_err)?;
+        self.record_read(
+            actor,
+            Event::new(AuditAction::Read, "case_agreement", &case.summary.id).of_person(&person.id),
+        )
+        .await?;
         let dropped = StepStatus::Dropped.as_str();
         let goals = case
             .goals

@@ -215,9 +215,7 @@ impl Lotse {
     pub async fn consents(&self, actor: &Actor, person_id: &EntityId) -> Result<Vec<ConsentView>, DomainError> {
         let p = person_for(&self.db, actor, person_id.as_str(), Action::Read).await?;
         let rows = consents_of(&self.db, actor.tenant.as_str(), &p.id).await?;
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(&txn, actor, Event::new(AuditAction::Read, "consent", "list").of_person(&p.id)).await?;
-        txn.commit().await.map_err(db_err)?;
+        self.record_read(actor, Event::new(AuditAction::Read, "consent", "list").of_person(&p.id)).await?;
         let today = today();
         Ok(rows.into_iter().map(|m| view(m, today)).collect())
     }
@@ -283,16 +281,13 @@ impl Lotse {
         let tenant = self.tenant(&actor.tenant).await?.name;
         let name =
             [p.given_name.as_deref(), p.family_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(
-            &txn,
+        self.record_read(
             actor,
             Event::new(AuditAction::Read, "consent_form", &form.lang)
                 .of_person(&p.id)
                 .changes(serde_json::json!({"printed_at": Utc::now()})),
         )
         .await?;
-        txn.commit().await.map_err(db_err)?;
         Ok(form.render(&name, &prov, &tenant))
     }
 }

@@ -356,7 +356,7 @@ impl Lotse {
             // only, so a failure here is logged, not reported as the import's.
             // A single record (a scoped import) changes no statistics worth it.
             let mut tables: Vec<&str> = FILES.iter().map(|f| f.table).collect();
-            tables.push("person_search");
+            tables.extend(["person_search", "name_variants"]);
             if scope.is_none()
                 && let Err(e) = lotse_db::backend::refresh_statistics(&self.db, &tables).await
             {
@@ -588,6 +588,9 @@ where
     let is_persons = spec.table == "persons";
     let search_cols = crate::persons::search_columns();
     let mut search_inserts: Vec<Vec<Value>> = Vec::new();
+    // Their vocabulary tokens (see persons::file_vocabulary), each once per file.
+    let mut vocabulary_filed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut vocabulary_new: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
 
     if !header_ok {
         return Ok(summary);
@@ -750,6 +753,14 @@ where
                         provider,
                         [parsed.text("given_name"), parsed.text("family_name")],
                     ));
+                    for t in lotse_domain::search::vocabulary(
+                        [parsed.text("given_name"), parsed.text("family_name")].into_iter().flatten(),
+                    ) {
+                        if !vocabulary_filed.contains(&t) {
+                            vocabulary_filed.insert(t.clone());
+                            vocabulary_new.insert(t);
+                        }
+                    }
                 }
             }
             summary.created += 1;
@@ -761,6 +772,8 @@ where
                 lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, std::mem::take(&mut search_inserts))
                     .await
                     .map_err(db_err)?;
+                crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &std::mem::take(&mut vocabulary_new))
+                    .await?;
             }
         }
     }
@@ -800,6 +813,7 @@ where
     if ctx.ok() {
         lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, inserts).await.map_err(db_err)?;
         lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, search_inserts).await.map_err(db_err)?;
+        crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &vocabulary_new).await?;
         if !maybe_updates.is_empty() {
             update_batch::<E>(txn, actor, spec, &columns, &present, &stamp_cols, maybe_updates, &mut summary).await?;
         }

@@ -44,17 +44,27 @@ pub struct Lotse {
     seal_now: Arc<tokio::sync::Notify>,
     /// Resident report data (a running server); None: loaded per report.
     resident: Option<Arc<report_data::Resident>>,
+    /// Group commit of read entries (a running server); None: each read
+    /// is recorded in a transaction of its own.
+    read_log: Option<audit::ReadLog>,
 }
 
 impl Lotse {
     pub fn new(db: Db) -> Self {
-        Lotse { db, throttle: Arc::default(), seal_now: Arc::default(), resident: None }
+        Lotse { db, throttle: Arc::default(), seal_now: Arc::default(), resident: None, read_log: None }
     }
 
     /// Keeps the report data of up to `tenants` tenants in memory, current
     /// with every change (see [`report_data`]); 0 loads it for each report.
     pub fn with_resident_reports(mut self, tenants: usize) -> Self {
         self.resident = (tenants > 0).then(|| Arc::new(report_data::Resident::new(tenants)));
+        self
+    }
+
+    /// Records reads by group commit (see [`audit::ReadLog`]); needs a
+    /// Tokio runtime, where it starts its writer task.
+    pub fn with_read_log(mut self) -> Self {
+        self.read_log = Some(audit::ReadLog::spawn(self.db.clone()));
         self
     }
 
@@ -65,7 +75,16 @@ impl Lotse {
 
     /// Connects (creating and migrating the database as needed).
     pub async fn open(url: &str) -> Result<Self, lotse_db::backend::ConnectError> {
-        Ok(Lotse::new(lotse_db::connect(url).await?))
+        let lotse = Lotse::new(lotse_db::connect(url).await?);
+        // A database from before the typo vocabulary: fill it once. Without
+        // it the search still finds names as written, normalised and by
+        // sound, so a failure is logged rather than refusing to start.
+        match persons::fill_missing_vocabularies(&lotse.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tenants = n, "typo vocabulary of the person search filled"),
+            Err(e) => tracing::warn!(code = e.code(), "typo vocabulary of the person search not filled"),
+        }
+        Ok(lotse)
     }
 
     /// Seals the audit trail in the background: at most `interval` after an

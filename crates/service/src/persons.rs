@@ -4,7 +4,7 @@
 
 use chrono::Datelike;
 use chrono::{NaiveDate, Utc};
-use lotse_db::entity::{person, person_search, provider};
+use lotse_db::entity::{name_variant, person, person_search, provider};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, PersonScope, Resource, authorize, person_scope};
 use lotse_domain::person::{Gender, LabourStatus, ResidenceStatus, YesNo};
@@ -13,7 +13,7 @@ use sea_orm::sea_query::{ColumnType, Value};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use lotse_domain::search;
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
@@ -275,6 +275,99 @@ pub(crate) fn search_rows(
     })
 }
 
+/// The columns of `name_variants`, in the order [`vocabulary_rows`] fills them.
+pub(crate) fn vocabulary_columns() -> Vec<(&'static str, ColumnType)> {
+    let text = ColumnType::String(Default::default());
+    vec![("tenant_id", text.clone()), ("variant", text.clone()), ("token", text)]
+}
+
+/// The `name_variants` rows of vocabulary tokens.
+pub(crate) fn vocabulary_rows<'a>(
+    tenant: &'a str,
+    tokens: impl IntoIterator<Item = &'a String> + 'a,
+) -> impl Iterator<Item = Vec<Value>> + 'a {
+    tokens.into_iter().flat_map(move |t| {
+        search::variants(t).into_iter().map(move |v| {
+            vec![Value::String(Some(tenant.to_owned())), Value::String(Some(v)), Value::String(Some(t.clone()))]
+        })
+    })
+}
+
+/// Files tokens in the tenant's typo vocabulary (those there stay as they are).
+pub(crate) async fn file_vocabulary(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    tokens: &BTreeSet<String>,
+) -> Result<(), DomainError> {
+    let rows: Vec<Vec<Value>> = vocabulary_rows(tenant, tokens).collect();
+    lotse_db::bulk::insert_rows_ignoring_duplicates(conn, "name_variants", &vocabulary_columns(), rows)
+        .await
+        .map_err(db_err)
+}
+
+/// Removes from the vocabulary those of `tokens` that no person's keys
+/// hold any more: a deleted or renamed person's name must not stay behind.
+async fn prune_vocabulary(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    tokens: impl IntoIterator<Item = String>,
+) -> Result<(), DomainError> {
+    for t in tokens {
+        let used = person_search::Entity::find()
+            .filter(person_search::Column::TenantId.eq(tenant))
+            .filter(person_search::Column::Key.is_in([format!("e:{t}"), format!("n:{t}")]))
+            .one(conn)
+            .await
+            .map_err(db_err)?
+            .is_some();
+        if !used {
+            name_variant::Entity::delete_many()
+                .filter(name_variant::Column::TenantId.eq(tenant))
+                .filter(name_variant::Column::Token.eq(t))
+                .exec(conn)
+                .await
+                .map_err(db_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes one person's search keys and returns the vocabulary tokens they
+/// held (to be pruned once the change is made).
+async fn take_search_keys(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    person_id: &str,
+) -> Result<BTreeSet<String>, DomainError> {
+    let keys: Vec<String> = person_search::Entity::find()
+        .filter(person_search::Column::TenantId.eq(tenant))
+        .filter(person_search::Column::PersonId.eq(person_id))
+        .all(conn)
+        .await
+        .map_err(db_err)?
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    person_search::Entity::delete_many()
+        .filter(person_search::Column::TenantId.eq(tenant))
+        .filter(person_search::Column::PersonId.eq(person_id))
+        .exec(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(search::vocabulary_of_keys(keys.iter().map(String::as_str)))
+}
+
+/// Deletes a person's search keys and forgets the vocabulary tokens no one
+/// else has: before a person is deleted, merged away or anonymised.
+pub(crate) async fn forget_search_keys(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    person_id: &str,
+) -> Result<(), DomainError> {
+    let old = take_search_keys(conn, tenant, person_id).await?;
+    prune_vocabulary(conn, tenant, old).await
+}
+
 /// Replaces one person's search keys (inside the transaction of the change).
 pub(crate) async fn replace_search_keys(
     txn: &DatabaseTransaction,
@@ -283,14 +376,49 @@ pub(crate) async fn replace_search_keys(
     provider: &str,
     names: [Option<&str>; 2],
 ) -> Result<(), DomainError> {
-    person_search::Entity::delete_many()
-        .filter(person_search::Column::TenantId.eq(tenant))
-        .filter(person_search::Column::PersonId.eq(person_id))
-        .exec(txn)
+    let old = take_search_keys(txn, tenant, person_id).await?;
+    let rows: Vec<Vec<Value>> = search_rows(tenant, person_id, provider, names).collect();
+    lotse_db::bulk::insert_rows(txn, "person_search", &search_columns(), rows).await.map_err(db_err)?;
+    let new = search::vocabulary(names.into_iter().flatten());
+    file_vocabulary(txn, tenant, &new).await?;
+    prune_vocabulary(txn, tenant, old.difference(&new).cloned().collect::<Vec<_>>()).await
+}
+
+/// Fills the typo vocabulary of every tenant whose persons have search keys
+/// but which has no vocabulary yet (a database from before it existed).
+/// Returns the number of tenants filled.
+pub(crate) async fn fill_missing_vocabularies(db: &lotse_db::Db) -> Result<usize, DomainError> {
+    let backend = db.get_database_backend();
+    let tenants = db
+        .query_all_raw(lotse_db::backend::portable_statement(
+            backend,
+            "SELECT id FROM tenants t WHERE EXISTS (SELECT 1 FROM person_search s WHERE s.tenant_id = t.id) \
+             AND NOT EXISTS (SELECT 1 FROM name_variants v WHERE v.tenant_id = t.id)",
+            Vec::new(),
+        ))
         .await
         .map_err(db_err)?;
-    let rows: Vec<Vec<Value>> = search_rows(tenant, person_id, provider, names).collect();
-    lotse_db::bulk::insert_rows(txn, "person_search", &search_columns(), rows).await.map_err(db_err)
+    let mut filled = 0;
+    for row in tenants {
+        let tenant: String = row.try_get("", "id").map_err(db_err)?;
+        let keys = db
+            .query_all_raw(lotse_db::backend::portable_statement(
+                backend,
+                "SELECT DISTINCT \"key\" FROM person_search WHERE tenant_id = ? AND (\"key\" LIKE 'e:%' OR \"key\" LIKE 'n:%')",
+                vec![tenant.clone().into()],
+            ))
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|r| r.try_get::<String>("", "key").map_err(db_err))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tokens = search::vocabulary_of_keys(keys.iter().map(String::as_str));
+        let txn = lotse_db::backend::begin_write(db).await.map_err(db_err)?;
+        file_vocabulary(&txn, &tenant, &tokens).await?;
+        txn.commit().await.map_err(db_err)?;
+        filled += 1;
+    }
+    Ok(filled)
 }
 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
@@ -392,9 +520,7 @@ impl Lotse {
     pub async fn person(&self, actor: &Actor, id: &EntityId) -> Result<Person, DomainError> {
         let m = self.person_row(actor, id).await?;
         authorize(actor, Action::Read, &Resource::Person { provider: &EntityId::parse(&m.provider_id)? })?;
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(&txn, actor, Event::new(AuditAction::Read, "person", &m.id).of_person(&m.id)).await?;
-        txn.commit().await.map_err(db_err)?;
+        self.record_read(actor, Event::new(AuditAction::Read, "person", &m.id).of_person(&m.id)).await?;
         Person::try_from(m)
     }
 
@@ -422,21 +548,19 @@ impl Lotse {
     async fn audit_list(&self, actor: &Actor, rows: &[person::Model]) -> Result<(), DomainError> {
         if !rows.is_empty() {
             let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-            let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-            record(
-                &txn,
+            self.record_read(
                 actor,
                 Event::new(AuditAction::Read, "person", "list").changes(serde_json::json!({ "ids": ids })),
             )
             .await?;
-            txn.commit().await.map_err(db_err)?;
         }
         Ok(())
     }
 
     /// One page of the persons whose names match `text`, best match first
-    /// (then by id), and the number of matches. One statement: each query
-    /// token's keys are looked up in `person_search` (index on tenant, key,
+    /// (then by id), and the number of matches. Two statements: the typo
+    /// candidates from the vocabulary, then the match: each query token's
+    /// keys are looked up in `person_search` (index on tenant, key,
     /// provider), the best rank per person and token kept, persons matching
     /// every token kept, ranked by the sum, counted by a window function.
     async fn search(
@@ -446,11 +570,29 @@ impl Lotse {
         text: &str,
         page: PageRequest,
     ) -> Result<(Vec<person::Model>, u64), DomainError> {
-        let tokens = search::query_keys(text);
+        let mut tokens = search::query_keys(text);
         if tokens.is_empty() {
             return Ok((Vec::new(), 0));
         }
         let tenant = actor.tenant.as_str();
+        // Typos: the vocabulary tokens sharing a variant with a query token
+        // (one statement for all tokens); those one edit away become keys.
+        let wanted: BTreeSet<String> =
+            tokens.iter().filter_map(|t| t.typo_of.as_deref()).flat_map(search::variants).collect();
+        if !wanted.is_empty() {
+            let candidates: BTreeSet<String> = name_variant::Entity::find()
+                .filter(name_variant::Column::TenantId.eq(tenant))
+                .filter(name_variant::Column::Variant.is_in(wanted))
+                .all(&self.db)
+                .await
+                .map_err(db_err)?
+                .into_iter()
+                .map(|r| r.token)
+                .collect();
+            for t in &mut tokens {
+                t.add_typos(candidates.iter().map(String::as_str));
+            }
+        }
         let mut sql = String::from("SELECT person_id, SUM(r) AS score, COUNT(*) OVER () AS total FROM (");
         let mut values: Vec<sea_orm::Value> = Vec::new();
         let marks = |n: usize| vec!["?"; n].join(",");
@@ -574,6 +716,7 @@ impl Lotse {
         authorize(actor, Action::Delete, &Resource::Person { provider: &EntityId::parse(&old.provider_id)? })?;
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         // `old.id`: the path may name an alias of the person.
+        forget_search_keys(&txn, actor.tenant.as_str(), &old.id).await?;
         person::Entity::delete_by_id((actor.tenant.to_string(), old.id.clone())).exec(&txn).await.map_err(db_err)?;
         audit::shred(&txn, &actor.tenant, &old.id).await?;
         record(&txn, actor, Event::new(AuditAction::Delete, "person", &old.id)).await?;
@@ -717,6 +860,7 @@ impl Lotse {
             .exec(&txn)
             .await
             .map_err(db_err)?;
+        forget_search_keys(&txn, t, &dup.id).await?;
         person::Entity::delete_by_id((t.to_owned(), dup.id.clone())).exec(&txn).await.map_err(db_err)?;
         person_alias::ActiveModel {
             tenant_id: Set(t.to_owned()),
@@ -775,16 +919,13 @@ impl Lotse {
                 rule.failing(&rule_person(&m), date).into_iter().map(str::to_owned).collect()
             }
         };
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(
-            &txn,
+        self.record_read(
             actor,
             Event::new(AuditAction::Read, "person", &m.id)
                 .of_person(&m.id)
                 .changes(serde_json::json!({ "eligibility": prog.id })),
         )
         .await?;
-        txn.commit().await.map_err(db_err)?;
         Ok(Eligibility {
             person_id: m.id,
             program_id: prog.id,

@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 use crate::Lotse;
-use crate::audit::{Event, record};
+use crate::audit::Event;
 use crate::error::db_err;
 use crate::report_data::{self, Load};
 use std::sync::Arc;
@@ -85,11 +85,9 @@ impl Lotse {
         let mut report = lotse_reports::compute(&req.name, &data, req.period, &opts).map_err(report_error)?;
         report.tenant_name = Some(self.tenant(&actor.tenant).await?.name);
         tracing::debug!(report = req.name, ms = started.elapsed().as_millis() as u64, "report computed");
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         let params: serde_json::Map<String, serde_json::Value> =
             report.params.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
-        record(&txn, actor, Event::new(AuditAction::Read, "report", &req.name).changes(params.into())).await?;
-        txn.commit().await.map_err(db_err)?;
+        self.record_read(actor, Event::new(AuditAction::Read, "report", &req.name).changes(params.into())).await?;
         Ok(report)
     }
 
@@ -381,15 +379,12 @@ impl Lotse {
             ),
             Lang::En => format!("{unlisted} of the {value} are unregistered participants of group offers, not listed."),
         });
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(
-            &txn,
+        self.record_read(
             actor,
             Event::new(AuditAction::Read, "report_records", &req.name)
                 .changes(serde_json::json!({"key": key, "records": members.len()})),
         )
         .await?;
-        txn.commit().await.map_err(db_err)?;
         Ok(Records {
             report: req.name.clone(),
             key: key.to_string(),

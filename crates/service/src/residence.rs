@@ -163,9 +163,7 @@ impl Lotse {
             .all(&self.db)
             .await
             .map_err(db_err)?;
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(&txn, actor, Event::new(AuditAction::Read, "residence_status", &p.id).of_person(&p.id)).await?;
-        txn.commit().await.map_err(db_err)?;
+        self.record_read(actor, Event::new(AuditAction::Read, "residence_status", &p.id).of_person(&p.id)).await?;
         rows.into_iter().map(ResidenceEntry::try_from).collect()
     }
 
@@ -232,15 +230,12 @@ impl Lotse {
         out.sort_by(|a, b| (a.valid_until, &a.person_id).cmp(&(b.valid_until, &b.person_id)));
         if !out.is_empty() {
             let ids: Vec<&str> = out.iter().map(|r| r.person_id.as_str()).collect();
-            let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-            record(
-                &txn,
+            self.record_read(
                 actor,
                 Event::new(AuditAction::Read, "person", "residence_reminders")
                     .changes(serde_json::json!({ "ids": ids })),
             )
             .await?;
-            txn.commit().await.map_err(db_err)?;
         }
         Ok(out)
     }
@@ -264,14 +259,11 @@ impl Lotse {
             }
         };
         let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(
-            &txn,
+        self.record_read(
             actor,
             Event::new(AuditAction::Read, "person", "household").changes(serde_json::json!({ "ids": ids })),
         )
         .await?;
-        txn.commit().await.map_err(db_err)?;
         members.into_iter().map(Person::try_from).collect()
     }
 }

@@ -411,7 +411,8 @@ async fn forget_case_work(conn: &impl sea_orm::ConnectionTrait, tenant: &str, pe
             .to_owned();
         conn.execute(&stmt).await.map_err(db_err)?;
     }
-    for table in ["waiting_list", "residence_statuses", "person_search", "person_aliases"] {
+    crate::persons::forget_search_keys(conn, tenant, person).await?;
+    for table in ["waiting_list", "residence_statuses", "person_aliases"] {
         let stmt = Query::delete()
             .from_table(Alias::new(table))
             .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))

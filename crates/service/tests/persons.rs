@@ -142,6 +142,82 @@ lotse_testkit::both_backends! {
         assert_eq!(ids(lotse, &cm, "Oezdemir").await, ["a1"]);
     }
 
+    async fn typo_vocabulary_follows_names_and_forgets_what_no_one_has(db) {
+        use lotse_testkit::sea_orm::{ColumnTrait, QueryFilter};
+        use lotse_db::entity::name_variant;
+        let lotse = &db.lotse;
+        lotse_testkit::fixture::tenant(lotse, "t1").await;
+        register(lotse, "t1").await;
+        let cm = actor("t1", Role::CaseManager, Some("p1"));
+        let conn = &db.lotse.db;
+        let tokens = |token: &'static str| async move {
+            name_variant::Entity::find()
+                .filter(name_variant::Column::TenantId.eq("t1"))
+                .filter(name_variant::Column::Token.eq(token))
+                .all(conn)
+                .await
+                .unwrap()
+                .len()
+        };
+        // "schmidt" is filed under itself and its seven deletions.
+        assert_eq!(tokens("schmidt").await, 8);
+        assert_eq!(ids(lotse, &cm, "Schmiddt").await, ["s1"], "a letter too many");
+        assert_eq!(ids(lotse, &cm, "Shmidt").await, ["s1"], "a letter missing");
+        // Renamed: the old name leaves the vocabulary, the new one enters it.
+        lotse.update_person(&cm, &id("s1"), input("s1", "p1", "Jan", "Wójcik")).await.unwrap();
+        assert_eq!(tokens("schmidt").await, 0, "no one is called Schmidt any more");
+        assert_eq!(tokens("wojcik").await, 7);
+        assert_eq!(ids(lotse, &cm, "Wojcjk").await, ["s1"], "a letter replaced");
+        // Two persons share "karimi": deleting one keeps it, deleting all forgets it.
+        for (n, pid) in ["h1", "h2", "h3", "h4"].into_iter().enumerate() {
+            assert!(tokens("karimi").await > 0, "after {n} deletions");
+            lotse.delete_person(&cm, &id(pid)).await.unwrap();
+        }
+        assert_eq!(tokens("karimi").await, 0);
+        // Merged away: the duplicate's name goes unless the kept person has it.
+        lotse.merge_persons(&cm, &id("a1"), MergeInput { duplicate: id("a2") }).await.unwrap();
+        assert_eq!(tokens("ahmed").await, 0);
+        assert!(tokens("ahmad").await > 0);
+        // A database from before the vocabulary: it is filled when opened.
+        db.sql("DELETE FROM name_variants").await.unwrap();
+        assert!(ids(lotse, &cm, "Mülelr").await.is_empty(), "without a vocabulary no typos");
+        let reopened = Lotse::open(&db.url).await.unwrap();
+        assert_eq!(ids(&reopened, &cm, "Mülelr").await, ["m1", "m2"]);
+        assert_eq!(ids(&reopened, &cm, "Wojcjk").await, ["s1"]);
+    }
+
+    async fn reads_recorded_by_group_commit_are_all_in_the_trail(db) {
+        use lotse_testkit::sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+        use lotse_db::entity::audit_entry;
+        let lotse = db.lotse.clone().with_read_log();
+        lotse_testkit::fixture::tenant(&lotse, "t1").await;
+        register(&lotse, "t1").await;
+        let cm = actor("t1", Role::CaseManager, Some("p1"));
+        let reads = || async {
+            audit_entry::Entity::find()
+                .filter(audit_entry::Column::TenantId.eq("t1"))
+                .filter(audit_entry::Column::Action.eq("read"))
+                .filter(audit_entry::Column::Entity.eq("person"))
+                .count(&lotse.db)
+                .await
+                .unwrap()
+        };
+        let before = reads().await;
+        // Forty readers at once: every read is in the trail when its answer comes.
+        let ids = ["m1", "m2", "m3", "h1", "h2", "h3", "h4", "a1", "a2", "s1"];
+        let mut readers = tokio::task::JoinSet::new();
+        for i in 0..40 {
+            let (lotse, cm) = (lotse.clone(), cm.clone());
+            readers.spawn(async move { lotse.person(&cm, &id(ids[i % ids.len()])).await.map(|p| p.id) });
+        }
+        let all = readers.join_all().await;
+        assert!(all.iter().all(Result::is_ok), "{all:?}");
+        assert_eq!(reads().await, before + 40);
+        // A person of another provider is still refused, and nothing is recorded.
+        assert!(matches!(lotse.person(&cm, &id("x1")).await, Err(DomainError::NotFound { .. })));
+        assert_eq!(reads().await, before + 40);
+    }
+
     async fn residence_history_sets_the_current_status_and_reminds_before_expiry(db) {
         let lotse = &db.lotse;
         lotse_testkit::fixture::tenant(lotse, "t1").await;

@@ -333,6 +333,21 @@ lotse_testkit::both_backends! {
         assert!(p["person"]["phone"].is_null(), "contact data removed: {}", p["person"]);
         let found = lotse.persons(&sys, lotse_service::persons::PersonQuery { q: Some(family), limit: Some(500), offset: None }).await.unwrap();
         assert!(!found.items.iter().any(|p| p.id == some), "no longer found by the name");
+        // Nor does the typo vocabulary keep a name that no remaining person has.
+        use lotse_testkit::sea_orm::ConnectionTrait;
+        let orphans = lotse
+            .db
+            .query_one_raw(lotse_testkit::sea_orm::Statement::from_string(
+                lotse.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM name_variants v WHERE NOT EXISTS (SELECT 1 FROM person_search s \
+                 WHERE s.tenant_id = v.tenant_id AND (s.\"key\" = 'e:' || v.token OR s.\"key\" = 'n:' || v.token))",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(orphans, 0, "vocabulary tokens without a person");
         assert!(p["consents"].as_array().unwrap().is_empty());
         let trail = p["audit_trail"].as_array().unwrap();
         assert!(trail.iter().filter(|e| e["action"] == "create").all(|e| e["changes"] == serde_json::json!({"erased": true})), "{trail:?}");

@@ -148,7 +148,7 @@ impl TestApp {
     pub async fn spawn(lotse: &Lotse) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let app = lotse_web::app(lotse.clone(), lotse_web::WebConfig::default())
+        let app = lotse_web::app(lotse.clone().with_read_log(), lotse_web::WebConfig::default())
             .into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");

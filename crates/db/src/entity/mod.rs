@@ -34,6 +34,7 @@ pub mod inquiry_question;
 pub mod meeting;
 pub mod milestone;
 pub mod module;
+pub mod name_variant;
 pub mod offer;
 pub mod outcome;
 pub mod outreach_contact;

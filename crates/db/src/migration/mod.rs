@@ -12,6 +12,7 @@ mod m0006_programme_work;
 mod m0007_persons;
 mod m0008_cases;
 mod m0009_consent_caseload_retention;
+mod m0010_name_vocabulary;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_persons::Migration),
             Box::new(m0008_cases::Migration),
             Box::new(m0009_consent_caseload_retention::Migration),
+            Box::new(m0010_name_vocabulary::Migration),
         ]
     }
 }
