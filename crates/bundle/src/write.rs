@@ -93,6 +93,9 @@ impl Sink for ZipSink {
     }
 }
 
+/// The most characters an `.xlsx` cell holds.
+pub const XLSX_CELL_MAX: usize = 32_767;
+
 /// One `.xlsx` workbook with a sheet per file (all cells as text, so ids
 /// such as `007` stay as they are).
 pub struct XlsxSink {
@@ -122,6 +125,16 @@ impl Sink for XlsxSink {
         self.row += 1;
         let sheet = self.book.worksheets_mut().last_mut().expect("begin before row");
         for (i, f) in fields.iter().enumerate() {
+            // A workbook cell holds at most 32,767 characters (a document of
+            // more than about 24 KB in base64 does not fit).
+            if f.len() > XLSX_CELL_MAX && f.chars().count() > XLSX_CELL_MAX {
+                return Err(io::Error::other(format!(
+                    "Zeile {} hat einen Wert von mehr als {XLSX_CELL_MAX} Zeichen, mehr als eine Arbeitsmappe fasst; \
+                     bitte als Ordner oder .zip exportieren / a value of more than {XLSX_CELL_MAX} characters does not \
+                     fit a workbook cell; export as a folder or .zip",
+                    self.row + 1
+                )));
+            }
             if !f.is_empty() {
                 sheet.write_string(self.row, i as u16, f).map_err(io::Error::other)?;
             }
