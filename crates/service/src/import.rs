@@ -1261,7 +1261,7 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
         }
     }
     // What the case service enforces of a case's records (services/cases.rs).
-    if let Some(part) = p.text("participation_id").filter(|_| CASE_FILES.contains(&file)) {
+    if let Some(part) = CASE_FILES.contains(&file).then(|| p.text("participation_id")).flatten() {
         if ctx.known.cases.as_ref().is_some_and(|c| c.in_group.contains(part)) {
             error(
                 ctx,

@@ -315,6 +315,12 @@ lotse_testkit::both_backends! {
         // The spec's files stay as the spec has them.
         assert!(read(first.path(), "persons.csv").starts_with("person_id,provider_id,given_name,family_name,birth_date,gender,nationality,residence_status,migration_background,district_id,municipality,household_id,single_parent,disability,education_isced,labour_status,sgb2_months_24,homeless\n"));
 
+        // A workbook cell cannot hold the document: the xlsx export says so instead of cutting it.
+        let tmp = tempfile::tempdir().unwrap();
+        let xlsx = Box::new(lotse_bundle::write::XlsxSink::new(&tmp.path().join("b.xlsx")));
+        let e = lotse.export_bundle(&sys, xlsx).await.unwrap_err();
+        assert!(format!("{e:?}").contains("als Ordner oder .zip exportieren"), "{e:?}");
+
         // Importing its own export changes nothing (also stored nanoseconds on SQLite).
         let again = import_dir(lotse, &sys, first.path()).await;
         assert!(again.written, "{:?}", again.errors);
