@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use lotse_bundle::spec::{FILES, FileSpec, Kind};
-use lotse_bundle::write::Sink;
+use lotse_bundle::write::{Sink, TooLargeForCell, XLSX_CELL_MAX};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError};
@@ -78,7 +78,25 @@ where
             if spec.extends.is_some() && fields.iter().skip(spec.key.len()).all(String::is_empty) {
                 continue;
             }
-            sink.row(&fields).map_err(DomainError::internal)?;
+            sink.row(&fields).map_err(|e| {
+                if e.get_ref().is_some_and(|inner| inner.is::<TooLargeForCell>()) {
+                    DomainError::invalid(
+                        "format",
+                        format!(
+                            "{}: ein Wert (ein Dokument in base64) hat mehr als {XLSX_CELL_MAX} Zeichen und passt \
+                             in keine Zelle einer Arbeitsmappe; bitte als Ordner oder .zip exportieren.",
+                            spec.name
+                        ),
+                        format!(
+                            "{}: a value (a document in base64) has more than {XLSX_CELL_MAX} characters and fits \
+                             no workbook cell; please export a folder or a .zip.",
+                            spec.name
+                        ),
+                    )
+                } else {
+                    DomainError::internal(e)
+                }
+            })?;
             n += 1;
         }
         offset += len;
