@@ -1,9 +1,10 @@
 //! Typed cells: the text of a CSV field (or an XLSX cell) parsed by its
 //! column's kind and the file's dialect, and written back canonically.
 
-use chrono::NaiveDate;
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
 
-use crate::spec::Kind;
+use crate::spec::{DOCUMENT_LIMIT, Kind};
 
 /// How a file writes numbers. Dates are read in both forms in both dialects
 /// (`2023-06-30` and `30.06.2023` cannot be confused); numbers cannot
@@ -24,6 +25,10 @@ pub enum Cell {
     /// Whole cents.
     Money(i64),
     Date(NaiveDate),
+    Bool(bool),
+    /// A moment in UTC, to the microsecond (what PostgreSQL keeps).
+    Timestamp(DateTime<Utc>),
+    Bytes(Vec<u8>),
 }
 
 /// Why a value could not be read: German and English.
@@ -97,6 +102,54 @@ pub fn format_money(cents: i64) -> String {
     format!("{sign}{}.{:02}", cents.unsigned_abs() / 100, cents.unsigned_abs() % 100)
 }
 
+/// Logins of accounts are at most this long.
+pub const MAX_LOGIN: usize = 128;
+
+fn max_of(kind: Kind) -> usize {
+    match kind {
+        Kind::TextMax(m) => m,
+        Kind::Account => MAX_LOGIN,
+        _ => MAX_TEXT,
+    }
+}
+
+/// Free text: no control characters but line breaks and tabs, at most `max` characters.
+fn text(raw: &str, max: usize) -> Result<Cell, CellError> {
+    // Line breaks inside a field may be CRLF, as the file's own.
+    let raw = &raw.replace("\r\n", "\n");
+    if let Some(ch) = raw.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
+        Err(err(
+            format!("enthält ein Steuerzeichen (U+{:04X})", ch as u32),
+            format!("contains a control character (U+{:04X})", ch as u32),
+        ))
+    } else if raw.chars().count() > max {
+        Err(err(format!("zu lang (höchstens {max} Zeichen)"), format!("too long (at most {max} characters)")))
+    } else {
+        Ok(Cell::Text(raw.to_owned()))
+    }
+}
+
+/// An RFC 3339 moment (a space for the `T` is accepted), in UTC, cut to
+/// the microsecond; years 1900–2200 as dates.
+pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    let t = DateTime::parse_from_rfc3339(&s.replacen(' ', "T", 1)).ok()?.with_timezone(&Utc);
+    use chrono::Datelike;
+    if !(1900..=2200).contains(&t.year()) {
+        return None;
+    }
+    micros(t)
+}
+
+/// A moment cut to the microsecond, as PostgreSQL stores it.
+pub fn micros(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000)
+}
+
+/// The canonical text of a moment: UTC, `Z`, as many decimals as it needs (0, 3 or 6).
+pub fn format_timestamp(t: &DateTime<Utc>) -> String {
+    micros(*t).unwrap_or(*t).to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
 /// Parses one non-empty field.
 pub fn parse(kind: Kind, raw: &str, dialect: Dialect) -> Result<Cell, CellError> {
     match kind {
@@ -110,22 +163,36 @@ pub fn parse(kind: Kind, raw: &str, dialect: Dialect) -> Result<Cell, CellError>
                 ))
             }
         }
-        Kind::Text => {
-            // Line breaks inside a field may be CRLF, as the file's own.
-            let raw = &raw.replace("\r\n", "\n");
-            if let Some(ch) = raw.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
-                Err(err(
-                    format!("enthält ein Steuerzeichen (U+{:04X})", ch as u32),
-                    format!("contains a control character (U+{:04X})", ch as u32),
-                ))
-            } else if raw.chars().count() > MAX_TEXT {
-                Err(err(
-                    format!("zu lang (höchstens {MAX_TEXT} Zeichen)"),
-                    format!("too long (at most {MAX_TEXT} characters)"),
-                ))
-            } else {
-                Ok(Cell::Text(raw.to_owned()))
+        Kind::Text => text(raw, MAX_TEXT),
+        Kind::TextMax(_) | Kind::Account => text(raw, max_of(kind)),
+        Kind::Bool => match raw {
+            "yes" | "true" => Ok(Cell::Bool(true)),
+            "no" | "false" => Ok(Cell::Bool(false)),
+            _ => Err(err(
+                format!("unbekannter Wert „{raw}“; erlaubt: yes, no"),
+                format!("unknown value \"{raw}\"; allowed: yes, no"),
+            )),
+        },
+        Kind::Timestamp | Kind::Stamp => parse_timestamp(raw).map(Cell::Timestamp).ok_or_else(|| {
+            err(
+                format!("ungültiger Zeitpunkt „{raw}“; erwartet RFC 3339, z. B. 2025-03-01T09:30:00Z"),
+                format!("invalid moment \"{raw}\"; expected RFC 3339, e.g. 2025-03-01T09:30:00Z"),
+            )
+        }),
+        Kind::Bytes => {
+            // Base64 is 4 characters for 3 bytes: refuse before decoding what cannot fit.
+            if raw.len() as i64 > DOCUMENT_LIMIT / 3 * 4 + 8 {
+                return Err(err(
+                    format!("Inhalt zu groß (höchstens {} MiB)", DOCUMENT_LIMIT >> 20),
+                    format!("content too large (at most {} MiB)", DOCUMENT_LIMIT >> 20),
+                ));
             }
+            base64::engine::general_purpose::STANDARD.decode(raw).map(Cell::Bytes).map_err(|_| {
+                err(
+                    "kein gültiges Base64 (RFC 4648 mit „=“ am Ende)".to_owned(),
+                    "not valid base64 (RFC 4648 with \"=\" padding)".to_owned(),
+                )
+            })
         }
         Kind::Code(codes) => {
             if codes.contains(&raw) {
@@ -196,6 +263,9 @@ pub fn format(cell: &Cell) -> String {
         Cell::Decimal(v) => v.to_string(),
         Cell::Money(c) => format_money(*c),
         Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Cell::Bool(b) => if *b { "yes" } else { "no" }.to_owned(),
+        Cell::Timestamp(t) => format_timestamp(t),
+        Cell::Bytes(b) => base64::engine::general_purpose::STANDARD.encode(b),
     }
 }
 

@@ -22,6 +22,22 @@ pub enum Kind {
     Money,
     /// ISO 3166-1 alpha-2.
     Country,
+    /// Text like [`Kind::Text`] with its own maximum of characters (notes of
+    /// a case: 4,000; a login: 64).
+    TextMax(usize),
+    /// `yes` or `no`.
+    Bool,
+    /// A moment: RFC 3339 (`2025-03-01T09:30:00Z`, any offset; stored in UTC
+    /// to the microsecond, written in UTC).
+    Timestamp,
+    /// When a record was made, as [`Kind::Timestamp`]; empty: the time of the
+    /// import for a new record, the stored time for an existing one.
+    Stamp,
+    /// Bytes in base64 (RFC 4648, with padding): a document's content.
+    Bytes,
+    /// A user account by its login. Accounts are not in the bundle (they
+    /// carry credentials): the login must exist in the tenant.
+    Account,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +56,11 @@ pub struct FileSpec {
     /// The columns that identify a row (all of them required).
     pub key: &'static [&'static str],
     pub cols: &'static [Col],
+    /// Set for a file that carries more columns of another file's records
+    /// (`person_details.csv` → `persons.csv`): its key refers to that file,
+    /// its rows only update records (never create one), and the export
+    /// leaves out records that have none of its values.
+    pub extends: Option<&'static str>,
 }
 
 impl FileSpec {
@@ -128,6 +149,37 @@ pub const BODY_KIND: &[&str] =
     &["steering_committee", "steering_group", "working_group", "core_group", "case_conference", "other"];
 pub const MILESTONE_STATUS: &[&str] = &["open", "in_progress", "done", "dropped"];
 
+pub const WORK_PERMISSION: &[&str] = &["yes", "no", "restricted"];
+/// The phases of a case (lotse_domain::case::Phase), in order.
+pub const PHASE: &[&str] = &["intake", "assessment", "planning", "implementation", "monitoring", "closure"];
+pub const WAY_IN: &[&str] = &["outreach", "jobcenter", "school", "self", "youth_welfare", "other"];
+pub const LIFE_DOMAIN: &[&str] = &[
+    "language",
+    "school_education",
+    "vocational_training",
+    "work_experience",
+    "health",
+    "housing",
+    "residence_status",
+    "finances",
+    "family_childcare",
+    "social_network",
+];
+pub const STEP_STATUS: &[&str] = &["open", "done", "dropped"];
+pub const REFERRAL_STATUS: &[&str] = &["proposed", "accepted", "started", "declined", "completed"];
+pub const CONTACT_TYPE: &[&str] = &["meeting", "phone", "outreach", "home_visit", "accompaniment"];
+pub const OUTREACH_TOPIC: &[&str] =
+    &["work_training", "school", "language", "housing", "health", "residence", "money", "family", "leisure", "other"];
+pub const HANDOVER_STATUS: &[&str] = &["requested", "accepted", "declined"];
+pub const RETENTION_KIND: &[&str] = &["after_case_closed", "esf"];
+
+/// Longest note of a case record (as the case service allows).
+pub const NOTE: Kind = Kind::TextMax(4000);
+/// Who recorded a case record: the login.
+const AUTHOR: Kind = Kind::TextMax(64);
+/// The largest document a case keeps (10 MiB), as the case service allows.
+pub const DOCUMENT_LIMIT: i64 = 10 * 1024 * 1024;
+
 const YEAR: Kind = Kind::Int { min: 1900, max: 2200 };
 const COUNT: Kind = Kind::Int { min: 0, max: 100_000_000 };
 
@@ -141,12 +193,21 @@ const fn r(name: &'static str, file: &'static str, required: bool) -> Col {
     Col { name, kind: Kind::Ref(file), required, db: name }
 }
 
+/// The key of a file that extends another (see [`FileSpec::extends`]).
+const fn of(name: &'static str, file: &'static str) -> Col {
+    Col { name, kind: Kind::Ref(file), required: true, db: "id" }
+}
+
+/// The case (participation) a case record belongs to.
+const CASE: Col = r("participation_id", "participations.csv", true);
+
 /// The files in the order they are imported: everything a file refers to
 /// comes before it. The spec's files first, then Lotse's additions.
 pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "districts.csv",
         table: "districts",
+        extends: None,
         key: &["district_id"],
         cols: &[
             key("district_id"),
@@ -158,6 +219,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "district_stats.csv",
         table: "district_stats",
+        extends: None,
         key: &["district_id", "year", "indicator"],
         cols: &[
             Col { name: "district_id", kind: Kind::Ref("districts.csv"), required: true, db: "district_id" },
@@ -169,12 +231,14 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "providers.csv",
         table: "providers",
+        extends: None,
         key: &["provider_id"],
         cols: &[key("provider_id"), c("name", Kind::Text, true), c("kind", Kind::Code(PROVIDER_KIND), false)],
     },
     FileSpec {
         name: "programs.csv",
         table: "programs",
+        extends: None,
         key: &["program_id"],
         cols: &[
             key("program_id"),
@@ -188,6 +252,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "modules.csv",
         table: "modules",
+        extends: None,
         key: &["module_id"],
         cols: &[
             key("module_id"),
@@ -200,6 +265,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "offers.csv",
         table: "offers",
+        extends: None,
         key: &["offer_id"],
         cols: &[
             key("offer_id"),
@@ -219,6 +285,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "staff.csv",
         table: "staff",
+        extends: None,
         key: &["staff_id"],
         cols: &[
             key("staff_id"),
@@ -231,6 +298,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "persons.csv",
         table: "persons",
+        extends: None,
         key: &["person_id"],
         cols: &[
             key("person_id"),
@@ -256,6 +324,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "participations.csv",
         table: "participations",
+        extends: None,
         key: &["participation_id"],
         cols: &[
             key("participation_id"),
@@ -270,6 +339,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "outcomes.csv",
         table: "outcomes",
+        extends: None,
         key: &["outcome_id"],
         cols: &[
             key("outcome_id"),
@@ -282,6 +352,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "consents.csv",
         table: "consents",
+        extends: None,
         key: &["consent_id"],
         cols: &[
             key("consent_id"),
@@ -296,6 +367,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "finance.csv",
         table: "finance",
+        extends: None,
         key: &["entry_id"],
         cols: &[
             key("entry_id"),
@@ -312,6 +384,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "sessions.csv",
         table: "group_sessions",
+        extends: None,
         key: &["session_id"],
         cols: &[
             key("session_id"),
@@ -324,12 +397,14 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "attendance.csv",
         table: "attendance",
+        extends: None,
         key: &["session_id", "person_id"],
         cols: &[r("session_id", "sessions.csv", true), r("person_id", "persons.csv", true)],
     },
     FileSpec {
         name: "budget.csv",
         table: "budget_lines",
+        extends: None,
         key: &["budget_id"],
         cols: &[
             key("budget_id"),
@@ -344,6 +419,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "fund_calls.csv",
         table: "fund_calls",
+        extends: None,
         key: &["call_id"],
         cols: &[
             key("call_id"),
@@ -357,6 +433,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "fund_criteria.csv",
         table: "fund_criteria",
+        extends: None,
         key: &["criterion_id"],
         cols: &[
             key("criterion_id"),
@@ -368,6 +445,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "proposals.csv",
         table: "proposals",
+        extends: None,
         key: &["proposal_id"],
         cols: &[
             key("proposal_id"),
@@ -387,6 +465,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "proposal_scores.csv",
         table: "proposal_scores",
+        extends: None,
         key: &["proposal_id", "criterion_id", "reviewer"],
         cols: &[
             r("proposal_id", "proposals.csv", true),
@@ -398,6 +477,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "bodies.csv",
         table: "bodies",
+        extends: None,
         key: &["body_id"],
         cols: &[
             key("body_id"),
@@ -411,6 +491,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "body_members.csv",
         table: "body_members",
+        extends: None,
         key: &["member_id"],
         cols: &[
             key("member_id"),
@@ -423,6 +504,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "meetings.csv",
         table: "meetings",
+        extends: None,
         key: &["meeting_id"],
         cols: &[
             key("meeting_id"),
@@ -435,6 +517,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "goals.csv",
         table: "goals",
+        extends: None,
         key: &["goal_id"],
         cols: &[
             key("goal_id"),
@@ -447,6 +530,7 @@ pub const FILES: &[FileSpec] = &[
     FileSpec {
         name: "milestones.csv",
         table: "milestones",
+        extends: None,
         key: &["milestone_id"],
         cols: &[
             key("milestone_id"),
@@ -456,6 +540,326 @@ pub const FILES: &[FileSpec] = &[
             c("due_date", Kind::Date, true),
             c("status", Kind::Code(MILESTONE_STATUS), true),
             c("done_date", Kind::Date, false),
+        ],
+    },
+    // Lotse's columns of the spec's records (update only).
+    FileSpec {
+        name: "person_details.csv",
+        table: "persons",
+        extends: Some("persons.csv"),
+        key: &["person_id"],
+        cols: &[
+            of("person_id", "persons.csv"),
+            c("phone", Kind::TextMax(40), false),
+            c("email", Kind::TextMax(200), false),
+            c("address_line1", Kind::TextMax(200), false),
+            c("address_line2", Kind::TextMax(200), false),
+            c("postal_code", Kind::TextMax(10), false),
+            c("anonymised_at", Kind::Timestamp, false),
+        ],
+    },
+    FileSpec {
+        name: "provider_details.csv",
+        table: "providers",
+        extends: Some("providers.csv"),
+        key: &["provider_id"],
+        cols: &[of("provider_id", "providers.csv"), c("archived_at", Kind::Timestamp, false)],
+    },
+    FileSpec {
+        name: "program_details.csv",
+        table: "programs",
+        extends: Some("programs.csv"),
+        key: &["program_id"],
+        cols: &[
+            of("program_id", "programs.csv"),
+            c("caseload_target", Kind::Decimal, false),
+            c("archived_at", Kind::Timestamp, false),
+        ],
+    },
+    FileSpec {
+        name: "module_details.csv",
+        table: "modules",
+        extends: Some("modules.csv"),
+        key: &["module_id"],
+        cols: &[of("module_id", "modules.csv"), c("archived_at", Kind::Timestamp, false)],
+    },
+    FileSpec {
+        name: "offer_details.csv",
+        table: "offers",
+        extends: Some("offers.csv"),
+        key: &["offer_id"],
+        cols: &[of("offer_id", "offers.csv"), c("archived_at", Kind::Timestamp, false)],
+    },
+    FileSpec {
+        name: "staff_details.csv",
+        table: "staff",
+        extends: Some("staff.csv"),
+        key: &["staff_id"],
+        cols: &[of("staff_id", "staff.csv"), c("archived_at", Kind::Timestamp, false)],
+    },
+    // Persons: history of residence status, merged identities.
+    FileSpec {
+        name: "residence_statuses.csv",
+        table: "residence_statuses",
+        extends: None,
+        key: &["residence_id"],
+        cols: &[
+            key("residence_id"),
+            r("person_id", "persons.csv", true),
+            c("status", Kind::Code(RESIDENCE), true),
+            c("valid_from", Kind::Date, true),
+            c("valid_until", Kind::Date, false),
+            c("work_permission", Kind::Code(WORK_PERMISSION), true),
+            c("note", Kind::TextMax(2000), false),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "person_aliases.csv",
+        table: "person_aliases",
+        extends: None,
+        key: &["alias_id"],
+        cols: &[
+            Col { name: "alias_id", kind: Kind::Id, required: true, db: "alias_id" },
+            r("person_id", "persons.csv", true),
+            c("merged_at", Kind::Timestamp, true),
+        ],
+    },
+    // Case management (docs/cases.md): the records of a case (an individual participation).
+    FileSpec {
+        name: "case_intakes.csv",
+        table: "case_intakes",
+        extends: None,
+        key: &["participation_id"],
+        cols: &[
+            CASE,
+            c("date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            c("way_in", Kind::Code(WAY_IN), true),
+            c("indicated", Kind::Bool, true),
+            c("note", NOTE, false),
+        ],
+    },
+    FileSpec {
+        name: "assessments.csv",
+        table: "assessments",
+        extends: None,
+        key: &["assessment_id"],
+        cols: &[
+            key("assessment_id"),
+            CASE,
+            c("date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            c("note", NOTE, false),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "assessment_ratings.csv",
+        table: "assessment_ratings",
+        extends: None,
+        key: &["assessment_id", "domain"],
+        cols: &[
+            r("assessment_id", "assessments.csv", true),
+            c("domain", Kind::Code(LIFE_DOMAIN), true),
+            c("rating", Kind::Int { min: 1, max: 5 }, true),
+            c("note", NOTE, false),
+        ],
+    },
+    FileSpec {
+        name: "case_goals.csv",
+        table: "case_goals",
+        extends: None,
+        key: &["goal_id"],
+        cols: &[
+            key("goal_id"),
+            CASE,
+            c("date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            c("title", Kind::TextMax(300), true),
+            c("description", NOTE, false),
+            c("status", Kind::Code(STEP_STATUS), true),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "case_steps.csv",
+        table: "case_steps",
+        extends: None,
+        key: &["step_id"],
+        cols: &[
+            key("step_id"),
+            r("goal_id", "case_goals.csv", true),
+            c("title", Kind::TextMax(300), true),
+            c("owner", Kind::TextMax(200), false),
+            c("due_date", Kind::Date, false),
+            c("status", Kind::Code(STEP_STATUS), true),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "referrals.csv",
+        table: "referrals",
+        extends: None,
+        key: &["referral_id"],
+        cols: &[
+            key("referral_id"),
+            CASE,
+            c("date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            r("offer_id", "offers.csv", false),
+            c("agency", Kind::TextMax(300), false),
+            c("status", Kind::Code(REFERRAL_STATUS), true),
+            c("note", NOTE, false),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "case_contacts.csv",
+        table: "case_contacts",
+        extends: None,
+        key: &["contact_id"],
+        cols: &[
+            key("contact_id"),
+            CASE,
+            c("date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            c("kind", Kind::Code(CONTACT_TYPE), true),
+            c("minutes", Kind::Int { min: 1, max: 1440 }, true),
+            c("note", NOTE, false),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "case_conferences.csv",
+        table: "case_conferences",
+        extends: None,
+        key: &["conference_id"],
+        cols: &[
+            key("conference_id"),
+            CASE,
+            c("date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            c("participants", NOTE, true),
+            c("outcome", NOTE, true),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "case_documents.csv",
+        table: "case_documents",
+        extends: None,
+        key: &["document_id"],
+        cols: &[
+            key("document_id"),
+            CASE,
+            c("date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            c("file_name", Kind::TextMax(255), true),
+            c("content_type", Kind::TextMax(128), true),
+            c("size", Kind::Int { min: 1, max: DOCUMENT_LIMIT }, true),
+            Col { name: "content_base64", kind: Kind::Bytes, required: true, db: "content" },
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "follow_up_reminders.csv",
+        table: "follow_up_reminders",
+        extends: None,
+        key: &["participation_id"],
+        cols: &[CASE, c("due_date", Kind::Date, true), c("done", Kind::Bool, true)],
+    },
+    FileSpec {
+        name: "case_phases.csv",
+        table: "case_phases",
+        extends: None,
+        key: &["phase_id"],
+        cols: &[
+            key("phase_id"),
+            CASE,
+            c("date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            c("phase", Kind::Code(PHASE), true),
+            c("note", NOTE, false),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "waiting_list.csv",
+        table: "waiting_list",
+        extends: None,
+        key: &["entry_id"],
+        cols: &[
+            key("entry_id"),
+            r("offer_id", "offers.csv", true),
+            r("person_id", "persons.csv", true),
+            r("staff_id", "staff.csv", false),
+            c("requested_date", Kind::Date, true),
+            c("author", AUTHOR, true),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    FileSpec {
+        name: "outreach_contacts.csv",
+        table: "outreach_contacts",
+        extends: None,
+        key: &["contact_id"],
+        cols: &[
+            key("contact_id"),
+            r("provider_id", "providers.csv", false),
+            c("date", Kind::Date, true),
+            c("place", Kind::TextMax(300), true),
+            r("district_id", "districts.csv", false),
+            c("people", Kind::Int { min: 1, max: 10_000 }, true),
+            c("topic", Kind::Code(OUTREACH_TOPIC), true),
+            c("author", AUTHOR, true),
+            c("created_at", Kind::Stamp, false),
+        ],
+    },
+    // Rights (docs/rights.md): handovers, deputies, retention.
+    FileSpec {
+        name: "handovers.csv",
+        table: "handovers",
+        extends: None,
+        key: &["handover_id"],
+        cols: &[
+            key("handover_id"),
+            r("person_id", "persons.csv", true),
+            r("participation_id", "participations.csv", false),
+            r("from_provider", "providers.csv", true),
+            r("to_provider", "providers.csv", true),
+            c("note", Kind::TextMax(2000), false),
+            c("requested_at", Kind::Timestamp, true),
+            c("requested_by", Kind::TextMax(128), true),
+            c("status", Kind::Code(HANDOVER_STATUS), true),
+            c("decided_at", Kind::Timestamp, false),
+            c("decided_by", Kind::TextMax(128), false),
+            c("passed_on", Kind::TextMax(100_000), false),
+        ],
+    },
+    FileSpec {
+        name: "deputies.csv",
+        table: "deputies",
+        extends: None,
+        key: &["deputy_id"],
+        cols: &[
+            key("deputy_id"),
+            Col { name: "absent_login", kind: Kind::Account, required: true, db: "absent_user_id" },
+            Col { name: "deputy_login", kind: Kind::Account, required: true, db: "deputy_user_id" },
+            c("from_date", Kind::Date, true),
+            c("until_date", Kind::Date, true),
+        ],
+    },
+    FileSpec {
+        name: "retention_rules.csv",
+        table: "retention_rules",
+        extends: None,
+        key: &["rule_id"],
+        cols: &[
+            key("rule_id"),
+            c("kind", Kind::Code(RETENTION_KIND), true),
+            c("years", Kind::Int { min: 1, max: 100 }, true),
+            r("program_id", "programs.csv", false),
         ],
     },
 ];

@@ -93,6 +93,22 @@ impl Sink for ZipSink {
     }
 }
 
+/// The most characters an `.xlsx` cell holds.
+pub const XLSX_CELL_MAX: usize = 32_767;
+
+/// A value (a document in base64) longer than an `.xlsx` cell holds: the
+/// error of [`XlsxSink::row`], for the caller to explain.
+#[derive(Debug)]
+pub struct TooLargeForCell;
+
+impl std::fmt::Display for TooLargeForCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a value of more than {XLSX_CELL_MAX} characters does not fit a workbook cell")
+    }
+}
+
+impl std::error::Error for TooLargeForCell {}
+
 /// One `.xlsx` workbook with a sheet per file (all cells as text, so ids
 /// such as `007` stay as they are).
 pub struct XlsxSink {
@@ -122,6 +138,11 @@ impl Sink for XlsxSink {
         self.row += 1;
         let sheet = self.book.worksheets_mut().last_mut().expect("begin before row");
         for (i, f) in fields.iter().enumerate() {
+            // A workbook cell holds at most 32,767 characters (a document of
+            // more than about 24 KB in base64 does not fit).
+            if f.len() > XLSX_CELL_MAX && f.chars().count() > XLSX_CELL_MAX {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, TooLargeForCell));
+            }
             if !f.is_empty() {
                 sheet.write_string(self.row, i as u16, f).map_err(io::Error::other)?;
             }

@@ -44,6 +44,7 @@ fn pg_type(ty: &ColumnType) -> &'static str {
         ColumnType::Date => "date",
         ColumnType::TimestampWithTimeZone => "timestamptz",
         ColumnType::Boolean => "boolean",
+        ColumnType::Blob | ColumnType::Binary(_) | ColumnType::VarBinary(_) => "bytea",
         _ => "text",
     }
 }
@@ -60,6 +61,16 @@ fn pg_text(v: Value) -> String {
         Value::Bool(Some(x)) => x.to_string(),
         Value::ChronoDate(Some(d)) => d.format("%Y-%m-%d").to_string(),
         Value::ChronoDateTimeUtc(Some(t)) => t.to_rfc3339(),
+        // bytea's hex input form.
+        Value::Bytes(Some(b)) => {
+            use std::fmt::Write;
+            let mut s = String::with_capacity(2 + b.len() * 2);
+            s.push_str("\\x");
+            for byte in b.iter() {
+                let _ = write!(s, "{byte:02x}");
+            }
+            s
+        }
         _ => NULL.to_owned(),
     }
 }

@@ -2,8 +2,10 @@
 //! key order, values in canonical form — the same data gives the same bytes,
 //! so export → import into an empty tenant → export is identical.
 
+use std::collections::HashMap;
+
 use lotse_bundle::spec::{FILES, FileSpec, Kind};
-use lotse_bundle::write::Sink;
+use lotse_bundle::write::{Sink, TooLargeForCell, XLSX_CELL_MAX};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError};
@@ -23,6 +25,7 @@ async fn export_file<E>(
     txn: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     spec: &FileSpec,
+    accounts: &HashMap<String, String>,
     sink: &mut dyn Sink,
 ) -> Result<u64, DomainError>
 where
@@ -42,6 +45,8 @@ where
         })
         .collect();
     let tenant_col = column::<E>("tenant_id");
+    // Documents (up to 10 MiB each) come a few at a time.
+    let page_size = if spec.cols.iter().any(|c| c.kind == Kind::Bytes) { 16 } else { PAGE };
     let mut n = 0u64;
     let mut offset = 0u64;
     loop {
@@ -54,16 +59,48 @@ where
                 sea_orm::Order::Asc,
             );
         }
-        let page = q.offset(offset).limit(PAGE).all(txn).await.map_err(db_err)?;
+        let page = q.offset(offset).limit(page_size).all(txn).await.map_err(db_err)?;
         let len = page.len() as u64;
         for m in page {
-            let fields: Vec<String> =
-                cols.iter().zip(spec.cols).map(|(c, spec_col)| value_text(&m.get(*c), spec_col.kind)).collect();
-            sink.row(&fields).map_err(DomainError::internal)?;
+            let fields: Vec<String> = cols
+                .iter()
+                .zip(spec.cols)
+                .map(|(c, spec_col)| match spec_col.kind {
+                    // An account goes by its login (accounts are not in the bundle).
+                    Kind::Account => {
+                        let id = value_text(&m.get(*c), spec_col.kind);
+                        accounts.get(&id).cloned().unwrap_or(id)
+                    }
+                    kind => value_text(&m.get(*c), kind),
+                })
+                .collect();
+            // A file that extends another has the records that have any of its values.
+            if spec.extends.is_some() && fields.iter().skip(spec.key.len()).all(String::is_empty) {
+                continue;
+            }
+            sink.row(&fields).map_err(|e| {
+                if e.get_ref().is_some_and(|inner| inner.is::<TooLargeForCell>()) {
+                    DomainError::invalid(
+                        "format",
+                        format!(
+                            "{}: ein Wert (ein Dokument in base64) hat mehr als {XLSX_CELL_MAX} Zeichen und passt \
+                             in keine Zelle einer Arbeitsmappe; bitte als Ordner oder .zip exportieren.",
+                            spec.name
+                        ),
+                        format!(
+                            "{}: a value (a document in base64) has more than {XLSX_CELL_MAX} characters and fits \
+                             no workbook cell; please export a folder or a .zip.",
+                            spec.name
+                        ),
+                    )
+                } else {
+                    DomainError::internal(e)
+                }
+            })?;
+            n += 1;
         }
-        n += len;
         offset += len;
-        if len < PAGE {
+        if len < page_size {
             break;
         }
     }
@@ -82,9 +119,19 @@ impl Lotse {
         self.tenant(&actor.tenant).await?;
         let mut counts = vec![];
         let snapshot = lotse_db::backend::begin_snapshot(&self.db).await.map_err(db_err)?;
+        let accounts: HashMap<String, String> = lotse_db::entity::user::Entity::find()
+            .select_only()
+            .columns([lotse_db::entity::user::Column::Id, lotse_db::entity::user::Column::Login])
+            .filter(lotse_db::entity::user::Column::TenantId.eq(actor.tenant.as_str()))
+            .into_tuple()
+            .all(&snapshot)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .collect();
         for spec in FILES {
             let s = sink.as_mut();
-            let n = for_each_table!(spec.table, E => export_file::<E>(&snapshot, actor, spec, s).await?);
+            let n = for_each_table!(spec.table, E => export_file::<E>(&snapshot, actor, spec, &accounts, s).await?);
             counts.push((spec.name.to_owned(), n));
         }
         snapshot.commit().await.map_err(db_err)?;

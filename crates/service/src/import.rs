@@ -132,6 +132,78 @@ macro_rules! for_each_table {
                 type $E = lotse_db::entity::milestone::Entity;
                 $body
             }
+            "residence_statuses" => {
+                type $E = lotse_db::entity::residence_status::Entity;
+                $body
+            }
+            "person_aliases" => {
+                type $E = lotse_db::entity::person_alias::Entity;
+                $body
+            }
+            "case_intakes" => {
+                type $E = lotse_db::entity::case_intake::Entity;
+                $body
+            }
+            "assessments" => {
+                type $E = lotse_db::entity::assessment::Entity;
+                $body
+            }
+            "assessment_ratings" => {
+                type $E = lotse_db::entity::assessment_rating::Entity;
+                $body
+            }
+            "case_goals" => {
+                type $E = lotse_db::entity::case_goal::Entity;
+                $body
+            }
+            "case_steps" => {
+                type $E = lotse_db::entity::case_step::Entity;
+                $body
+            }
+            "referrals" => {
+                type $E = lotse_db::entity::referral::Entity;
+                $body
+            }
+            "case_contacts" => {
+                type $E = lotse_db::entity::case_contact::Entity;
+                $body
+            }
+            "case_conferences" => {
+                type $E = lotse_db::entity::case_conference::Entity;
+                $body
+            }
+            "case_documents" => {
+                type $E = lotse_db::entity::case_document::Entity;
+                $body
+            }
+            "follow_up_reminders" => {
+                type $E = lotse_db::entity::follow_up_reminder::Entity;
+                $body
+            }
+            "case_phases" => {
+                type $E = lotse_db::entity::case_phase::Entity;
+                $body
+            }
+            "waiting_list" => {
+                type $E = lotse_db::entity::waiting_list_entry::Entity;
+                $body
+            }
+            "outreach_contacts" => {
+                type $E = lotse_db::entity::outreach_contact::Entity;
+                $body
+            }
+            "handovers" => {
+                type $E = lotse_db::entity::handover::Entity;
+                $body
+            }
+            "deputies" => {
+                type $E = lotse_db::entity::deputy::Entity;
+                $body
+            }
+            "retention_rules" => {
+                type $E = lotse_db::entity::retention_rule::Entity;
+                $body
+            }
             other => unreachable!("the spec has no table {other}"),
         }
     };
@@ -197,6 +269,60 @@ struct Known {
     participation: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
     /// Ids of merged persons → the person they were merged into.
     person_aliases: HashMap<String, String>,
+    /// Logins of the tenant's accounts → their ids (deputies.csv names
+    /// accounts by login; accounts are not in the bundle).
+    accounts: HashMap<String, String>,
+    /// Offers delivered to groups: cases and waiting lists belong to individual offers.
+    group_offers: HashSet<String>,
+    /// What the rules of case management look at; gathered only when the
+    /// bundle has case files (a million plain participations need none of it).
+    cases: Option<CaseKnown>,
+}
+
+/// Case records: the files whose rows belong to one case (participation).
+const CASE_FILES: &[&str] = &[
+    "case_intakes.csv",
+    "assessments.csv",
+    "case_goals.csv",
+    "referrals.csv",
+    "case_contacts.csv",
+    "case_conferences.csv",
+    "case_documents.csv",
+    "follow_up_reminders.csv",
+    "case_phases.csv",
+];
+
+/// A phase of a case: stored, or a row of this bundle (with its line).
+#[derive(Clone)]
+struct PhaseRow {
+    id: String,
+    date: NaiveDate,
+    created_at: Option<chrono::DateTime<Utc>>,
+    phase: String,
+    line: Option<u64>,
+}
+
+/// Facts about cases, stored and from the bundle so far, for the rules the
+/// case service enforces (lotse_domain::case): a case lives in an individual
+/// offer, its phases follow the cycle and what each phase needs is there.
+#[derive(Default)]
+struct CaseKnown {
+    /// Participations in a group offer.
+    in_group: HashSet<String>,
+    /// Participations with an exit reason.
+    exit_reason: HashSet<String>,
+    /// Participations with an at-exit outcome.
+    at_exit: HashSet<String>,
+    /// Intakes: participation → indicated.
+    intake: HashMap<String, bool>,
+    /// Participations with an assessment, with a goal.
+    assessed: HashSet<String>,
+    with_goal: HashSet<String>,
+    /// Assessments new in this bundle that no rating has come for yet → line.
+    unrated: HashMap<String, u64>,
+    /// Phases by case; `touched`: the cases the bundle has phases for.
+    phases: HashMap<String, Vec<PhaseRow>>,
+    touched: HashSet<String>,
 }
 
 struct Ctx<'a> {
@@ -310,9 +436,12 @@ impl Lotse {
         // One import per tenant at a time (SQLite's write lock does this already).
         lotse_db::backend::lock_tenant(&txn, actor.tenant.as_str()).await.map_err(db_err)?;
         let mut ctx = Ctx { problems: ImportReport::default(), known: Known::default(), progress };
+        let names: Vec<String> = bundle.files().map(str::to_owned).collect();
+        if names.iter().any(|n| FileSpec::by_name(n).is_some_and(|s| CASE_FILES.contains(&s.name))) {
+            ctx.known.cases = Some(CaseKnown::default());
+        }
         preload(&txn, actor, &mut ctx.known, scope).await?;
 
-        let names: Vec<String> = bundle.files().map(str::to_owned).collect();
         for name in &names {
             if FileSpec::by_name(name).is_none() {
                 let mut s = FileSummary { file: name.clone(), ..Default::default() };
@@ -347,6 +476,7 @@ impl Lotse {
             let summary = for_each_table!(spec.table, E => import_file::<E>(&txn, actor, spec, rows, &mut ctx).await?);
             ctx.problems.files.push(summary);
         }
+        final_checks(&mut ctx);
         let mut report = ctx.problems;
         report.files.sort_by_key(|f| FILES.iter().position(|s| s.name == f.file).unwrap_or(usize::MAX));
         if report.error_count == 0 && commit {
@@ -355,7 +485,7 @@ impl Lotse {
             // The data is in; the planner's statistics are a matter of speed
             // only, so a failure here is logged, not reported as the import's.
             // A single record (a scoped import) changes no statistics worth it.
-            let mut tables: Vec<&str> = FILES.iter().map(|f| f.table).collect();
+            let mut tables: Vec<&str> = FILES.iter().filter(|f| f.extends.is_none()).map(|f| f.table).collect();
             tables.extend(["person_search", "name_variants"]);
             if scope.is_none()
                 && let Err(e) = lotse_db::backend::refresh_statistics(&self.db, &tables).await
@@ -391,7 +521,24 @@ async fn preload(
     }
     // Every file's stored keys (composite keys joined by U+001F, as `Parsed::key`);
     // offers and participations also bring the dates later checks need.
-    for spec in FILES.iter().filter(|f| !matches!(f.name, "offers.csv" | "participations.csv") && wanted(f.name)) {
+    if wanted("deputies.csv") {
+        use entity::user;
+        known.accounts = user::Entity::find()
+            .select_only()
+            .columns([user::Column::Login, user::Column::Id])
+            .filter(user::Column::TenantId.eq(t))
+            .into_tuple()
+            .all(txn)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .collect();
+    }
+    // A file that extends another has no keys of its own.
+    for spec in FILES
+        .iter()
+        .filter(|f| !matches!(f.name, "offers.csv" | "participations.csv") && f.extends.is_none() && wanted(f.name))
+    {
         let keys = for_each_table!(spec.table, E => stored_keys::<E>(txn, t, spec).await?);
         if spec.key.len() == 1 {
             known.ids.insert(spec.name, keys.clone());
@@ -399,17 +546,27 @@ async fn preload(
         known.stored.insert(spec.name, keys);
     }
     if wanted("offers.csv") {
-        let offers: Vec<(String, Option<NaiveDate>, Option<NaiveDate>, Option<i32>)> = offer::Entity::find()
+        type OfferRow = (String, Option<NaiveDate>, Option<NaiveDate>, Option<i32>, String);
+        let offers: Vec<OfferRow> = offer::Entity::find()
             .select_only()
-            .columns([offer::Column::Id, offer::Column::StartDate, offer::Column::EndDate, offer::Column::Capacity])
+            .columns([
+                offer::Column::Id,
+                offer::Column::StartDate,
+                offer::Column::EndDate,
+                offer::Column::Capacity,
+                offer::Column::Delivery,
+            ])
             .filter(offer::Column::TenantId.eq(t))
             .into_tuple()
             .all(txn)
             .await
             .map_err(db_err)?;
         let mut ids = HashSet::new();
-        for (id, s, e, c) in offers {
+        for (id, s, e, c, delivery) in offers {
             known.offer_period.insert(id.clone(), (s, e));
+            if delivery == "group" {
+                known.group_offers.insert(id.clone());
+            }
             if let Some(c) = c {
                 known.offer_capacity.insert(id.clone(), c.into());
             }
@@ -419,21 +576,91 @@ async fn preload(
         known.ids.insert("offers.csv", ids);
     }
     if wanted("participations.csv") {
-        let parts: Vec<(String, NaiveDate, Option<NaiveDate>)> = participation::Entity::find()
+        type PartRow = (String, NaiveDate, Option<NaiveDate>, String, Option<String>);
+        let parts: Vec<PartRow> = participation::Entity::find()
             .select_only()
-            .columns([participation::Column::Id, participation::Column::EntryDate, participation::Column::ExitDate])
+            .columns([
+                participation::Column::Id,
+                participation::Column::EntryDate,
+                participation::Column::ExitDate,
+                participation::Column::OfferId,
+                participation::Column::ExitReason,
+            ])
             .filter(participation::Column::TenantId.eq(t))
             .into_tuple()
             .all(txn)
             .await
             .map_err(db_err)?;
         let mut ids = HashSet::new();
-        for (id, entry, exit) in parts {
+        for (id, entry, exit, offer, reason) in parts {
             known.participation.insert(id.clone(), (entry, exit));
+            if let Some(c) = known.cases.as_mut() {
+                if known.group_offers.contains(&offer) {
+                    c.in_group.insert(id.clone());
+                }
+                if reason.is_some() {
+                    c.exit_reason.insert(id.clone());
+                }
+            }
             ids.insert(id);
         }
         known.stored.insert("participations.csv", ids.clone());
         known.ids.insert("participations.csv", ids);
+    }
+    if let Some(c) = known.cases.as_mut() {
+        preload_cases(txn, t, c).await?;
+    }
+    Ok(())
+}
+
+/// The stored facts of the tenant's cases (see [`CaseKnown`]).
+async fn preload_cases(txn: &DatabaseTransaction, t: &str, c: &mut CaseKnown) -> Result<(), DomainError> {
+    use entity::{assessment, case_goal, case_intake, case_phase, outcome};
+    let at_exit: Vec<String> = outcome::Entity::find()
+        .select_only()
+        .column(outcome::Column::ParticipationId)
+        .filter(outcome::Column::TenantId.eq(t))
+        .filter(outcome::Column::Timing.eq("at_exit"))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    c.at_exit.extend(at_exit);
+    let intakes: Vec<(String, bool)> = case_intake::Entity::find()
+        .select_only()
+        .columns([case_intake::Column::ParticipationId, case_intake::Column::Indicated])
+        .filter(case_intake::Column::TenantId.eq(t))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    c.intake.extend(intakes);
+    let assessed: Vec<String> = assessment::Entity::find()
+        .select_only()
+        .column(assessment::Column::ParticipationId)
+        .filter(assessment::Column::TenantId.eq(t))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    c.assessed.extend(assessed);
+    let goals: Vec<String> = case_goal::Entity::find()
+        .select_only()
+        .column(case_goal::Column::ParticipationId)
+        .filter(case_goal::Column::TenantId.eq(t))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_err)?;
+    c.with_goal.extend(goals);
+    for p in case_phase::Entity::find().filter(case_phase::Column::TenantId.eq(t)).all(txn).await.map_err(db_err)? {
+        c.phases.entry(p.participation_id).or_default().push(PhaseRow {
+            id: p.id,
+            date: p.date,
+            created_at: Some(p.created_at),
+            phase: p.phase,
+            line: None,
+        });
     }
     Ok(())
 }
@@ -485,6 +712,14 @@ pub(crate) fn db_value(ty: &ColumnType, cell: Option<&Cell>) -> Value {
         (ColumnType::Double | ColumnType::Float, _) => Value::Double(None),
         (ColumnType::Date, Some(Cell::Date(d))) => Value::ChronoDate(Some(*d)),
         (ColumnType::Date, _) => Value::ChronoDate(None),
+        (ColumnType::Boolean, Some(Cell::Bool(b))) => Value::Bool(Some(*b)),
+        (ColumnType::Boolean, _) => Value::Bool(None),
+        (ColumnType::TimestampWithTimeZone, Some(Cell::Timestamp(t))) => Value::ChronoDateTimeUtc(Some(*t)),
+        (ColumnType::TimestampWithTimeZone, _) => Value::ChronoDateTimeUtc(None),
+        (ColumnType::Blob | ColumnType::Binary(_) | ColumnType::VarBinary(_), Some(Cell::Bytes(b))) => {
+            Value::Bytes(Some(b.clone()))
+        }
+        (ColumnType::Blob | ColumnType::Binary(_) | ColumnType::VarBinary(_), _) => Value::Bytes(None),
         (_, Some(c)) => Value::String(Some(cell::format(c))),
         (_, None) => Value::String(None),
     }
@@ -499,11 +734,22 @@ fn json_of(v: &Value) -> serde_json::Value {
         Value::BigInt(Some(x)) => (*x).into(),
         Value::Double(Some(x)) => (*x).into(),
         Value::ChronoDate(Some(d)) => d.to_string().into(),
+        Value::Bool(Some(b)) => (*b).into(),
+        Value::ChronoDateTimeUtc(Some(t)) => cell::format_timestamp(t).into(),
+        // A document's content is not repeated in the trail: its size says it changed.
+        Value::Bytes(Some(b)) => format!("{} bytes", b.len()).into(),
         _ => serde_json::Value::Null,
     }
 }
 
 const UPDATE_CHECK_BATCH: usize = 500;
+
+/// Documents held for one batch at most (a batch of them is written sooner).
+const MAX_BATCH_BYTES: usize = 64 << 20;
+
+fn bytes_of(cells: &[Option<Cell>]) -> usize {
+    cells.iter().map(|c| if let Some(Cell::Bytes(b)) = c { b.len() } else { 0 }).sum()
+}
 
 async fn import_file<E>(
     txn: &DatabaseTransaction,
@@ -566,19 +812,24 @@ where
             (col, ty)
         })
         .collect();
-    let stamp_cols: Vec<E::Column> =
-        ["created_at", "updated_at"].iter().filter_map(|c| E::Column::from_str(c).ok()).collect();
+    // A file that extends another only updates its records: every row is "stored".
+    let extends = spec.extends.is_some();
     let stored = ctx.known.stored.get(file).cloned().unwrap_or_default();
     let mut keys_in_file: HashSet<String> = HashSet::new();
     let mut inserts: Vec<Vec<Value>> = Vec::new();
     // The columns of a new row, in the order the bulk insert writes them.
     let mut insert_cols: Vec<(&str, ColumnType)> = vec![("tenant_id", ColumnType::String(Default::default()))];
     insert_cols.extend(spec.cols.iter().zip(&columns).map(|(c, (_, ty))| (c.db, ty.clone())));
-    let stamps: Vec<&str> =
-        ["created_at", "updated_at"].into_iter().filter(|c| E::Column::from_str(c).is_ok()).collect();
+    // Bookkeeping times the file does not carry are the import's.
+    let stamps: Vec<&str> = ["created_at", "updated_at"]
+        .into_iter()
+        .filter(|c| E::Column::from_str(c).is_ok() && !spec.cols.iter().any(|col| col.db == *c))
+        .collect();
     insert_cols.extend(stamps.iter().map(|c| (*c, ColumnType::TimestampWithTimeZone)));
     let now = Utc::now();
     let mut maybe_updates: Vec<Parsed<'static>> = Vec::new();
+    // Bytes (documents) held for the next insert / update batch.
+    let (mut insert_bytes, mut update_bytes) = (0usize, 0usize);
     let insert_batch = lotse_db::bulk::batch_rows(txn, spec.cols.len() + 3);
     let mut deferred_parent_refs: Vec<(u64, String)> = Vec::new();
     // For the capacity warning: offer → (entry, exit) of its participations.
@@ -658,10 +909,33 @@ where
                 }
             }
         }
+        // An account is named by its login and stored by its id.
+        for (i, c) in spec.cols.iter().enumerate() {
+            let (Kind::Account, Some(Cell::Text(login))) = (c.kind, &cells[i]) else { continue };
+            match ctx.known.accounts.get(login) {
+                Some(id) => cells[i] = Some(Cell::Text(id.clone())),
+                None => {
+                    ctx.error(Problem::new(
+                        file,
+                        line,
+                        c.name,
+                        format!(
+                            "ein Konto „{login}“ gibt es im Mandanten nicht (Konten sind nicht im Paket; bitte zuerst anlegen)"
+                        ),
+                        format!(
+                            "there is no account \"{login}\" in the tenant (accounts are not in the bundle; create it first)"
+                        ),
+                    ));
+                    unreadable[i] = true;
+                    cells[i] = None;
+                    row_ok = false;
+                }
+            }
+        }
         let parsed = Parsed { spec, line, cells, present: present_shared.clone() };
         let key = parsed.key();
         // A column the file lacks keeps the stored value: only new rows need every required one.
-        let is_new = !stored.contains(&key);
+        let is_new = !extends && !stored.contains(&key);
         for (i, c) in spec.cols.iter().enumerate() {
             if c.required && parsed.cells[i].is_none() && !unreadable[i] && (present[i] || is_new) {
                 let (de, en) = if present[i] {
@@ -722,16 +996,17 @@ where
         if !ctx.ok() {
             continue; // keep checking, stop writing
         }
-        if stored.contains(&key) {
+        if !is_new {
+            update_bytes += bytes_of(&parsed.cells);
             maybe_updates.push(parsed);
-            if maybe_updates.len() >= UPDATE_CHECK_BATCH {
+            if maybe_updates.len() >= UPDATE_CHECK_BATCH || update_bytes >= MAX_BATCH_BYTES {
+                update_bytes = 0;
                 update_batch::<E>(
                     txn,
                     actor,
                     spec,
                     &columns,
                     &present,
-                    &stamp_cols,
                     std::mem::take(&mut maybe_updates),
                     &mut summary,
                 )
@@ -741,9 +1016,13 @@ where
             let mut row = Vec::with_capacity(insert_cols.len());
             row.push(Value::String(Some(actor.tenant.to_string())));
             for (i, (_, ty)) in columns.iter().enumerate() {
-                row.push(db_value(ty, parsed.cells[i].as_ref()));
+                row.push(match (spec.cols[i].kind, &parsed.cells[i]) {
+                    (Kind::Stamp, None) => Value::ChronoDateTimeUtc(Some(now)),
+                    (_, cell) => db_value(ty, cell.as_ref()),
+                });
             }
             row.extend(stamps.iter().map(|_| Value::ChronoDateTimeUtc(Some(now))));
+            insert_bytes += bytes_of(&parsed.cells);
             inserts.push(row);
             if is_persons {
                 if let (Some(id), Some(provider)) = (parsed.text("person_id"), parsed.text("provider_id")) {
@@ -764,7 +1043,8 @@ where
                 }
             }
             summary.created += 1;
-            if inserts.len() >= insert_batch {
+            if inserts.len() >= insert_batch || insert_bytes >= MAX_BATCH_BYTES {
+                insert_bytes = 0;
                 lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, std::mem::take(&mut inserts))
                     .await
                     .map_err(db_err)?;
@@ -815,7 +1095,7 @@ where
         lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, search_inserts).await.map_err(db_err)?;
         crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &vocabulary_new).await?;
         if !maybe_updates.is_empty() {
-            update_batch::<E>(txn, actor, spec, &columns, &present, &stamp_cols, maybe_updates, &mut summary).await?;
+            update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary).await?;
         }
         if summary.created > 0 {
             let changes = serde_json::json!({ "file": file, "created": summary.created, "via": "import" });
@@ -835,7 +1115,6 @@ async fn update_batch<E>(
     spec: &FileSpec,
     columns: &[(E::Column, ColumnType)],
     present: &[bool],
-    stamp_cols: &[E::Column],
     batch: Vec<Parsed<'static>>,
     summary: &mut FileSummary,
 ) -> Result<(), DomainError>
@@ -877,12 +1156,13 @@ where
         let mut diff = serde_json::Map::new();
         let mut am = model.clone().into_active_model();
         for (i, (col, ty)) in columns.iter().enumerate() {
-            if !present[i] {
+            // An empty stamp keeps the stored time.
+            if !present[i] || (spec.cols[i].kind == Kind::Stamp && p.cells[i].is_none()) {
                 continue;
             }
             let new = db_value(ty, p.cells[i].as_ref());
             let old = model.get(*col);
-            if old != new {
+            if comparable(&old) != comparable(&new) {
                 diff.insert(spec.cols[i].name.to_owned(), serde_json::json!([json_of(&old), json_of(&new)]));
                 am.set(*col, new);
             }
@@ -891,8 +1171,8 @@ where
             summary.unchanged += 1;
             continue;
         }
-        for c in stamp_cols.iter().skip(1) {
-            am.set(*c, Value::ChronoDateTimeUtc(Some(Utc::now())));
+        if let Ok(c) = E::Column::from_str("updated_at") {
+            am.set(c, Value::ChronoDateTimeUtc(Some(Utc::now())));
         }
         let m = am.update(txn).await.map_err(db_err)?;
         if spec.table == "persons" && ["given_name", "family_name", "provider_id"].iter().any(|c| diff.contains_key(*c))
@@ -923,6 +1203,15 @@ where
     Ok(())
 }
 
+/// A value as the bundle can carry it: moments to the microsecond (SQLite
+/// keeps the nanoseconds the service wrote; a bundle has what PostgreSQL keeps).
+fn comparable(v: &Value) -> Value {
+    match v {
+        Value::ChronoDateTimeUtc(Some(t)) => Value::ChronoDateTimeUtc(cell::micros(*t)),
+        other => other.clone(),
+    }
+}
+
 /// A stored value as the bundle writes it (the export's canonical text;
 /// also the key text the import compares).
 pub(crate) fn value_text(v: &Value, kind: Kind) -> String {
@@ -934,6 +1223,9 @@ pub(crate) fn value_text(v: &Value, kind: Kind) -> String {
         (Value::BigInt(Some(x)), _) => x.to_string(),
         (Value::Double(Some(x)), _) => x.to_string(),
         (Value::ChronoDate(Some(d)), _) => d.format("%Y-%m-%d").to_string(),
+        (Value::Bool(Some(b)), _) => cell::format(&Cell::Bool(*b)),
+        (Value::ChronoDateTimeUtc(Some(t)), _) => cell::format_timestamp(t),
+        (Value::Bytes(Some(b)), _) => cell::format(&Cell::Bytes(b.to_vec())),
         _ => String::new(),
     }
 }
@@ -968,7 +1260,165 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
             );
         }
     }
+    // What the case service enforces of a case's records (services/cases.rs).
+    if let Some(part) = CASE_FILES.contains(&file).then(|| p.text("participation_id")).flatten() {
+        if ctx.known.cases.as_ref().is_some_and(|c| c.in_group.contains(part)) {
+            error(
+                ctx,
+                "participation_id",
+                format!("„{part}“ ist eine Teilnahme an einem Gruppenangebot; Fälle gibt es nur in Einzelangeboten"),
+                format!("\"{part}\" is a participation in a group offer; cases are kept in individual offers only"),
+            );
+        }
+        if let Some(&(entry, exit)) = ctx.known.participation.get(part) {
+            if let Some(d) = p.date("date") {
+                if d < entry {
+                    error(
+                        ctx,
+                        "date",
+                        format!("{d} liegt vor dem Beginn des Falls ({entry})"),
+                        format!("{d} is before the case began ({entry})"),
+                    );
+                }
+                if d > Utc::now().date_naive() {
+                    error(ctx, "date", format!("{d} liegt in der Zukunft"), format!("{d} is in the future"));
+                }
+            }
+            if file == "follow_up_reminders.csv" && exit.is_none() {
+                error(
+                    ctx,
+                    "participation_id",
+                    "Erinnerung an das Ergebnis nach sechs Monaten zu einem Fall ohne Austritt".into(),
+                    "six-month follow-up reminder on a case without an exit".into(),
+                );
+            }
+        }
+    }
     match file {
+        "referrals.csv"
+            if p.has("offer_id") && p.has("agency") && p.text("offer_id").is_none() && p.text("agency").is_none() =>
+        {
+            error(
+                ctx,
+                "offer_id",
+                "Bitte ein Angebot („offer_id“) oder eine Stelle („agency“) angeben".into(),
+                "give an offer (offer_id) or an agency".into(),
+            );
+        }
+        "case_documents.csv" => {
+            if let (Some(size), Some(Cell::Bytes(b))) = (p.int("size"), p.get("content_base64")) {
+                if size != b.len() as i64 {
+                    error(
+                        ctx,
+                        "size",
+                        format!("{size} Bytes angegeben, der Inhalt hat {}", b.len()),
+                        format!("{size} bytes given, the content has {}", b.len()),
+                    );
+                }
+            }
+        }
+        "waiting_list.csv" => {
+            if let Some(o) = p.text("offer_id").filter(|o| ctx.known.group_offers.contains(*o)) {
+                error(
+                    ctx,
+                    "offer_id",
+                    format!("„{o}“ ist ein Gruppenangebot; Wartelisten gibt es nur für Einzelangebote"),
+                    format!("\"{o}\" is a group offer; waiting lists are kept for individual offers only"),
+                );
+            }
+        }
+        "residence_statuses.csv" if before(p.date("valid_from"), p.date("valid_until")) => {
+            error(ctx, "valid_until", "liegt vor dem Beginn".into(), "is before the start".into());
+        }
+        "person_aliases.csv" => {
+            if let Some(a) =
+                p.text("alias_id").filter(|a| ctx.known.ids.get("persons.csv").is_some_and(|s| s.contains(*a)))
+            {
+                error(
+                    ctx,
+                    "alias_id",
+                    format!(
+                        "„{a}“ ist eine Person; eine zusammengeführte Kennung kann nicht zugleich eine Person sein"
+                    ),
+                    format!("\"{a}\" is a person; a merged id cannot be a person at the same time"),
+                );
+            }
+        }
+        "handovers.csv" => {
+            if p.text("from_provider").is_some() && p.text("from_provider") == p.text("to_provider") {
+                error(
+                    ctx,
+                    "to_provider",
+                    "Übergabe an denselben Träger".into(),
+                    "handover to the same provider".into(),
+                );
+            }
+            let decided = p.get("decided_at").is_some() && p.text("decided_by").is_some();
+            match p.text("status") {
+                Some("accepted" | "declined") if p.has("decided_at") && p.has("decided_by") && !decided => error(
+                    ctx,
+                    "decided_at",
+                    "eine entschiedene Übergabe braucht decided_at und decided_by".into(),
+                    "a decided handover needs decided_at and decided_by".into(),
+                ),
+                Some("requested") if p.get("decided_at").is_some() || p.text("decided_by").is_some() => error(
+                    ctx,
+                    "decided_at",
+                    "eine angefragte Übergabe ist noch nicht entschieden".into(),
+                    "a requested handover is not decided yet".into(),
+                ),
+                _ => {}
+            }
+        }
+        "deputies.csv" => {
+            if p.text("absent_login").is_some() && p.text("absent_login") == p.text("deputy_login") {
+                error(
+                    ctx,
+                    "deputy_login",
+                    "Niemand kann sich selbst vertreten".into(),
+                    "nobody can be their own deputy".into(),
+                );
+            }
+            if before(p.date("from_date"), p.date("until_date")) {
+                error(ctx, "until_date", "liegt vor dem Beginn".into(), "is before the start".into());
+            }
+        }
+        "person_details.csv" => {
+            // The rules of the person form (persons.rs).
+            if let Some(v) = p.text("phone").filter(|v| {
+                !v.chars().all(|c| c.is_ascii_digit() || " +-/()".contains(c)) || !v.chars().any(|c| c.is_ascii_digit())
+            }) {
+                error(
+                    ctx,
+                    "phone",
+                    format!("„{v}“ ist keine Telefonnummer (erlaubt: Ziffern, Leerzeichen und + - / ( ))"),
+                    format!("\"{v}\" is not a phone number (allowed: digits, spaces and + - / ( ))"),
+                );
+            }
+            if let Some(v) = p.text("email").filter(|v| {
+                !(v.split_once('@').is_some_and(|(local, domain)| {
+                    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                }) && !v.contains(char::is_whitespace)
+                    && v.matches('@').count() == 1)
+            }) {
+                error(
+                    ctx,
+                    "email",
+                    format!("„{v}“ ist keine E-Mail-Adresse (Form: name@beispiel.de)"),
+                    format!("\"{v}\" is not an e-mail address (form: name@example.org)"),
+                );
+            }
+            if let Some(v) =
+                p.text("postal_code").filter(|v| !v.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-'))
+            {
+                error(
+                    ctx,
+                    "postal_code",
+                    format!("„{v}“ ist keine Postleitzahl (Ziffern und Buchstaben)"),
+                    format!("\"{v}\" is not a postal code (digits and letters)"),
+                );
+            }
+        }
         "programs.csv" | "offers.csv"
             if p.has("start_date") && p.has("end_date") && before(p.date("start_date"), p.date("end_date")) =>
         {
@@ -1119,6 +1569,16 @@ fn remember(
 ) {
     let file = p.spec.name;
     ctx.known.ids.entry(file).or_default().insert(key.to_owned());
+    if file == "offers.csv" && p.has("delivery") {
+        if p.text("delivery") == Some("group") {
+            ctx.known.group_offers.insert(key.to_owned());
+        } else {
+            ctx.known.group_offers.remove(key);
+        }
+    }
+    if ctx.known.cases.is_some() {
+        remember_case(p, key, ctx);
+    }
     match file {
         "offers.csv" => {
             let old = ctx.known.offer_period.get(key).copied().unwrap_or((None, None));
@@ -1146,6 +1606,163 @@ fn remember(
     }
 }
 
+/// Keeps the facts of a valid row that the rules of case management need.
+fn remember_case(p: &Parsed<'_>, key: &str, ctx: &mut Ctx<'_>) {
+    let is_new = !ctx.known.stored.get(p.spec.name).is_some_and(|s| s.contains(key));
+    let group_offers = &ctx.known.group_offers;
+    let Some(c) = ctx.known.cases.as_mut() else { return };
+    let set = |set: &mut HashSet<String>, on: bool| {
+        if on {
+            set.insert(key.to_owned());
+        } else {
+            set.remove(key);
+        }
+    };
+    match p.spec.name {
+        "participations.csv" => {
+            if let Some(o) = p.text("offer_id") {
+                set(&mut c.in_group, group_offers.contains(o));
+            }
+            if p.has("exit_reason") {
+                set(&mut c.exit_reason, p.text("exit_reason").is_some());
+            }
+        }
+        "outcomes.csv" if p.text("timing") == Some("at_exit") => {
+            if let Some(part) = p.text("participation_id") {
+                c.at_exit.insert(part.to_owned());
+            }
+        }
+        "case_intakes.csv" => {
+            if let Some(Cell::Bool(b)) = p.get("indicated") {
+                c.intake.insert(key.to_owned(), *b);
+            }
+        }
+        "assessments.csv" => {
+            if let Some(part) = p.text("participation_id") {
+                c.assessed.insert(part.to_owned());
+            }
+            if is_new {
+                c.unrated.insert(key.to_owned(), p.line);
+            }
+        }
+        "assessment_ratings.csv" => {
+            if let Some(a) = p.text("assessment_id") {
+                c.unrated.remove(a);
+            }
+        }
+        "case_goals.csv" => {
+            if let Some(part) = p.text("participation_id") {
+                c.with_goal.insert(part.to_owned());
+            }
+        }
+        "case_phases.csv" => {
+            // A changed row replaces the stored phase (its columns the file lacks stay).
+            let Some(part) = p
+                .text("participation_id")
+                .map(str::to_owned)
+                .or_else(|| c.phases.iter().find(|(_, v)| v.iter().any(|r| r.id == key)).map(|(k, _)| k.clone()))
+            else {
+                return;
+            };
+            let mut old = None;
+            for list in c.phases.values_mut() {
+                if let Some(i) = list.iter().position(|r| r.id == key) {
+                    old = Some(list.remove(i));
+                }
+            }
+            let (Some(date), Some(phase)) = (
+                p.date("date").or(old.as_ref().map(|o| o.date)),
+                p.text("phase").map(str::to_owned).or(old.as_ref().map(|o| o.phase.clone())),
+            ) else {
+                return;
+            };
+            let created_at = match p.get("created_at") {
+                Some(Cell::Timestamp(t)) => Some(*t),
+                _ => old.and_then(|o| o.created_at),
+            };
+            c.touched.insert(part.clone());
+            c.phases.entry(part).or_default().push(PhaseRow {
+                id: key.to_owned(),
+                date,
+                created_at,
+                phase,
+                line: Some(p.line),
+            });
+        }
+        _ => {}
+    }
+}
+
+/// The rules that need every file read: an assessment rates at least one
+/// life domain, and a case's phases follow the cycle (lotse_domain::case::
+/// check_transition, with what is recorded of the case at the end).
+fn final_checks(ctx: &mut Ctx<'_>) {
+    use lotse_domain::case::{CaseFacts, Phase, check_transition};
+    let Some(c) = ctx.known.cases.take() else { return };
+    let mut unrated: Vec<(&String, &u64)> = c.unrated.iter().collect();
+    unrated.sort_by_key(|(_, line)| **line);
+    for (id, line) in unrated {
+        ctx.error(Problem::new(
+            "assessments.csv",
+            *line,
+            "assessment_id",
+            format!("Einschätzung „{id}“ ohne Bewertung eines Lebensbereichs (assessment_ratings.csv)"),
+            format!("assessment \"{id}\" rates no life domain (assessment_ratings.csv)"),
+        ));
+    }
+    let mut touched: Vec<&String> = c.touched.iter().collect();
+    touched.sort();
+    for part in touched {
+        let Some(list) = c.phases.get(part) else { continue };
+        let mut list = list.clone();
+        // As the case service orders them; a phase without a time is the import's, the newest.
+        list.sort_by(|a, b| {
+            (a.date, a.created_at.is_none(), a.created_at, &a.id).cmp(&(
+                b.date,
+                b.created_at.is_none(),
+                b.created_at,
+                &b.id,
+            ))
+        });
+        let exit = ctx.known.participation.get(part).and_then(|p| p.1);
+        let facts = CaseFacts {
+            intake_indicated: c.intake.get(part).copied(),
+            assessments: usize::from(c.assessed.contains(part)),
+            goals: usize::from(c.with_goal.contains(part)),
+            exit_date: exit,
+            exit_reason: c.exit_reason.contains(part),
+            at_exit_outcome: c.at_exit.contains(part),
+        };
+        // Where to report: the row itself, or the case's last row in the file.
+        let last_line = list.iter().filter_map(|r| r.line).max().unwrap_or(1);
+        let mut from: Option<Phase> = None;
+        for row in &list {
+            let line = row.line.unwrap_or(last_line);
+            let Ok(to) = Phase::parse(&row.phase) else { break };
+            let result = match from {
+                None if to != Phase::Intake => Err(lotse_domain::DomainError::invalid(
+                    "phase",
+                    format!("Ein Fall beginnt mit der Phase „{}“.", Phase::Intake.label_de()),
+                    "A case begins with the intake phase.",
+                )),
+                None => Ok(()),
+                Some(f) => check_transition(f, to, &facts),
+            };
+            if let Err(lotse_domain::DomainError::Invalid { de, en, .. }) = result {
+                ctx.error(Problem::new(
+                    "case_phases.csv",
+                    line,
+                    "phase",
+                    format!("Fall „{part}“, Phase „{}“: {de}", row.phase),
+                    format!("case \"{part}\", phase \"{}\": {en}", row.phase),
+                ));
+                break;
+            }
+            from = Some(to);
+        }
+    }
+}
+
 /// The most spans overlapping on one day (both ends included).
 pub fn peak_concurrent(spans: &mut [(NaiveDate, Option<NaiveDate>)]) -> i64 {
     let mut events: Vec<(NaiveDate, i64)> = Vec::with_capacity(spans.len() * 2);
@@ -1162,4 +1779,32 @@ pub fn peak_concurrent(spans: &mut [(NaiveDate, Option<NaiveDate>)]) -> i64 {
         peak = peak.max(cur);
     }
     peak
+}
+
+#[cfg(test)]
+mod tests {
+    /// The bundle crate cannot see the domain's codes; they must not drift apart.
+    #[test]
+    fn the_bundle_codes_are_the_domain_codes() {
+        use lotse_bundle::spec;
+        use lotse_domain::case::{ContactType, LifeDomain, OutreachTopic, Phase, ReferralStatus, StepStatus, WayIn};
+        use lotse_domain::person::{ResidenceStatus, WorkPermission};
+        macro_rules! same {
+            ($t:ty, $codes:expr) => {
+                assert_eq!(<$t>::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(), $codes.to_vec(), stringify!($t));
+            };
+        }
+        same!(Phase, spec::PHASE);
+        same!(WayIn, spec::WAY_IN);
+        same!(LifeDomain, spec::LIFE_DOMAIN);
+        same!(StepStatus, spec::STEP_STATUS);
+        same!(ReferralStatus, spec::REFERRAL_STATUS);
+        same!(ContactType, spec::CONTACT_TYPE);
+        same!(OutreachTopic, spec::OUTREACH_TOPIC);
+        same!(ResidenceStatus, spec::RESIDENCE);
+        same!(WorkPermission, spec::WORK_PERMISSION);
+        assert_eq!(lotse_domain::case::RATING_MIN, 1);
+        assert_eq!(lotse_domain::case::RATING_MAX, 5);
+        assert_eq!(crate::cases::DOCUMENT_LIMIT as i64, spec::DOCUMENT_LIMIT);
+    }
 }
