@@ -512,12 +512,20 @@ impl ReadLog {
                         Err(_) => break,
                     }
                 }
-                let result = write_reads(&db, &batch).await;
-                if let Err(e) = &result {
-                    tracing::warn!(code = e.code(), reads = batch.len(), "reads not recorded; refused");
+                if write_reads(&db, &batch).await.is_ok() {
+                    for p in batch {
+                        let _ = p.done.send(Ok(()));
+                    }
+                    continue;
                 }
+                // One entry that cannot be written must not refuse the
+                // others' reads: each alone, in a transaction of its own.
                 for p in batch {
-                    let _ = p.done.send(result.clone());
+                    let result = write_reads(&db, std::slice::from_ref(&p)).await;
+                    if let Err(e) = &result {
+                        tracing::warn!(code = e.code(), "read not recorded; refused");
+                    }
+                    let _ = p.done.send(result);
                 }
             }
         });
