@@ -61,7 +61,7 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm
     let chrome = Chrome::new(&s, &u, "/faelle").await;
     let phase = f.phase.clone().filter(|p| !p.is_empty());
     let offset = f.offset.unwrap_or(0);
-    let q = CaseQuery { staff: None, phase: phase.clone(), person: None, limit: Some(50), offset: Some(offset) };
+    let q = CaseQuery { staff: None, phase: phase.clone(), person: None, limit: Some(50), offset: Some(offset), sort: None };
     let page = match s.lotse.cases(&u.actor, q).await {
         Ok(p) => p,
         Err(e @ DomainError::Forbidden { .. }) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),

@@ -56,7 +56,7 @@ pub async fn search(State(s): State<AppState>, u: UiUser, Query(f): Query<Search
     let q = f.q.clone().unwrap_or_default();
     let offset = f.offset.unwrap_or(0);
     let query =
-        PersonQuery { q: Some(q.clone()).filter(|x| !x.trim().is_empty()), limit: Some(50), offset: Some(offset) };
+        PersonQuery { q: Some(q.clone()).filter(|x| !x.trim().is_empty()), limit: Some(50), offset: Some(offset), sort: None };
     match s.lotse.persons(&u.actor, query).await {
         Ok(page) => render(&PersonsPage {
             pager: Pager::new(
