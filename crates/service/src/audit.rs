@@ -19,7 +19,10 @@ use serde::Serialize;
 use crate::Lotse;
 use crate::crypto;
 use crate::error::db_err;
-use crate::page::{Page, PageRequest};
+use crate::page::{Order, Page, PageRequest};
+
+/// The orders the audit trail offers ("seq" is the time of the entry).
+pub const AUDIT_ORDERS: &[&str] = &["seq", "actor", "action", "entity"];
 
 /// What is recorded about one action.
 pub struct Event<'a> {
@@ -335,6 +338,17 @@ impl Lotse {
         filter: &AuditFilter,
         page: PageRequest,
     ) -> Result<Page<AuditView>, DomainError> {
+        self.audit_entries_ordered(actor, filter, page, None).await
+    }
+
+    /// The entries in an order of [`AUDIT_ORDERS`] (default: newest first).
+    pub async fn audit_entries_ordered(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        page: PageRequest,
+        order: Option<&Order>,
+    ) -> Result<Page<AuditView>, DomainError> {
         authorize(actor, Action::Read, &Resource::AuditTrail)?;
         for (field, v) in [
             ("entity", &filter.entity),
@@ -357,6 +371,20 @@ impl Lotse {
         }
         if let Some(a) = &filter.actor {
             q = q.filter(audit_entry::Column::Actor.eq(a.as_str()));
+        }
+        if let Some(o) = order {
+            Order::parse(&o.key, AUDIT_ORDERS)?;
+            let col = match o.key.as_str() {
+                "actor" => Some(audit_entry::Column::Actor),
+                "action" => Some(audit_entry::Column::Action),
+                "entity" => Some(audit_entry::Column::Entity),
+                _ => None,
+            };
+            match col {
+                Some(c) => q = q.order_by(c, o.direction()),
+                // Time is the chain's order.
+                None => q = q.order_by(audit_entry::Column::Seq, o.direction()),
+            }
         }
         let (rows, total) = page.fetch(q.order_by_desc(audit_entry::Column::Seq), &self.db).await?;
         let mut items = Vec::with_capacity(rows.len());

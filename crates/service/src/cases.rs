@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
-use crate::page::{Page, PageRequest};
+use crate::page::{Order, Page, PageRequest};
 
 const NOTE_MAX: usize = 4000;
 const TITLE_MAX: usize = 300;
@@ -258,7 +258,13 @@ pub struct CaseQuery {
     pub person: Option<String>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    /// `entry_date`, `person` (family and given name), `offer` (its name);
+    /// `-` before it for descending. Default: the newest entry first.
+    pub sort: Option<String>,
 }
+
+/// The orders the case list offers.
+pub const CASE_ORDERS: &[&str] = &["entry_date", "person", "offer"];
 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -976,6 +982,50 @@ impl Lotse {
             .collect())
     }
 
+    /// The waiting lists the person is on, with their place in each.
+    pub async fn waiting_of_person(
+        &self,
+        actor: &Actor,
+        person_id: &EntityId,
+    ) -> Result<Vec<WaitingEntry>, DomainError> {
+        let p = crate::consents::person_for(&self.db, actor, person_id.as_str(), Action::Read).await?;
+        let tenant = actor.tenant.to_string();
+        let mine = waiting_list_entry::Entity::find()
+            .filter(waiting_list_entry::Column::TenantId.eq(&tenant))
+            .filter(waiting_list_entry::Column::PersonId.eq(&p.id))
+            .order_by_asc(waiting_list_entry::Column::CreatedAt)
+            .all(&self.db)
+            .await
+            .map_err(db_err)?;
+        let mut out = Vec::with_capacity(mine.len());
+        for m in mine {
+            // The place: everyone on the same list before this entry, plus one.
+            let line = waiting_list_entry::Entity::find()
+                .filter(waiting_list_entry::Column::TenantId.eq(&tenant))
+                .filter(waiting_list_entry::Column::OfferId.eq(&m.offer_id))
+                .order_by_asc(waiting_list_entry::Column::CreatedAt)
+                .order_by_asc(waiting_list_entry::Column::Id)
+                .all(&self.db)
+                .await
+                .map_err(db_err)?;
+            let position = line.iter().position(|x| x.id == m.id).map(|i| i + 1).unwrap_or(1);
+            out.push(WaitingEntry {
+                id: m.id,
+                offer_id: m.offer_id,
+                person_id: m.person_id,
+                staff_id: m.staff_id,
+                requested_date: m.requested_date,
+                position,
+            });
+        }
+        if !out.is_empty() {
+            let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+            record(&txn, actor, Event::new(AuditAction::Read, "waiting_list", "person").of_person(&p.id)).await?;
+            txn.commit().await.map_err(db_err)?;
+        }
+        Ok(out)
+    }
+
     // -------------------------------------------------------------- read
 
     /// A case with everything recorded about it; the read is audited.
@@ -1209,7 +1259,40 @@ impl Lotse {
         if let Some(p) = query.person.as_deref() {
             q = q.filter(participation::Column::PersonId.eq(p));
         }
-        let q = q.order_by_desc(participation::Column::EntryDate).order_by_asc(participation::Column::Id);
+        let q = match Order::parse_opt(query.sort.as_deref(), CASE_ORDERS)? {
+            None => q.order_by_desc(participation::Column::EntryDate),
+            Some(o) => {
+                use sea_orm::sea_query::{ExprTrait, NullOrdering, Query};
+                // A column of the case's person or offer, looked up per row.
+                let of = |table: &'static str, col: &'static str| {
+                    let id = if table == "persons" {
+                        participation::Column::PersonId
+                    } else {
+                        participation::Column::OfferId
+                    };
+                    Expr::from(
+                        Query::select()
+                            .expr(Expr::col((table, col)))
+                            .from(table)
+                            .and_where(
+                                Expr::col((table, "tenant_id"))
+                                    .equals((participation::Entity, participation::Column::TenantId)),
+                            )
+                            .and_where(Expr::col((table, "id")).equals((participation::Entity, id)))
+                            .to_owned(),
+                    )
+                };
+                let (dir, last) = (o.direction(), NullOrdering::Last);
+                match o.key.as_str() {
+                    "person" => q
+                        .order_by_with_nulls(of("persons", "family_name"), dir.clone(), last.clone())
+                        .order_by_with_nulls(of("persons", "given_name"), dir, last),
+                    "offer" => q.order_by_with_nulls(of("offers", "name"), dir, last),
+                    _ => q.order_by(participation::Column::EntryDate, dir),
+                }
+            }
+        }
+        .order_by_asc(participation::Column::Id);
         let (rows, total) = match phase {
             None => page.fetch(q, &self.db).await?,
             // The current phase is the newest of a history: filtered here,

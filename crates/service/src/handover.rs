@@ -244,6 +244,22 @@ impl Lotse {
         Ok(out)
     }
 
+    /// How many requests wait for the caller's provider to decide (a count,
+    /// no personal data: what a start page needs to point to them).
+    pub async fn incoming_handover_count(&self, actor: &Actor) -> Result<u64, DomainError> {
+        let Some(own) = actor.provider.clone() else { return Ok(0) };
+        authorize(actor, Action::Read, &Resource::IncomingHandover { to: &own })?;
+        sea_orm::PaginatorTrait::count(
+            handover::Entity::find()
+                .filter(handover::Column::TenantId.eq(actor.tenant.as_str()))
+                .filter(handover::Column::ToProvider.eq(own.as_str()))
+                .filter(handover::Column::Status.eq("requested")),
+            &self.db,
+        )
+        .await
+        .map_err(db_err)
+    }
+
     /// A pending request addressed to the caller's provider (404 otherwise;
     /// 403 for roles that never decide handovers).
     async fn incoming(&self, actor: &Actor, id: &EntityId) -> Result<handover::Model, DomainError> {

@@ -67,3 +67,54 @@ impl<T> Page<T> {
         }
     }
 }
+
+/// The order of a list: one of the columns the list offers, ascending or
+/// descending. Written `key` or `-key` (descending), as in `?sort=-entry_date`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub key: String,
+    pub descending: bool,
+}
+
+impl Order {
+    /// Reads `key` / `-key`, refusing a key the list does not offer (the
+    /// key becomes part of a statement, so only named columns pass).
+    pub fn parse(raw: &str, allowed: &[&str]) -> Result<Order, DomainError> {
+        let raw = raw.trim();
+        let (key, descending) = match raw.strip_prefix('-') {
+            Some(k) => (k, true),
+            None => (raw, false),
+        };
+        if !allowed.contains(&key) {
+            return Err(DomainError::invalid(
+                "sort",
+                format!("Nach „{key}“ kann diese Liste nicht sortiert werden; möglich: {}.", allowed.join(", ")),
+                format!("This list cannot be sorted by \"{key}\"; possible: {}.", allowed.join(", ")),
+            ));
+        }
+        Ok(Order { key: key.to_owned(), descending })
+    }
+
+    /// Reads an optional `sort` parameter.
+    pub fn parse_opt(raw: Option<&str>, allowed: &[&str]) -> Result<Option<Order>, DomainError> {
+        raw.filter(|r| !r.trim().is_empty()).map(|r| Order::parse(r, allowed)).transpose()
+    }
+
+    pub fn direction(&self) -> sea_orm::Order {
+        if self.descending { sea_orm::Order::Desc } else { sea_orm::Order::Asc }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_names_an_offered_column() {
+        assert_eq!(Order::parse("-name", &["name"]).unwrap(), Order { key: "name".into(), descending: true });
+        assert_eq!(Order::parse("name", &["name"]).unwrap(), Order { key: "name".into(), descending: false });
+        assert!(Order::parse("name; DROP TABLE persons", &["name"]).is_err());
+        assert!(Order::parse("--name", &["name"]).is_err());
+        assert_eq!(Order::parse_opt(Some(""), &["name"]).unwrap(), None);
+    }
+}

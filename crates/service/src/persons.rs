@@ -21,7 +21,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use crate::Lotse;
 use crate::audit::{self, Event, record};
 use crate::error::db_err;
-use crate::page::{Page, PageRequest};
+use crate::page::{Order, Page, PageRequest};
 
 /// A person's attributes as a client sends them (the columns of persons.csv).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -432,6 +432,23 @@ pub struct PersonQuery {
     pub q: Option<String>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    /// `name` (family, then given name), `birth_date`, `municipality`, `id`;
+    /// `-` before it for descending. Default: by family name, or with `q`
+    /// the best match first.
+    pub sort: Option<String>,
+}
+
+/// The orders the person list offers.
+pub const PERSON_ORDERS: &[&str] = &["name", "birth_date", "municipality", "id"];
+
+/// The columns behind an order of the person list.
+fn person_order_columns(key: &str) -> &'static [&'static str] {
+    match key {
+        "name" => &["family_name", "given_name"],
+        "birth_date" => &["birth_date"],
+        "municipality" => &["municipality"],
+        _ => &["id"],
+    }
 }
 
 /// Search keys per lookup statement part (see `search`).
@@ -529,8 +546,9 @@ impl Lotse {
         let scope = person_scope(actor)?;
         let query = PersonQuery { q: text::clean_opt("q", query.q.as_deref(), 200)?, ..query };
         let page = PageRequest { limit: query.limit, offset: query.offset };
+        let order = Order::parse_opt(query.sort.as_deref(), PERSON_ORDERS)?;
         if let Some(text) = query.q.as_deref().filter(|t| !t.trim().is_empty()) {
-            let (rows, total) = self.search(actor, &scope, text, page).await?;
+            let (rows, total) = self.search(actor, &scope, text, page, order.as_ref()).await?;
             self.audit_list(actor, &rows).await?;
             return Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page));
         }
@@ -538,10 +556,50 @@ impl Lotse {
         if let PersonScope::Provider(p) = &scope {
             q = q.filter(person::Column::ProviderId.eq(p.as_str()));
         }
-        let (rows, total) =
-            page.fetch(q.order_by_asc(person::Column::FamilyName).order_by_asc(person::Column::Id), &self.db).await?;
+        let q = match &order {
+            None => q.order_by_asc(person::Column::FamilyName),
+            Some(o) => {
+                let mut q = q;
+                for c in person_order_columns(&o.key) {
+                    let col = crate::import::column::<person::Entity>(c);
+                    q = q.order_by_with_nulls(col, o.direction(), sea_orm::sea_query::NullOrdering::Last);
+                }
+                q
+            }
+        };
+        let (rows, total) = page.fetch(q.order_by_asc(person::Column::Id), &self.db).await?;
         self.audit_list(actor, &rows).await?;
         Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page))
+    }
+
+    /// The names ("given family") of the persons with these ids whom the
+    /// actor may see; others are left out. The read is audited as a list.
+    pub async fn person_names(&self, actor: &Actor, ids: &[String]) -> Result<HashMap<String, String>, DomainError> {
+        let scope = person_scope(actor)?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            rows.extend(
+                person::Entity::find()
+                    .filter(person::Column::TenantId.eq(actor.tenant.as_str()))
+                    .filter(person::Column::Id.is_in(chunk.iter().map(String::as_str)))
+                    .all(&self.db)
+                    .await
+                    .map_err(db_err)?,
+            );
+        }
+        rows.retain(|r| EntityId::parse(&r.provider_id).is_ok_and(|p| scope.admits(&p)));
+        self.audit_list(actor, &rows).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let name = [r.given_name.as_deref(), r.family_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (r.id, name)
+            })
+            .collect())
     }
 
     /// Records the ids a list showed.
@@ -569,6 +627,7 @@ impl Lotse {
         scope: &PersonScope,
         text: &str,
         page: PageRequest,
+        order: Option<&Order>,
     ) -> Result<(Vec<person::Model>, u64), DomainError> {
         let mut tokens = search::query_keys(text);
         if tokens.is_empty() {
@@ -631,8 +690,20 @@ impl Lotse {
             }
             sql.push_str(&format!(") k{i} GROUP BY person_id"));
         }
-        sql.push_str(") m GROUP BY person_id HAVING COUNT(*) = ? ORDER BY score, person_id LIMIT ? OFFSET ?");
+        sql.push_str(") m GROUP BY person_id HAVING COUNT(*) = ? ORDER BY ");
         values.push((tokens.len() as i64).into());
+        // An order the list offers (whitelisted column names only): looked
+        // up per match, which are few; otherwise the best match first.
+        if let Some(o) = order {
+            let dir = if o.descending { "DESC" } else { "ASC" };
+            for c in person_order_columns(&o.key) {
+                sql.push_str(&format!(
+                    "(SELECT p.\"{c}\" FROM persons p WHERE p.tenant_id = ? AND p.id = person_id) {dir} NULLS LAST, "
+                ));
+                values.push(tenant.into());
+            }
+        }
+        sql.push_str("score, person_id LIMIT ? OFFSET ?");
         values.push((page.limit() as i64).into());
         values.push((page.offset() as i64).into());
         let backend = self.db.get_database_backend();
@@ -652,7 +723,7 @@ impl Lotse {
             let mut again = page;
             again.offset = Some(0);
             again.limit = Some(1);
-            let (_, t) = Box::pin(self.search(actor, scope, text, again)).await?;
+            let (_, t) = Box::pin(self.search(actor, scope, text, again, None)).await?;
             return Ok((Vec::new(), t));
         }
         let mut rows = person::Entity::find()

@@ -432,6 +432,37 @@ impl Lotse {
         })
     }
 
+    /// The registered participants of a group offer whom the actor may see
+    /// (id and name, by name): whose attendance they may record. The read
+    /// is audited as a list of persons.
+    pub async fn group_participants(
+        &self,
+        actor: &Actor,
+        offer_id: &EntityId,
+    ) -> Result<Vec<(String, String)>, DomainError> {
+        // Refused before anything is read for roles that see no persons.
+        lotse_domain::authz::person_scope(actor)?;
+        let t = actor.tenant.as_str();
+        let ids: Vec<String> = participation::Entity::find()
+            .filter(participation::Column::TenantId.eq(t))
+            .filter(participation::Column::OfferId.eq(offer_id.as_str()))
+            .all(&self.db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|p| p.person_id)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        // person_names keeps to the actor's scope and audits the read.
+        let mut out: Vec<(String, String)> = self.person_names(actor, &ids).await?.into_iter().collect();
+        out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        Ok(out)
+    }
+
     /// Bodies, goals and milestones, with the milestones late on `today`.
     pub async fn governance(&self, actor: &Actor, today: Option<NaiveDate>) -> Result<Governance, DomainError> {
         authorize(actor, Action::Read, &Resource::ProgramData { provider: None })?;

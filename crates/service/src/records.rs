@@ -26,7 +26,17 @@ use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::error::db_err;
 use crate::import::{column, db_value, for_each_table, value_text};
-use crate::page::{Page, PageRequest};
+use crate::page::{Order, Page, PageRequest};
+
+/// How a list of records is cut: equality on columns, archived or current,
+/// and an order (a column of the kind; the key breaks ties).
+#[derive(Debug, Clone, Default)]
+pub struct RecordList {
+    pub filter: Record,
+    /// Some(false): current records only; Some(true): archived only (archivable kinds).
+    pub archived: Option<bool>,
+    pub order: Option<Order>,
+}
 
 /// The kinds of record edited one by one, named like their bundle file.
 pub const KINDS: &[&str] = &[
@@ -271,8 +281,25 @@ impl Lotse {
         filter: &Record,
         page: PageRequest,
     ) -> Result<Page<Record>, DomainError> {
+        let list = RecordList { filter: filter.clone(), ..Default::default() };
+        self.record_list(actor, kind, &list, page).await
+    }
+
+    /// Records of `kind` as `list` cuts and orders them. An order names a
+    /// column of the kind's bundle file, nothing else.
+    pub async fn record_list(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        list: &RecordList,
+        page: PageRequest,
+    ) -> Result<Page<Record>, DomainError> {
         let spec = spec_of(kind)?;
-        let mut filter = filter.clone();
+        if let Some(o) = &list.order {
+            let cols: Vec<&str> = spec.cols.iter().map(|c| c.name).collect();
+            Order::parse(&o.key, &cols)?;
+        }
+        let mut filter = list.filter.clone();
         match spec.table {
             "finance" | "budget_lines" => authorize(actor, Action::Read, &Resource::Finance)?,
             "proposal_scores" => authorize(actor, Action::Read, &Resource::Review)?,
@@ -285,7 +312,9 @@ impl Lotse {
             }
             _ => authorize(actor, Action::Read, &Resource::ProgramData { provider: None })?,
         }
-        let (items, total) = self.find_records(actor, spec, &filter, page).await?;
+        let cut = Cut { archived: list.archived, order: list.order.as_ref() };
+        let (items, total) =
+            for_each_table!(spec.table, E => find::<E>(&self.db, actor, spec, &filter, page, cut).await)?;
         Ok(Page::new(items, total, page))
     }
 
@@ -296,7 +325,7 @@ impl Lotse {
         filter: &Record,
         page: PageRequest,
     ) -> Result<(Vec<Record>, u64), DomainError> {
-        for_each_table!(spec.table, E => find::<E>(&self.db, actor, spec, filter, page).await)
+        for_each_table!(spec.table, E => find::<E>(&self.db, actor, spec, filter, page, Cut::default()).await)
     }
 
     /// Archives (or brings back) a programme, module, offer or staff member:
@@ -408,12 +437,20 @@ fn typed(
     Ok(Some(db_value(ty, Some(&cell))))
 }
 
+/// Beyond equality: archived or current, and the order.
+#[derive(Clone, Copy, Default)]
+struct Cut<'a> {
+    archived: Option<bool>,
+    order: Option<&'a Order>,
+}
+
 async fn find<E>(
     db: &impl ConnectionTrait,
     actor: &Actor,
     spec: &FileSpec,
     filter: &Record,
     page: PageRequest,
+    cut: Cut<'_>,
 ) -> Result<(Vec<Record>, u64), DomainError>
 where
     E: EntityTrait,
@@ -432,6 +469,17 @@ where
         };
     }
     let archivable = ARCHIVABLE.iter().any(|k| FileSpec::by_name(k).is_some_and(|s| s.table == spec.table));
+    match (archivable, cut.archived) {
+        (true, Some(true)) => q = q.filter(column::<E>("archived_at").is_not_null()),
+        (true, Some(false)) => q = q.filter(column::<E>("archived_at").is_null()),
+        _ => {}
+    }
+    if let Some(o) = cut.order
+        && let Some(i) = spec.col(&o.key)
+    {
+        // Empty values last in both directions, on both backends.
+        q = q.order_by_with_nulls(column::<E>(spec.cols[i].db), o.direction(), sea_orm::sea_query::NullOrdering::Last);
+    }
     for k in spec.key {
         q = q.order_by_asc(column::<E>(spec.cols[spec.col(k).expect("key")].db));
     }

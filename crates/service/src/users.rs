@@ -10,7 +10,10 @@ use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::crypto;
 use crate::error::db_err;
-use crate::page::{Page, PageRequest};
+use crate::page::{Order, Page, PageRequest};
+
+/// The orders the account list offers.
+pub const USER_ORDERS: &[&str] = &["login", "display_name", "role", "provider_id", "active"];
 
 /// A user account as shown (never with its password hash).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -161,6 +164,16 @@ impl Lotse {
     }
 
     pub async fn users(&self, actor: &Actor, page: PageRequest) -> Result<Page<User>, DomainError> {
+        self.users_ordered(actor, page, None).await
+    }
+
+    /// The accounts in an order of [`USER_ORDERS`] (default: by login).
+    pub async fn users_ordered(
+        &self,
+        actor: &Actor,
+        page: PageRequest,
+        order: Option<&Order>,
+    ) -> Result<Page<User>, DomainError> {
         let mut q = user::Entity::find().filter(user::Column::TenantId.eq(actor.tenant.as_str()));
         if actor.is_system() || actor.role == Role::Admin {
         } else if actor.role == Role::ProviderAdmin {
@@ -169,6 +182,17 @@ impl Lotse {
                 .filter(user::Column::Role.is_in([Role::CaseManager.as_str(), Role::ProviderAdmin.as_str()]));
         } else {
             authorize(actor, Action::Read, &Resource::User { provider: None, role: Role::Admin })?;
+        }
+        if let Some(o) = order {
+            Order::parse(&o.key, USER_ORDERS)?;
+            let col = match o.key.as_str() {
+                "display_name" => user::Column::DisplayName,
+                "role" => user::Column::Role,
+                "provider_id" => user::Column::ProviderId,
+                "active" => user::Column::Active,
+                _ => user::Column::Login,
+            };
+            q = q.order_by_with_nulls(col, o.direction(), sea_orm::sea_query::NullOrdering::Last);
         }
         let (rows, total) = page.fetch(q.order_by_asc(user::Column::Login), &self.db).await?;
         Ok(Page::new(rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?, total, page))

@@ -394,7 +394,7 @@ lotse_testkit::both_backends! {
         let other = lotse.cases(&cm2, Default::default()).await.unwrap();
         assert_eq!(other.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [c2.as_str()]);
         let q = |staff: Option<&str>, phase: Option<&str>| lotse_service::cases::CaseQuery {
-            staff: staff.map(str::to_owned), phase: phase.map(str::to_owned), person: None, limit: None, offset: None };
+            staff: staff.map(str::to_owned), phase: phase.map(str::to_owned), person: None, limit: None, offset: None, sort: None };
         assert_eq!(lotse.cases(&cm, q(Some("s1"), Some("assessment"))).await.unwrap().total, 1);
         assert_eq!(lotse.cases(&cm, q(None, Some("intake"))).await.unwrap().total, 0);
         assert_eq!(lotse.cases(&cm, q(Some("s2"), None)).await.unwrap().total, 0);

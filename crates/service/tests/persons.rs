@@ -37,7 +37,7 @@ fn input(id: &str, provider: &str, given: &str, family: &str) -> PersonInput {
 
 /// The ids a search finds, in order, and the total.
 async fn find(lotse: &Lotse, a: &Actor, q: &str, limit: Option<u64>, offset: Option<u64>) -> (Vec<String>, u64) {
-    let page = lotse.persons(a, PersonQuery { q: Some(q.into()), limit, offset }).await.unwrap();
+    let page = lotse.persons(a, PersonQuery { q: Some(q.into()), limit, offset, sort: None }).await.unwrap();
     (page.items.into_iter().map(|p| p.id).collect(), page.total)
 }
 

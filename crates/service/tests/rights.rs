@@ -316,7 +316,7 @@ lotse_testkit::both_backends! {
         let mut with_contact = before_p.attributes.clone();
         with_contact.phone = Some("+49 214 1234567".into());
         lotse.update_person(&sys, &pid, with_contact).await.unwrap();
-        let found = lotse.persons(&sys, lotse_service::persons::PersonQuery { q: Some(family.clone()), limit: Some(500), offset: None }).await.unwrap();
+        let found = lotse.persons(&sys, lotse_service::persons::PersonQuery { q: Some(family.clone()), limit: Some(500), offset: None, sort: None }).await.unwrap();
         assert!(found.items.iter().any(|p| p.id == some), "found by name before");
         // A dry run changes nothing.
         let p = lotse.export_person(&sys, &id(&some)).await.unwrap();
@@ -331,7 +331,7 @@ lotse_testkit::both_backends! {
         assert!(p["person"]["family_name"].is_null() && p["person"]["given_name"].is_null(), "{}", p["person"]);
         assert!(p["anonymised_at"].is_string());
         assert!(p["person"]["phone"].is_null(), "contact data removed: {}", p["person"]);
-        let found = lotse.persons(&sys, lotse_service::persons::PersonQuery { q: Some(family), limit: Some(500), offset: None }).await.unwrap();
+        let found = lotse.persons(&sys, lotse_service::persons::PersonQuery { q: Some(family), limit: Some(500), offset: None, sort: None }).await.unwrap();
         assert!(!found.items.iter().any(|p| p.id == some), "no longer found by the name");
         // Nor does the typo vocabulary keep a name that no remaining person has.
         use lotse_testkit::sea_orm::ConnectionTrait;

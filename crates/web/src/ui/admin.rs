@@ -13,7 +13,7 @@ use lotse_service::page::PageRequest;
 use lotse_service::users::NewUser;
 use serde::Deserialize;
 
-use super::page::{Chrome, UiUser, date, message};
+use super::page::{Chrome, Head, Sorting, UiUser, date, message};
 use super::programme::{enc, error_page};
 use super::render;
 use crate::AppState;
@@ -24,6 +24,9 @@ const PAGE: u64 = 50;
 pub struct Pager {
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// The offsets behind the links (for pages whose pager is buttons).
+    pub prev_offset: Option<u64>,
+    pub next_offset: Option<u64>,
     pub from: u64,
     pub to: u64,
     pub total: u64,
@@ -32,9 +35,13 @@ pub struct Pager {
 impl Pager {
     pub fn new(path: &str, query: &str, offset: u64, shown: usize, total: u64) -> Pager {
         let link = |o: u64| format!("{path}?{query}{}offset={o}", if query.is_empty() { "" } else { "&" });
+        let prev_offset = (offset > 0).then(|| offset.saturating_sub(PAGE));
+        let next_offset = (offset + (shown as u64) < total).then_some(offset + PAGE);
         Pager {
-            prev: (offset > 0).then(|| link(offset.saturating_sub(PAGE))),
-            next: (offset + (shown as u64) < total).then(|| link(offset + PAGE)),
+            prev: prev_offset.map(&link),
+            next: next_offset.map(&link),
+            prev_offset,
+            next_offset,
             from: if shown == 0 { 0 } else { offset + 1 },
             to: offset + shown as u64,
             total,
@@ -72,6 +79,7 @@ pub struct UserForm {
 #[template(path = "users.html")]
 struct UsersPage {
     chrome: Chrome,
+    heads: Vec<Head>,
     users: Vec<UserRow>,
     total: u64,
     pager: Pager,
@@ -86,12 +94,29 @@ struct UsersPage {
 #[derive(Deserialize, Default)]
 pub struct Paging {
     offset: Option<u64>,
+    sort: Option<String>,
 }
 
-async fn users_page(s: &AppState, u: &UiUser, offset: u64, form: UserForm) -> Result<UsersPage, Response> {
+/// The account list's columns; the keys are the service's orders.
+const USER_COLUMNS: [(&str, &str); 5] = [
+    ("login", "Anmeldename"),
+    ("display_name", "Name"),
+    ("role", "Rolle"),
+    ("provider_id", "Träger"),
+    ("active", "aktiv"),
+];
+
+async fn users_page(
+    s: &AppState,
+    u: &UiUser,
+    offset: u64,
+    sort: Option<&str>,
+    form: UserForm,
+) -> Result<UsersPage, Response> {
     let chrome = Chrome::new(s, u, "/verwaltung/benutzer").await;
     let page = PageRequest { limit: Some(PAGE), offset: Some(offset) };
-    let list = match s.lotse.users(&u.actor, page).await {
+    let sorting = Sorting::read(sort, &USER_COLUMNS, ("login", false));
+    let list = match s.lotse.users_ordered(&u.actor, page, Some(&sorting.order())).await {
         Ok(l) => l,
         Err(e) => return Err(error_page(StatusCode::FORBIDDEN, chrome, message(&e))),
     };
@@ -114,7 +139,14 @@ async fn users_page(s: &AppState, u: &UiUser, offset: u64, form: UserForm) -> Re
         .map(|r| (r.as_str().to_owned(), r.label_de()))
         .collect();
     Ok(UsersPage {
-        pager: Pager::new("/verwaltung/benutzer", "", offset, list.items.len(), list.total),
+        pager: Pager::new(
+            "/verwaltung/benutzer",
+            &format!("sort={}", sorting.param()),
+            offset,
+            list.items.len(),
+            list.total,
+        ),
+        heads: sorting.heads("/verwaltung/benutzer", "", &USER_COLUMNS),
         total: list.total,
         users: list
             .items
@@ -138,7 +170,7 @@ async fn users_page(s: &AppState, u: &UiUser, offset: u64, form: UserForm) -> Re
 }
 
 pub async fn users(State(s): State<AppState>, u: UiUser, Query(p): Query<Paging>) -> Response {
-    match users_page(&s, &u, p.offset.unwrap_or(0), UserForm::default()).await {
+    match users_page(&s, &u, p.offset.unwrap_or(0), p.sort.as_deref(), UserForm::default()).await {
         Ok(page) => render(&page),
         Err(r) => r,
     }
@@ -172,7 +204,7 @@ pub async fn create_user(State(s): State<AppState>, u: UiUser, Form(mut f): Form
     };
     f.password.clear();
     match result {
-        Ok(created) => match users_page(&s, &u, 0, UserForm::default()).await {
+        Ok(created) => match users_page(&s, &u, 0, None, UserForm::default()).await {
             Ok(mut page) => {
                 page.notice = Some(format!("Das Konto „{}“ wurde angelegt.", created.login));
                 render(&page)
@@ -190,7 +222,7 @@ pub async fn create_user(State(s): State<AppState>, u: UiUser, Form(mut f): Form
                 DomainError::Conflict { .. } => "login".into(),
                 _ => String::new(),
             };
-            match users_page(&s, &u, 0, f).await {
+            match users_page(&s, &u, 0, None, f).await {
                 Ok(mut page) => {
                     page.error = Some(message(&e));
                     page.error_field = field;
@@ -345,13 +377,29 @@ pub struct AuditForm {
     #[serde(default)]
     actor: String,
     offset: Option<u64>,
+    sort: Option<String>,
 }
+
+/// The audit trail's columns; the keys are the service's orders.
+const AUDIT_COLUMNS: [(&str, &str); 8] = [
+    ("seq", "Nr."),
+    ("", "Zeit"),
+    ("actor", "Wer"),
+    ("action", "Aktion"),
+    ("entity", "Art"),
+    ("", "Kennung"),
+    ("", "Änderungen"),
+    ("", "Begründung"),
+];
 
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
     chrome: Chrome,
     filter: AuditForm,
+    heads: Vec<Head>,
+    sort: String,
+    newest_first: bool,
     actions: Vec<(String, &'static str)>,
     entries: Vec<EntryRow>,
     pager: Pager,
@@ -368,18 +416,21 @@ async fn audit_page(s: &AppState, u: &UiUser, f: AuditForm, verdict: Option<Stri
         actor: opt(&f.actor),
     };
     let offset = f.offset.unwrap_or(0);
-    let page =
-        match s.lotse.audit_entries(&u.actor, &filter, PageRequest { limit: Some(PAGE), offset: Some(offset) }).await {
-            Ok(p) => p,
-            Err(e @ DomainError::Forbidden { .. }) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
-            Err(e) => return error_page(StatusCode::UNPROCESSABLE_ENTITY, chrome, message(&e)),
-        };
+    let sorting = Sorting::read(f.sort.as_deref(), &AUDIT_COLUMNS, ("seq", true));
+    let request = PageRequest { limit: Some(PAGE), offset: Some(offset) };
+    let page = match s.lotse.audit_entries_ordered(&u.actor, &filter, request, Some(&sorting.order())).await {
+        Ok(p) => p,
+        Err(e @ DomainError::Forbidden { .. }) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
+        Err(e) => return error_page(StatusCode::UNPROCESSABLE_ENTITY, chrome, message(&e)),
+    };
     let query = [("entity", &f.entity), ("entity_id", &f.entity_id), ("action", &f.action), ("actor", &f.actor)]
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}={}", enc(v)))
         .collect::<Vec<_>>()
         .join("&");
+    let sep = if query.is_empty() { "" } else { "&" };
+    let paged = format!("{query}{sep}sort={}", sorting.param());
     let action_de = |a: &str| match a {
         "read" => "gelesen",
         "create" => "angelegt",
@@ -390,7 +441,10 @@ async fn audit_page(s: &AppState, u: &UiUser, f: AuditForm, verdict: Option<Stri
         _ => "sonstiges",
     };
     render(&AuditPage {
-        pager: Pager::new("/protokoll", &query, offset, page.items.len(), page.total),
+        pager: Pager::new("/protokoll", &paged, offset, page.items.len(), page.total),
+        heads: sorting.heads("/protokoll", &query, &AUDIT_COLUMNS),
+        sort: sorting.param(),
+        newest_first: sorting.key == "seq" && sorting.descending,
         actions: ["read", "create", "update", "delete", "login", "export"]
             .iter()
             .map(|a| (a.to_string(), action_de(a)))

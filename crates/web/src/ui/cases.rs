@@ -16,7 +16,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 use super::admin::Pager;
-use super::page::{Chrome, UiUser, date, message, status_of, typed_date};
+use super::page::{Chrome, Head, Sorting, UiUser, date, message, status_of, typed_date};
 use super::programme::error_page;
 use super::render;
 use crate::AppState;
@@ -30,6 +30,7 @@ fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'stat
 pub struct CaseRow {
     id: String,
     person: String,
+    person_id: String,
     offer: String,
     entry: String,
     phase: &'static str,
@@ -42,6 +43,8 @@ struct CasesPage {
     chrome: Chrome,
     phases: Vec<(String, &'static str)>,
     phase: String,
+    sort: String,
+    heads: Vec<Head>,
     rows: Vec<CaseRow>,
     pager: Pager,
     error: Option<String>,
@@ -51,7 +54,12 @@ struct CasesPage {
 pub struct ListForm {
     phase: Option<String>,
     offset: Option<u64>,
+    sort: Option<String>,
 }
+
+/// The case list's columns; the keys are the service's orders.
+const CASE_COLUMNS: [(&str, &str); 6] =
+    [("", "Fall"), ("person", "Person"), ("offer", "Angebot"), ("entry_date", "Beginn"), ("", "Phase"), ("", "seit")];
 
 fn phase_label(code: &str) -> &'static str {
     Phase::parse(code).map(Phase::label_de).unwrap_or("unbekannt")
@@ -61,15 +69,32 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm
     let chrome = Chrome::new(&s, &u, "/faelle").await;
     let phase = f.phase.clone().filter(|p| !p.is_empty());
     let offset = f.offset.unwrap_or(0);
-    let q = CaseQuery { staff: None, phase: phase.clone(), person: None, limit: Some(50), offset: Some(offset) };
+    let sorting = Sorting::read(f.sort.as_deref(), &CASE_COLUMNS, ("entry_date", true));
+    let q = CaseQuery {
+        staff: None,
+        phase: phase.clone(),
+        person: None,
+        limit: Some(50),
+        offset: Some(offset),
+        sort: Some(sorting.param()),
+    };
     let page = match s.lotse.cases(&u.actor, q).await {
         Ok(p) => p,
         Err(e @ DomainError::Forbidden { .. }) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
         Err(e) => return error_page(StatusCode::UNPROCESSABLE_ENTITY, chrome, message(&e)),
     };
-    let query = phase.as_deref().map(|p| format!("phase={p}")).unwrap_or_default();
+    // Names instead of ids: the persons and offers of this page.
+    let person_ids: Vec<String> = page.items.iter().map(|c| c.person_id.clone()).collect();
+    let names = s.lotse.person_names(&u.actor, &person_ids).await.unwrap_or_default();
+    let offer_ids: Vec<String> = page.items.iter().map(|c| c.offer_id.clone()).collect();
+    let offers = super::records::names_of(&s, &u, "offers", &offer_ids).await;
+    let filter = phase.as_deref().map(|p| format!("phase={}", super::programme::enc(p))).unwrap_or_default();
+    let sep = if filter.is_empty() { "" } else { "&" };
+    let query = format!("{filter}{sep}sort={}", sorting.param());
     render(&CasesPage {
         pager: Pager::new("/faelle", &query, offset, page.items.len(), page.total),
+        heads: sorting.heads("/faelle", &filter, &CASE_COLUMNS),
+        sort: sorting.param(),
         rows: page
             .items
             .into_iter()
@@ -77,9 +102,14 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm
                 since: c.phase_since.map(date).unwrap_or_default(),
                 phase: phase_label(&c.phase),
                 entry: date(c.entry_date),
+                person: names
+                    .get(&c.person_id)
+                    .filter(|n| !n.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| format!("(ohne Namen) {}", c.person_id)),
+                offer: offers.get(&c.offer_id).cloned().unwrap_or_else(|| c.offer_id.clone()),
+                person_id: c.person_id,
                 id: c.id,
-                person: c.person_id,
-                offer: c.offer_id,
             })
             .collect(),
         phases: codes(Phase::ALL, Phase::as_str, Phase::label_de),
@@ -117,6 +147,8 @@ pub struct CaseView {
 struct CasePage {
     chrome: Chrome,
     c: CaseView,
+    /// The phase the case moves to next (preselected).
+    next_phase: String,
     notice: Option<String>,
     error: String,
     error_in: &'static str,
@@ -303,7 +335,13 @@ async fn case_page(
         Some((section, e)) => (section, message(&e)),
         None => ("", String::new()),
     };
+    let next_phase = Phase::parse(&c.summary.phase)
+        .ok()
+        .and_then(|p| Phase::ALL.get(p.index() + 1))
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     let page = CasePage {
+        next_phase,
         c: view,
         notice: None,
         error,

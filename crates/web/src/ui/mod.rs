@@ -25,7 +25,9 @@ mod import;
 mod page;
 mod persons;
 mod programme;
+mod records;
 mod reports;
+mod rights;
 
 use page::{Chrome, UiUser};
 
@@ -55,7 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/zugaenge/widerrufen", axum::routing::post(admin::revoke_token))
         .route("/protokoll", get(admin::audit))
         .route("/protokoll/pruefen", axum::routing::post(admin::verify))
-        .route("/personen", get(persons::search))
+        .route("/personen", get(persons::list).post(persons::search))
         .route("/personen/{id}", get(persons::show))
         .route("/personen/{id}/fall", axum::routing::post(persons::open_case))
         .route("/personen/{id}/einwilligung", axum::routing::post(persons::record_consent))
@@ -71,6 +73,24 @@ pub fn router() -> Router<AppState> {
         .route("/faelle/{id}/abschluss", axum::routing::post(cases::close))
         .route("/faelle/{id}/vermittlungen", axum::routing::post(cases::referral))
         .route("/faelle/{id}/konferenzen", axum::routing::post(cases::conference))
+        .route("/programme", get(records::programs))
+        .route("/programme/neu", get(records::new_program).post(records::create_program))
+        .route("/programme/{id}", get(records::program).post(records::update_program))
+        .route("/programme/{id}/archivieren", axum::routing::post(records::archive_program))
+        .route("/foerderbausteine", get(records::modules))
+        .route("/foerderbausteine/neu", get(records::new_module).post(records::create_module))
+        .route("/foerderbausteine/{id}", get(records::module).post(records::update_module))
+        .route("/foerderbausteine/{id}/archivieren", axum::routing::post(records::archive_module))
+        .route("/angebote", get(records::offers))
+        .route("/angebote/neu", get(records::new_offer).post(records::create_offer))
+        .route("/angebote/{id}", get(records::offer).post(records::update_offer))
+        .route("/angebote/{id}/archivieren", axum::routing::post(records::archive_offer))
+        .route("/angebote/{id}/termine", get(records::sessions).post(records::add_session))
+        .route("/angebote/{id}/termine/{session}", get(records::attendance).post(records::record_attendance))
+        .route("/uebergaben", get(rights::handovers))
+        .route("/uebergaben/{id}", axum::routing::post(rights::decide))
+        .route("/verwaltung/aufbewahrung", get(rights::retention).post(rights::save_rule))
+        .route("/verwaltung/aufbewahrung/entfernen", axum::routing::post(rights::remove_rule))
         .route("/berichte", get(reports::reports))
         .route("/berichte/veroeffentlichen", axum::routing::post(reports::publish))
         .route("/static/lotse.css", get(css))
@@ -120,6 +140,8 @@ struct HomePage {
 }
 
 struct Work {
+    /// Handover requests waiting for the provider's decision.
+    handovers: u64,
     until: String,
     steps: Vec<(String, String)>,
     follow_ups: Vec<(String, String)>,
@@ -173,6 +195,7 @@ async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
         })
         .unwrap_or_default();
     Work {
+        handovers: s.lotse.incoming_handover_count(a).await.unwrap_or(0),
         until: page::date(until),
         steps: steps
             .into_iter()

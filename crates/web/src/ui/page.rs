@@ -72,10 +72,14 @@ impl Chrome {
         let users =
             is_allowed(a, Action::Read, &Resource::User { provider: a.provider.as_ref(), role: Role::CaseManager });
         let cases = matches!(a.role, Role::CaseManager);
-        let items: [(&'static str, &'static str, bool); 13] = [
+        let handovers =
+            a.provider.as_ref().is_some_and(|p| is_allowed(a, Action::Read, &Resource::IncomingHandover { to: p }));
+        let items: [(&'static str, &'static str, bool); 16] = [
             ("/", "Start", true),
             ("/personen", "Personen", cases),
             ("/faelle", "Fälle", cases),
+            ("/uebergaben", "Übergaben", handovers),
+            ("/programme", "Programme und Angebote", program),
             ("/angebotslandkarte", "Angebotslandkarte", program),
             ("/gremien", "Gremien und Meilensteine", program),
             ("/innovationsfonds", "Innovationsfonds", is_allowed(a, Action::Read, &Resource::Review)),
@@ -84,6 +88,7 @@ impl Chrome {
             ("/berichte", "Berichte", is_allowed(a, Action::Read, &Resource::Report)),
             ("/import", "Daten einlesen", is_allowed(a, Action::Create, &Resource::Import)),
             ("/verwaltung/benutzer", "Benutzerkonten", users),
+            ("/verwaltung/aufbewahrung", "Aufbewahrung", is_allowed(a, Action::Read, &Resource::Retention)),
             ("/protokoll", "Protokoll", is_allowed(a, Action::Read, &Resource::AuditTrail)),
             ("/zugaenge", "API-Zugänge", !a.via_token),
         ];
@@ -177,9 +182,114 @@ pub fn parse_euro(s: &str) -> Option<i64> {
     parse_money(s, Dialect::Canonical).or_else(|| parse_money(s, Dialect::German))
 }
 
+/// A column header of a list: a link that sorts by it (and turns the order
+/// round when the list is already sorted by it), `aria-sort` on the column
+/// the list is sorted by.
+pub struct Head {
+    pub label: &'static str,
+    /// None: the column does not sort.
+    pub href: Option<String>,
+    /// The `sort` value the link sets (for lists whose headers are buttons).
+    pub value: String,
+    /// `ascending` / `descending` on the sorted column, else empty.
+    pub aria: &'static str,
+    /// What following the link does, for screen readers.
+    pub action: &'static str,
+    pub num: bool,
+}
+
+/// The order a list page was asked for, read against the keys it offers
+/// (`(key, label)`; an empty key: the column does not sort). An unknown or
+/// missing key gives `default`; a key never reaches a service unchecked.
+pub struct Sorting {
+    pub key: &'static str,
+    pub descending: bool,
+}
+
+impl Sorting {
+    pub fn read(raw: Option<&str>, columns: &[(&'static str, &'static str)], default: (&'static str, bool)) -> Sorting {
+        let raw = raw.unwrap_or_default().trim();
+        let (k, descending) = match raw.strip_prefix('-') {
+            Some(k) => (k, true),
+            None => (raw, false),
+        };
+        match columns.iter().find(|(key, _)| !key.is_empty() && *key == k) {
+            Some((key, _)) => Sorting { key: *key, descending },
+            None => Sorting { key: default.0, descending: default.1 },
+        }
+    }
+
+    /// `key` or `-key`, as the link and the service take it.
+    pub fn param(&self) -> String {
+        format!("{}{}", if self.descending { "-" } else { "" }, self.key)
+    }
+
+    /// The service's order.
+    pub fn order(&self) -> lotse_service::page::Order {
+        lotse_service::page::Order { key: self.key.to_owned(), descending: self.descending }
+    }
+
+    /// The headers, linking to `path?{query}&sort=…` (first page).
+    pub fn heads(&self, path: &str, query: &str, columns: &[(&'static str, &'static str)]) -> Vec<Head> {
+        self.heads_num(path, query, columns, &[])
+    }
+
+    /// As `heads`, with the numeric columns (right-aligned) named.
+    pub fn heads_num(
+        &self,
+        path: &str,
+        query: &str,
+        columns: &[(&'static str, &'static str)],
+        numeric: &[&str],
+    ) -> Vec<Head> {
+        columns
+            .iter()
+            .map(|(key, label)| {
+                let current = !key.is_empty() && *key == self.key;
+                // A click on the sorted column turns it round; another column starts ascending.
+                let descending = current && !self.descending;
+                let sep = if query.is_empty() { "" } else { "&" };
+                let value = format!("{}{key}", if descending { "-" } else { "" });
+                Head {
+                    label: *label,
+                    href: (!key.is_empty()).then(|| format!("{path}?{query}{sep}sort={value}")),
+                    value,
+                    aria: match (current, self.descending) {
+                        (false, _) => "",
+                        (true, false) => "ascending",
+                        (true, true) => "descending",
+                    },
+                    action: if descending { "absteigend sortieren" } else { "aufsteigend sortieren" },
+                    num: numeric.contains(key) || numeric.contains(label),
+                }
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorting_is_whitelisted_and_turns_round() {
+        let cols = [("name", "Name"), ("birth_date", "Geburtsdatum"), ("", "Wohnort")];
+        let s = Sorting::read(Some("-birth_date"), &cols, ("name", false));
+        assert_eq!((s.key, s.descending, s.param().as_str()), ("birth_date", true, "-birth_date"));
+        let unknown = Sorting::read(Some("password_hash"), &cols, ("name", false));
+        assert_eq!((unknown.key, unknown.descending), ("name", false), "an unknown key falls back to the default");
+        let heads = s.heads("/personen", "phase=x", &cols);
+        assert_eq!(heads[0].href.as_deref(), Some("/personen?phase=x&sort=name"));
+        assert_eq!(
+            heads[1].href.as_deref(),
+            Some("/personen?phase=x&sort=birth_date"),
+            "the sorted column turns round"
+        );
+        assert_eq!((heads[0].aria, heads[1].aria), ("", "descending"));
+        assert!(heads[2].href.is_none());
+        let asc = Sorting::read(Some("name"), &cols, ("name", false)).heads("/p", "", &cols);
+        assert_eq!((asc[0].href.as_deref(), asc[0].aria), (Some("/p?sort=-name"), "ascending"));
+    }
 
     #[test]
     fn german_numbers() {

@@ -14,7 +14,7 @@ use lotse_service::records::Record;
 use serde::Deserialize;
 
 use super::admin::Pager;
-use super::page::{Chrome, UiUser, date, message, required_date, status_of};
+use super::page::{Chrome, Head, Sorting, UiUser, date, message, required_date, status_of};
 use super::programme::error_page;
 use super::render;
 use crate::AppState;
@@ -40,32 +40,72 @@ pub struct PersonRow {
 struct PersonsPage {
     chrome: Chrome,
     q: String,
+    /// A search: its headers and pages are buttons of the (POST) search
+    /// form, so that the search text never stands in an address.
+    searching: bool,
+    sort: String,
+    heads: Vec<Head>,
     rows: Vec<PersonRow>,
     pager: Pager,
     error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
-pub struct SearchForm {
-    q: Option<String>,
+pub struct ListForm {
     offset: Option<u64>,
+    sort: Option<String>,
 }
 
-pub async fn search(State(s): State<AppState>, u: UiUser, Query(f): Query<SearchForm>) -> Response {
-    let chrome = Chrome::new(&s, &u, "/personen").await;
-    let q = f.q.clone().unwrap_or_default();
-    let offset = f.offset.unwrap_or(0);
-    let query =
-        PersonQuery { q: Some(q.clone()).filter(|x| !x.trim().is_empty()), limit: Some(50), offset: Some(offset) };
+#[derive(Deserialize, Default)]
+pub struct SearchForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    q: String,
+    offset: Option<u64>,
+    sort: Option<String>,
+    /// A header's button: sort by this (from the first page on).
+    sort_to: Option<String>,
+}
+
+/// The person list's columns; the keys are the service's orders.
+const PERSON_COLUMNS: [(&str, &str); 4] =
+    [("name", "Name"), ("birth_date", "Geburtsdatum"), ("municipality", "Wohnort"), ("id", "Kennung")];
+
+/// Every person of the caller's provider, sorted and paged by links.
+pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm>) -> Response {
+    persons_page(&s, &u, String::new(), f.offset.unwrap_or(0), f.sort.as_deref()).await
+}
+
+/// A name search, sent by POST: the text stays out of addresses and logs.
+pub async fn search(State(s): State<AppState>, u: UiUser, Form(f): Form<SearchForm>) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let (offset, sort) = match f.sort_to.as_deref() {
+        Some(to) => (0, Some(to)),
+        None => (f.offset.unwrap_or(0), f.sort.as_deref()),
+    };
+    persons_page(&s, &u, f.q.clone(), offset, sort).await
+}
+
+async fn persons_page(s: &AppState, u: &UiUser, q: String, offset: u64, sort: Option<&str>) -> Response {
+    let chrome = Chrome::new(s, u, "/personen").await;
+    let searching = !q.trim().is_empty();
+    // A search is ranked best match first unless a column is chosen.
+    let sorting = Sorting::read(sort, &PERSON_COLUMNS, if searching { ("", false) } else { ("name", false) });
+    let query = PersonQuery {
+        q: Some(q.clone()).filter(|_| searching),
+        limit: Some(50),
+        offset: Some(offset),
+        sort: Some(sorting.param()).filter(|p| !p.is_empty()),
+    };
+    let paged = if sorting.key.is_empty() { String::new() } else { format!("sort={}", sorting.param()) };
     match s.lotse.persons(&u.actor, query).await {
         Ok(page) => render(&PersonsPage {
-            pager: Pager::new(
-                "/personen",
-                &format!("q={}", super::programme::enc(&q)),
-                offset,
-                page.items.len(),
-                page.total,
-            ),
+            pager: Pager::new("/personen", &paged, offset, page.items.len(), page.total),
+            heads: sorting.heads("/personen", "", &PERSON_COLUMNS),
+            sort: sorting.param(),
             rows: page
                 .items
                 .iter()
@@ -77,6 +117,7 @@ pub async fn search(State(s): State<AppState>, u: UiUser, Query(f): Query<Search
                 })
                 .collect(),
             q,
+            searching,
             error: None,
             chrome,
         }),
@@ -85,6 +126,9 @@ pub async fn search(State(s): State<AppState>, u: UiUser, Query(f): Query<Search
             let page = PersonsPage {
                 chrome,
                 q,
+                searching,
+                sort: String::new(),
+                heads: sorting.heads("/personen", "", &PERSON_COLUMNS),
                 rows: vec![],
                 pager: Pager::new("/personen", "", 0, 0, 0),
                 error: Some(message(&e)),
@@ -104,6 +148,8 @@ pub struct PersonView {
     consents: Vec<(String, String, bool)>,
     /// Programme, whether the person belongs to its target group today, the failing conditions.
     eligibility: Vec<(String, bool, String)>,
+    /// The waiting lists the person is on: offer link, offer name, since, place.
+    waiting: Vec<(String, String, String, usize)>,
 }
 
 /// Messages for the person page's forms.
@@ -259,6 +305,20 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
                 .collect()
         })
         .unwrap_or_default();
+    let waiting_entries = s.lotse.waiting_of_person(&u.actor, &pid).await.unwrap_or_default();
+    let waiting_offers: Vec<String> = waiting_entries.iter().map(|w| w.offer_id.clone()).collect();
+    let offer_names = super::records::names_of(s, u, "offers", &waiting_offers).await;
+    let waiting = waiting_entries
+        .into_iter()
+        .map(|w| {
+            (
+                format!("/angebote/{}", w.offer_id),
+                offer_names.get(&w.offer_id).cloned().unwrap_or_else(|| w.offer_id.clone()),
+                date(w.requested_date),
+                w.position,
+            )
+        })
+        .collect();
     // The target groups of the programmes that have a rule.
     let mut eligibility = vec![];
     if let Ok(programs) = s.lotse.records(&u.actor, "programs", &Record::new(), all).await {
@@ -281,7 +341,7 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
         .map(|ps| ps.items.into_iter().filter(|x| x.id != a.provider_id.as_str()).map(|x| (x.id, x.name)).collect())
         .unwrap_or_default();
     let page = PersonPage {
-        p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases, consents, eligibility },
+        p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases, consents, eligibility, waiting },
         offers,
         staff,
         providers,

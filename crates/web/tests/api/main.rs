@@ -9,5 +9,6 @@ mod isolation;
 mod reports;
 mod rights;
 mod role_matrix;
+mod ui_more;
 mod ui_pages;
 mod ui_session;

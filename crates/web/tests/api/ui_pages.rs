@@ -4,13 +4,13 @@
 
 use lotse_testkit::TestApp;
 
-fn hidden_csrf(html: &str) -> String {
+pub(crate) fn hidden_csrf(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
 /// A browser-like client signed in as `login` (password `demo`).
-async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
+pub(crate) async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
     let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let form = c.get(app.url("/anmelden")).send().await.unwrap().text().await.unwrap();
     let r = c
@@ -23,7 +23,7 @@ async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
     c
 }
 
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+pub(crate) async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let r = c.get(app.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }

@@ -9,7 +9,7 @@ pub struct Browser {
     pub c: Client,
     pub app: TestApp,
     driver: Child,
-    _db: TestDb,
+    pub db: TestDb,
     axe: String,
 }
 
@@ -54,7 +54,7 @@ impl Browser {
             }
         }
         let c = c.expect("chromedriver did not answer within 10 s");
-        Browser { c, app, driver, _db: db, axe }
+        Browser { c, app, driver, db, axe }
     }
 
     pub async fn goto(&self, path: &str) {

@@ -8,4 +8,5 @@
 //! axe.min.js); `.ci/run` installs all three.
 
 mod harness;
+mod more;
 mod pages;

@@ -1,0 +1,323 @@
+//! Handovers addressed to the caller's provider (accept or decline), and
+//! the tenant's retention rules for the administration.
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use lotse_domain::{DomainError, EntityId};
+use lotse_service::handover::HandoverQuery;
+use lotse_service::retention::RetentionRule;
+use serde::Deserialize;
+
+use super::page::{Chrome, UiUser, date, message, status_of};
+use super::programme::error_page;
+use super::render;
+use crate::AppState;
+
+// ---------------------------------------------------------------- handovers
+
+pub struct HandoverRow {
+    id: String,
+    person: String,
+    birth_year: String,
+    from: String,
+    note: String,
+    requested: String,
+}
+
+#[derive(Template)]
+#[template(path = "handovers.html")]
+struct HandoversPage {
+    chrome: Chrome,
+    rows: Vec<HandoverRow>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn handovers_page(
+    s: &AppState,
+    u: &UiUser,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let chrome = Chrome::new(s, u, "/uebergaben").await;
+    let list = match s.lotse.handovers(&u.actor, HandoverQuery::default()).await {
+        Ok(l) => l,
+        Err(e) => return error_page(status_of(&e), chrome, message(&e)),
+    };
+    let providers = s
+        .lotse
+        .providers(&u.actor, lotse_service::page::PageRequest { limit: Some(500), offset: None })
+        .await
+        .map(|p| p.items.into_iter().map(|p| (p.id, p.name)).collect::<std::collections::HashMap<_, _>>())
+        .unwrap_or_default();
+    let rows = list
+        .into_iter()
+        .map(|h| HandoverRow {
+            person: {
+                let n = [h.given_name.as_deref(), h.family_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if n.is_empty() { "(ohne Namen)".into() } else { n }
+            },
+            birth_year: h.birth_year.map(|y| y.to_string()).unwrap_or_else(|| "–".into()),
+            from: providers.get(&h.from_provider).cloned().unwrap_or(h.from_provider),
+            note: h.note.unwrap_or_default(),
+            requested: date(h.requested_at.with_timezone(&chrono::Local).date_naive()),
+            id: h.id,
+        })
+        .collect();
+    (status, render(&HandoversPage { rows, notice, error, chrome })).into_response()
+}
+
+pub async fn handovers(State(s): State<AppState>, u: UiUser) -> Response {
+    handovers_page(&s, &u, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    csrf: String,
+    /// `annehmen` or `ablehnen`.
+    decision: String,
+}
+
+/// Accepts or declines a handover; the service checks the consent again.
+pub async fn decide(
+    State(s): State<AppState>,
+    u: UiUser,
+    Path(id): Path<String>,
+    Form(f): Form<DecideForm>,
+) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let hid = EntityId::parse(&id).map_err(|_| DomainError::NotFound { entity: "handover" })?;
+        match f.decision.as_str() {
+            "annehmen" => s.lotse.accept_handover(&u.actor, &hid).await,
+            "ablehnen" => s.lotse.decline_handover(&u.actor, &hid).await,
+            _ => Err(DomainError::invalid("decision", "Bitte annehmen oder ablehnen.", "accept or decline")),
+        }
+    }
+    .await;
+    match result {
+        Ok(h) if h.status == "accepted" => {
+            // The person is now the caller's provider's: straight to the record.
+            Redirect::to(&format!("/personen/{}", h.person_id)).into_response()
+        }
+        Ok(_) => {
+            let note = "Die Übergabe ist abgelehnt; die Person bleibt beim abgebenden Träger.".to_owned();
+            handovers_page(&s, &u, StatusCode::OK, Some(note), None).await
+        }
+        Err(e) => handovers_page(&s, &u, status_of(&e), None, Some(message(&e))).await,
+    }
+}
+
+// ---------------------------------------------------------------- retention
+
+pub struct RuleRow {
+    index: usize,
+    kind: &'static str,
+    years: i32,
+    program: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RuleForm {
+    #[serde(default)]
+    csrf: String,
+    /// The rule changed (its place in the list, from 1); empty: a new rule.
+    #[serde(default)]
+    index: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    years: String,
+    #[serde(default)]
+    program_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "retention.html")]
+struct RetentionPage {
+    chrome: Chrome,
+    rules: Vec<RuleRow>,
+    kinds: Vec<(&'static str, &'static str)>,
+    programs: Vec<(String, String)>,
+    form: RuleForm,
+    editing: bool,
+    error: Option<String>,
+    error_field: String,
+    notice: Option<String>,
+}
+
+fn kind_de(kind: &str) -> &'static str {
+    match kind {
+        "after_case_closed" => "Jahre nach Abschluss des letzten Falls",
+        "esf" => "ESF: Jahre nach dem 31. Dezember des Jahres, in dem der letzte Fall im Programm endete",
+        _ => "unbekannt",
+    }
+}
+
+async fn retention_page(
+    s: &AppState,
+    u: &UiUser,
+    status: StatusCode,
+    form: RuleForm,
+    failure: Option<DomainError>,
+    notice: Option<String>,
+) -> Response {
+    let chrome = Chrome::new(s, u, "/verwaltung/aufbewahrung").await;
+    let rules = match s.lotse.retention_rules(&u.actor).await {
+        Ok(r) => r,
+        Err(e) => return error_page(status_of(&e), chrome, message(&e)),
+    };
+    // The administration sees no programme data; the rule names the programme by id.
+    let programs: Vec<(String, String)> = s
+        .lotse
+        .records(
+            &u.actor,
+            "programs",
+            &Default::default(),
+            lotse_service::page::PageRequest { limit: Some(500), offset: None },
+        )
+        .await
+        .map(|p| {
+            p.items
+                .iter()
+                .filter_map(|r: &lotse_service::records::Record| {
+                    let id = r.get("program_id")?.as_str()?.to_owned();
+                    let name = r.get("name").and_then(|v| v.as_str()).unwrap_or(&id).to_owned();
+                    Some((id, name))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (error, error_field) = match failure {
+        Some(DomainError::Invalid { field, de, .. }) => {
+            // The service names `rules[i].years`; the form has `years`.
+            let f = field.rsplit('.').next().unwrap_or_default().to_owned();
+            (Some(de), f)
+        }
+        Some(e) => (Some(message(&e)), String::new()),
+        None => (None, String::new()),
+    };
+    let page = RetentionPage {
+        rules: rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RuleRow {
+                index: i + 1,
+                kind: kind_de(&r.kind),
+                years: r.years,
+                program: match &r.program_id {
+                    Some(p) => programs
+                        .iter()
+                        .find(|(id, _)| id == p)
+                        .map(|(_, name)| format!("{name} ({p})"))
+                        .unwrap_or_else(|| p.clone()),
+                    None => "alle Personen".into(),
+                },
+            })
+            .collect(),
+        kinds: vec![("after_case_closed", kind_de("after_case_closed")), ("esf", kind_de("esf"))],
+        programs,
+        editing: !form.index.is_empty(),
+        form,
+        error,
+        error_field,
+        notice,
+        chrome,
+    };
+    (status, render(&page)).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct EditQuery {
+    /// The rule to change (its place in the list, from 1).
+    regel: Option<usize>,
+    gespeichert: Option<String>,
+}
+
+pub async fn retention(State(s): State<AppState>, u: UiUser, Query(q): Query<EditQuery>) -> Response {
+    let mut form = RuleForm { kind: "after_case_closed".into(), ..Default::default() };
+    if let Some(i) = q.regel
+        && let Ok(rules) = s.lotse.retention_rules(&u.actor).await
+        && let Some(r) = i.checked_sub(1).and_then(|i| rules.get(i))
+    {
+        form = RuleForm {
+            csrf: String::new(),
+            index: i.to_string(),
+            kind: r.kind.clone(),
+            years: r.years.to_string(),
+            program_id: r.program_id.clone().unwrap_or_default(),
+        };
+    }
+    let notice = q.gespeichert.map(|_| "Die Regeln sind gespeichert.".to_owned());
+    retention_page(&s, &u, StatusCode::OK, form, None, notice).await
+}
+
+/// Adds a rule or changes one; the service checks every rule.
+pub async fn save_rule(State(s): State<AppState>, u: UiUser, Form(f): Form<RuleForm>) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let mut rules = s.lotse.retention_rules(&u.actor).await?;
+        let years: i32 = f.years.trim().parse().map_err(|_| {
+            DomainError::invalid("years", "Bitte die Zahl der Jahre eingeben, z. B. 10.", "a number of years")
+        })?;
+        let rule = RetentionRule {
+            kind: f.kind.trim().to_owned(),
+            years,
+            program_id: Some(f.program_id.trim().to_owned()).filter(|p| !p.is_empty()),
+        };
+        match f.index.trim() {
+            "" => rules.push(rule),
+            i => {
+                let slot = i
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| i.checked_sub(1))
+                    .and_then(|i| rules.get_mut(i))
+                    .ok_or_else(|| DomainError::conflict("Diese Regel gibt es nicht mehr.", "no such rule"))?;
+                *slot = rule;
+            }
+        }
+        s.lotse.set_retention_rules(&u.actor, rules).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/verwaltung/aufbewahrung?gespeichert=ja").into_response(),
+        Err(e) => retention_page(&s, &u, status_of(&e), f, Some(e), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    csrf: String,
+    index: usize,
+}
+
+pub async fn remove_rule(State(s): State<AppState>, u: UiUser, Form(f): Form<RemoveForm>) -> Response {
+    if let Err(r) = u.check_csrf(&f.csrf) {
+        return r;
+    }
+    let result = async {
+        let mut rules = s.lotse.retention_rules(&u.actor).await?;
+        if f.index == 0 || f.index > rules.len() {
+            return Err(DomainError::conflict("Diese Regel gibt es nicht mehr.", "no such rule"));
+        }
+        rules.remove(f.index - 1);
+        s.lotse.set_retention_rules(&u.actor, rules).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/verwaltung/aufbewahrung").into_response(),
+        Err(e) => retention_page(&s, &u, status_of(&e), RuleForm::default(), Some(e), None).await,
+    }
+}
