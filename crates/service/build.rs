@@ -2,7 +2,11 @@
 //! that adding a language is adding a file — no code.
 
 fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("consent_forms");
+    // The manifest directory as cargo gives it to this run, not as it was
+    // when the script was compiled: a build script's binary can be reused
+    // for a checkout elsewhere that shares the target directory.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let dir = std::path::Path::new(&manifest).join("consent_forms");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .expect("consent_forms/")

@@ -941,6 +941,18 @@ impl Lotse {
         Ok(Opened { case: Some(case), waiting: None })
     }
 
+    /// An offer's waiting list in its order: who came first, then by id.
+    async fn waiting_line(&self, tenant: &str, offer: &str) -> Result<Vec<waiting_list_entry::Model>, DomainError> {
+        waiting_list_entry::Entity::find()
+            .filter(waiting_list_entry::Column::TenantId.eq(tenant))
+            .filter(waiting_list_entry::Column::OfferId.eq(offer))
+            .order_by_asc(waiting_list_entry::Column::CreatedAt)
+            .order_by_asc(waiting_list_entry::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(db_err)
+    }
+
     /// The persons waiting for an individual offer, next in line first.
     pub async fn waiting_list(&self, actor: &Actor, offer_id: &EntityId) -> Result<Vec<WaitingEntry>, DomainError> {
         let scope = person_scope(actor)?;
@@ -952,14 +964,7 @@ impl Lotse {
             .filter(|o| EntityId::parse(&o.provider_id).is_ok_and(|p| scope.admits(&p)))
             .ok_or(DomainError::NotFound { entity: "offer" })?;
         authorize(actor, Action::Read, &Resource::Person { provider: &EntityId::parse(&offer.provider_id)? })?;
-        let rows = waiting_list_entry::Entity::find()
-            .filter(waiting_list_entry::Column::TenantId.eq(&tenant))
-            .filter(waiting_list_entry::Column::OfferId.eq(&offer.id))
-            .order_by_asc(waiting_list_entry::Column::CreatedAt)
-            .order_by_asc(waiting_list_entry::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(db_err)?;
+        let rows = self.waiting_line(&tenant, &offer.id).await?;
         if !rows.is_empty() {
             let ids: Vec<&str> = rows.iter().map(|r| r.person_id.as_str()).collect();
             self.record_read(
@@ -1000,14 +1005,7 @@ impl Lotse {
         let mut out = Vec::with_capacity(mine.len());
         for m in mine {
             // The place: everyone on the same list before this entry, plus one.
-            let line = waiting_list_entry::Entity::find()
-                .filter(waiting_list_entry::Column::TenantId.eq(&tenant))
-                .filter(waiting_list_entry::Column::OfferId.eq(&m.offer_id))
-                .order_by_asc(waiting_list_entry::Column::CreatedAt)
-                .order_by_asc(waiting_list_entry::Column::Id)
-                .all(&self.db)
-                .await
-                .map_err(db_err)?;
+            let line = self.waiting_line(&tenant, &m.offer_id).await?;
             let position = line.iter().position(|x| x.id == m.id).map(|i| i + 1).unwrap_or(1);
             out.push(WaitingEntry {
                 id: m.id,

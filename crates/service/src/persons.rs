@@ -668,10 +668,12 @@ impl Lotse {
                 }
             }
             // The keys are looked up in small batches: SQLite's statistics
-            // average thousands of rows per key (a few phonetic and typo keys
-            // are very common), so one IN list of ~800 keys looks dearer to
-            // the planner than scanning the table, and it scans (2 s at a
-            // million persons). Each batch on its own is priced as an index search.
+            // average thousands of rows per key (a few phonetic keys are very
+            // common), so a long IN list looks dearer to the planner than
+            // scanning the table, and it scans (2 s at a million persons, when
+            // a word had ~800 typo keys). A word has a dozen keys or so now
+            // (decision 41); a common name's typos can still make more, and
+            // each batch on its own is priced as an index search.
             sql.push_str(&format!(" ELSE {} END) AS r FROM (", search::TYPO));
             for (b, batch) in t.keys.chunks(KEY_BATCH).enumerate() {
                 if b > 0 {
