@@ -157,6 +157,10 @@ enum UserCmd {
         provider: Option<String>,
         #[arg(long)]
         name: Option<String>,
+        /// The staff record (staff.csv) the account works as: its cases
+        /// are the case manager's own ("Meine Fälle"), its caseload theirs.
+        #[arg(long)]
+        staff: Option<String>,
         #[arg(long, required = true)]
         password_stdin: bool,
     },
@@ -808,7 +812,7 @@ async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {
                 println!("{}\t{}", t.id, t.name);
             }
         }
-        AdminCmd::User { cmd: UserCmd::Create { tenant: t, login, role, provider, name, .. } } => {
+        AdminCmd::User { cmd: UserCmd::Create { tenant: t, login, role, provider, name, staff, .. } } => {
             let t = tenant(&t)?;
             lotse.tenant(&t).await.map_err(human)?;
             let new = NewUser {
@@ -818,7 +822,11 @@ async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {
                 provider_id: provider.as_deref().map(EntityId::parse).transpose().map_err(human)?,
                 password: read_password()?,
             };
-            let u = lotse.create_user(&Actor::system(t.clone()), new).await.map_err(human)?;
+            let system = Actor::system(t.clone());
+            let u = lotse.create_user(&system, new).await.map_err(human)?;
+            if let Some(sid) = staff.as_deref() {
+                lotse.link_user_staff(&system, &u.id, Some(sid)).await.map_err(human)?;
+            }
             println!("Konto {}@{t} ({}) angelegt.", u.login, u.role.label_de());
         }
         AdminCmd::User { cmd: UserCmd::ResetPassword { tenant: t, login, .. } } => {

@@ -201,6 +201,12 @@ impl Lotse {
         user::Entity::find_by_id((actor.tenant.to_string(), id.to_owned())).one(&self.db).await.map_err(db_err)
     }
 
+    /// The staff record the actor's own account works as, if it is linked
+    /// to one (the case list opens on these cases: "Meine Fälle").
+    pub async fn own_staff_id(&self, actor: &Actor) -> Result<Option<String>, DomainError> {
+        Ok(self.user_row(actor, &actor.user_id).await?.and_then(|u| u.staff_id))
+    }
+
     /// Links an account to the staff record it works as (same provider).
     pub async fn link_user_staff(
         &self,

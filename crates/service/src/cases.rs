@@ -525,6 +525,78 @@ fn current_phase(history: &[case_phase::Model], exit: Option<NaiveDate>) -> (Pha
     }
 }
 
+/// The cases an actor may list with a query's filters (individual
+/// participations; for a provider's staff only its persons'), unordered.
+fn case_select(actor: &Actor, query: &CaseQuery) -> Result<sea_orm::Select<participation::Entity>, DomainError> {
+    use sea_orm::sea_query::{ExprTrait, Query};
+    let scope = person_scope(actor)?;
+    let tenant = actor.tenant.as_str();
+    let phase = query.phase.as_deref().map(Phase::parse).transpose()?;
+    // Individual offers only, and for a provider's staff only its persons:
+    // probed per case (EXISTS on the primary keys), not gathered first (an
+    // IN list of a large provider's persons cost hundreds of milliseconds
+    // at a million persons).
+    let of_case = |table: &'static str, id: participation::Column| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from(table)
+            .and_where(Expr::col((table, "tenant_id")).equals((participation::Entity, participation::Column::TenantId)))
+            .and_where(Expr::col((table, "id")).equals((participation::Entity, id)))
+            .to_owned()
+    };
+    let mut q = participation::Entity::find().filter(participation::Column::TenantId.eq(tenant)).filter(Expr::exists(
+        of_case("offers", participation::Column::OfferId)
+            .and_where(Expr::col(("offers", "delivery")).eq("individual"))
+            .to_owned(),
+    ));
+    if let PersonScope::Provider(p) = &scope {
+        q = q.filter(Expr::exists(
+            of_case("persons", participation::Column::PersonId)
+                .and_where(Expr::col(("persons", "provider_id")).eq(p.as_str()))
+                .to_owned(),
+        ));
+    }
+    if let Some(s) = query.staff.as_deref() {
+        q = q.filter(participation::Column::StaffId.eq(s));
+    }
+    if let Some(p) = query.person.as_deref() {
+        q = q.filter(participation::Column::PersonId.eq(p));
+    }
+    if let Some(p) = phase {
+        q = q.filter(current_phase_is(p));
+    }
+    Ok(q)
+}
+
+/// The case's current phase is `phase`, in SQL: the newest entry of its
+/// history (as [`current_phase`] reads it), or closure for a closed case
+/// without one and intake for an open one.
+fn current_phase_is(phase: Phase) -> Expr {
+    use sea_orm::sea_query::{ExprTrait, Func, Order as SqlOrder, Query, SubQueryStatement};
+    let newest = Query::select()
+        .column((case_phase::Entity, case_phase::Column::Phase))
+        .from(case_phase::Entity)
+        .and_where(
+            Expr::col((case_phase::Entity, case_phase::Column::TenantId))
+                .equals((participation::Entity, participation::Column::TenantId)),
+        )
+        .and_where(
+            Expr::col((case_phase::Entity, case_phase::Column::ParticipationId))
+                .equals((participation::Entity, participation::Column::Id)),
+        )
+        .order_by((case_phase::Entity, case_phase::Column::Date), SqlOrder::Desc)
+        .order_by((case_phase::Entity, case_phase::Column::CreatedAt), SqlOrder::Desc)
+        .limit(1)
+        .to_owned();
+    let implicit = Expr::case(
+        Expr::col((participation::Entity, participation::Column::ExitDate)).is_null(),
+        Phase::Intake.as_str(),
+    )
+    .finally(Phase::Closure.as_str());
+    let newest = Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(newest)));
+    Expr::expr(Func::coalesce([newest, implicit.into()])).eq(phase.as_str())
+}
+
 fn summary(part: &participation::Model, history: &[case_phase::Model]) -> CaseSummary {
     let (phase, since) = current_phase(history, part.exit_date);
     CaseSummary {
@@ -1224,39 +1296,21 @@ impl Lotse {
 
     /// The cases the actor may see, optionally of one case manager and in
     /// one phase; newest first.
+    /// The number of cases a list with these filters has (ignoring its
+    /// page and order), counted exactly: for a figure such as a start
+    /// page's open cases, where `cases` would not count a whole provider.
+    pub async fn case_count(&self, actor: &Actor, query: &CaseQuery) -> Result<u64, DomainError> {
+        use sea_orm::PaginatorTrait;
+        case_select(actor, query)?.count(&self.db).await.map_err(db_err)
+    }
+
     pub async fn cases(&self, actor: &Actor, query: CaseQuery) -> Result<Page<CaseSummary>, DomainError> {
-        let scope = person_scope(actor)?;
         let tenant = actor.tenant.as_str();
-        let phase = query.phase.as_deref().map(Phase::parse).transpose()?;
         let page = PageRequest { limit: query.limit, offset: query.offset };
-        let mut q = participation::Entity::find().filter(participation::Column::TenantId.eq(tenant)).filter(
-            participation::Column::OfferId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(offer::Column::Id)
-                    .from(offer::Entity)
-                    .and_where(offer::Column::TenantId.eq(tenant))
-                    .and_where(offer::Column::Delivery.eq("individual"))
-                    .to_owned(),
-            ),
-        );
-        if let PersonScope::Provider(p) = &scope {
-            q = q.filter(
-                participation::Column::PersonId.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(person::Column::Id)
-                        .from(person::Entity)
-                        .and_where(person::Column::TenantId.eq(tenant))
-                        .and_where(person::Column::ProviderId.eq(p.as_str()))
-                        .to_owned(),
-                ),
-            );
-        }
-        if let Some(s) = query.staff.as_deref() {
-            q = q.filter(participation::Column::StaffId.eq(s));
-        }
-        if let Some(p) = query.person.as_deref() {
-            q = q.filter(participation::Column::PersonId.eq(p));
-        }
+        let q = case_select(actor, &query)?;
+        // A list narrowed to a staff member or a person is counted; the
+        // whole provider's (or tenant's) is not (see below).
+        let narrowed = query.staff.is_some() || query.person.is_some();
         let q = match Order::parse_opt(query.sort.as_deref(), CASE_ORDERS)? {
             None => q.order_by_desc(participation::Column::EntryDate),
             Some(o) => {
@@ -1291,11 +1345,18 @@ impl Lotse {
             }
         }
         .order_by_asc(participation::Column::Id);
-        let (rows, total) = match phase {
-            None => page.fetch(q, &self.db).await?,
-            // The current phase is the newest of a history: filtered here,
-            // over the (provider's) cases of the other filters.
-            Some(_) => (q.all(&self.db).await.map_err(db_err)?, 0),
+        // A list narrowed to a staff member or a person is counted; the
+        // whole provider's (or tenant's) is not: one row more than the page
+        // says whether another page follows.
+        let (rows, total, capped) = if narrowed {
+            let (rows, total) = page.fetch(q, &self.db).await?;
+            (rows, total, false)
+        } else {
+            let mut rows = q.offset(page.offset()).limit(page.limit() + 1).all(&self.db).await.map_err(db_err)?;
+            let more = rows.len() as u64 > page.limit();
+            rows.truncate(page.limit() as usize);
+            let total = page.offset() + rows.len() as u64;
+            (rows, total, more)
         };
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let mut hist: HashMap<String, Vec<case_phase::Model>> = HashMap::new();
@@ -1312,17 +1373,8 @@ impl Lotse {
                 hist.entry(h.participation_id.clone()).or_default().push(h);
             }
         }
-        let mut items: Vec<CaseSummary> =
+        let items: Vec<CaseSummary> =
             rows.iter().map(|r| summary(r, hist.get(&r.id).map(Vec::as_slice).unwrap_or(&[]))).collect();
-        let total = match phase {
-            None => total,
-            Some(p) => {
-                items.retain(|c| c.phase == p.as_str());
-                let total = items.len() as u64;
-                items = items.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
-                total
-            }
-        };
         if !items.is_empty() {
             let ids: Vec<&str> = items.iter().map(|c| c.id.as_str()).collect();
             self.record_read(
@@ -1331,7 +1383,9 @@ impl Lotse {
             )
             .await?;
         }
-        Ok(Page::new(items, total, page))
+        let mut page = Page::new(items, total, page);
+        page.total_capped = capped;
+        Ok(page)
     }
 
     // -------------------------------------------------------------- phases

@@ -48,14 +48,20 @@ impl PageRequest {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The number of items in the whole list, or, where `total_capped` is
+    /// true, a lower bound: the list has more than this many items.
     pub total: u64,
     pub limit: u64,
     pub offset: u64,
+    /// The count stopped at `total` (lists too large to count at every
+    /// request, such as every case of a large provider): there are more.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_capped: bool,
 }
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, total: u64, req: PageRequest) -> Self {
-        Page { items, total, limit: req.limit(), offset: req.offset() }
+        Page { items, total, limit: req.limit(), offset: req.offset(), total_capped: false }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
@@ -64,6 +70,7 @@ impl<T> Page<T> {
             total: self.total,
             limit: self.limit,
             offset: self.offset,
+            total_capped: self.total_capped,
         }
     }
 }

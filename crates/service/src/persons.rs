@@ -454,6 +454,147 @@ fn person_order_columns(key: &str) -> &'static [&'static str] {
 /// Search keys per lookup statement part (see `search`).
 const KEY_BATCH: usize = 16;
 
+/// A search matching more persons than this (one common word over many
+/// providers) shows the best-ranked this many and says "at least"
+/// (`Page::total_capped`): nobody pages through a thousand Müllers, and
+/// ranking every one of tens of thousands cost 100–200 ms at a million
+/// persons.
+pub const SEARCH_CAP: u64 = 1_000;
+
+/// A word matching at most this many key rows drives an exact match. It is
+/// four ranks' worth of SEARCH_CAP + 1 rows, so a word beyond it has a rank
+/// of more than SEARCH_CAP rows: [`capped_match`] then cuts a rank.
+const WIDE_ROWS: u64 = 4 * (SEARCH_CAP + 1);
+
+/// Appends the `person_search` rows of these keys (in IN batches, each
+/// priced by SQLite as an index search), selecting `what`.
+fn key_rows<'a>(
+    sql: &mut String,
+    values: &mut Vec<sea_orm::Value>,
+    tenant: &str,
+    provider: Option<&str>,
+    keys: impl Iterator<Item = &'a str>,
+    what: &str,
+) {
+    let keys: Vec<&str> = keys.collect();
+    if keys.is_empty() {
+        // No key: no row (keeps the statement well-formed).
+        sql.push_str(&format!("SELECT {what} FROM person_search WHERE 1 = 0"));
+        return;
+    }
+    for (b, batch) in keys.chunks(KEY_BATCH).enumerate() {
+        if b > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str(&format!(
+            "SELECT {what} FROM person_search WHERE tenant_id = ? AND \"key\" IN ({})",
+            vec!["?"; batch.len()].join(",")
+        ));
+        values.push(tenant.into());
+        values.extend(batch.iter().map(|k| (*k).into()));
+        if let Some(p) = provider {
+            sql.push_str(" AND provider_id = ?");
+            values.push(p.into());
+        }
+    }
+}
+
+/// `MIN(CASE WHEN "key" IN (…) THEN rank … ELSE typo END)`: a word's best
+/// rank among the key rows of one person (`col` is the key column).
+fn rank_of(sql: &mut String, values: &mut Vec<sea_orm::Value>, t: &search::QueryToken, col: &str) {
+    sql.push_str("MIN(CASE");
+    for rank in [search::EXACT, search::NORMALISED, search::PHONETIC] {
+        let keys: Vec<&str> = t.ranked(rank).collect();
+        if !keys.is_empty() {
+            sql.push_str(&format!(" WHEN {col} IN ({}) THEN {rank}", vec!["?"; keys.len()].join(",")));
+            values.extend(keys.into_iter().map(|k| k.into()));
+        }
+    }
+    sql.push_str(&format!(" ELSE {} END)", search::TYPO));
+}
+
+/// The exact match driven by one word (`driver`, the narrowest): its
+/// persons with their rank, the other words' ranks probed per person on the
+/// person's own keys (NULL when a word does not match: dropped). Selects
+/// `m.person_id`, `m.score`, `m.total` (the number of matches).
+fn driven_match(
+    tenant: &str,
+    provider: Option<&str>,
+    tokens: &[search::QueryToken],
+    driver: usize,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = String::from("SELECT m.person_id, m.score, COUNT(*) OVER () AS total FROM (SELECT d.person_id, d.r");
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if i == driver {
+            continue;
+        }
+        sql.push_str(" + (SELECT ");
+        rank_of(&mut sql, &mut values, t, "s.\"key\"");
+        sql.push_str(" FROM person_search s WHERE s.tenant_id = ? AND s.person_id = d.person_id AND s.\"key\" IN (");
+        values.push(tenant.into());
+        sql.push_str(&vec!["?"; t.keys.len()].join(","));
+        values.extend(t.keys.iter().map(|(k, _)| k.as_str().into()));
+        sql.push(')');
+        sql.push(')');
+    }
+    sql.push_str(" AS score FROM (SELECT person_id, ");
+    rank_of(&mut sql, &mut values, &tokens[driver], "\"key\"");
+    sql.push_str(" AS r FROM (");
+    key_rows(
+        &mut sql,
+        &mut values,
+        tenant,
+        provider,
+        tokens[driver].keys.iter().map(|(k, _)| k.as_str()),
+        "person_id, \"key\"",
+    );
+    sql.push_str(") k GROUP BY person_id) d) m WHERE m.score IS NOT NULL");
+    (sql, values)
+}
+
+/// One common word: per rank at most SEARCH_CAP + 1 rows (the index's
+/// first), a person's best rank kept. The ranks are complete up to the
+/// first one cut, so the first SEARCH_CAP matches are the best-ranked.
+fn capped_match(tenant: &str, provider: Option<&str>, t: &search::QueryToken) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = String::from(
+        "SELECT m.person_id, m.score, COUNT(*) OVER () AS total FROM (SELECT person_id, MIN(r) AS score FROM (",
+    );
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    for (n, rank) in [search::EXACT, search::NORMALISED, search::PHONETIC, search::TYPO].into_iter().enumerate() {
+        if n > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str("SELECT person_id, r FROM (");
+        key_rows(&mut sql, &mut values, tenant, provider, t.ranked(rank), &format!("person_id, {rank} AS r"));
+        sql.push_str(&format!(" LIMIT {}) r{rank}", SEARCH_CAP + 1));
+    }
+    sql.push_str(") x GROUP BY person_id) m");
+    (sql, values)
+}
+
+/// Every match of every word: each word's persons with their rank, those
+/// matching every word kept, ranked by the sum.
+fn full_match(tenant: &str, provider: Option<&str>, tokens: &[search::QueryToken]) -> (String, Vec<sea_orm::Value>) {
+    let mut sql = String::from(
+        "SELECT m.person_id, m.score, COUNT(*) OVER () AS total FROM (SELECT person_id, SUM(r) AS score FROM (",
+    );
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str("SELECT person_id, ");
+        rank_of(&mut sql, &mut values, t, "\"key\"");
+        sql.push_str(" AS r FROM (");
+        key_rows(&mut sql, &mut values, tenant, provider, t.keys.iter().map(|(k, _)| k.as_str()), "person_id, \"key\"");
+        sql.push_str(&format!(") k{i} GROUP BY person_id"));
+    }
+    sql.push_str(") u GROUP BY person_id HAVING COUNT(*) = ?) m");
+    values.push((tokens.len() as i64).into());
+    (sql, values)
+}
+
 impl Lotse {
     pub(crate) async fn person_row(&self, actor: &Actor, id: &EntityId) -> Result<person::Model, DomainError> {
         let scope = person_scope(actor)?;
@@ -548,9 +689,11 @@ impl Lotse {
         let page = PageRequest { limit: query.limit, offset: query.offset };
         let order = Order::parse_opt(query.sort.as_deref(), PERSON_ORDERS)?;
         if let Some(text) = query.q.as_deref().filter(|t| !t.trim().is_empty()) {
-            let (rows, total) = self.search(actor, &scope, text, page, order.as_ref()).await?;
+            let (rows, total, capped) = self.search(actor, &scope, text, page, order.as_ref()).await?;
             self.audit_list(actor, &rows).await?;
-            return Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page));
+            let mut found = Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page);
+            found.total_capped = capped;
+            return Ok(found);
         }
         let mut q = person::Entity::find().filter(person::Column::TenantId.eq(actor.tenant.as_str()));
         if let PersonScope::Provider(p) = &scope {
@@ -628,10 +771,10 @@ impl Lotse {
         text: &str,
         page: PageRequest,
         order: Option<&Order>,
-    ) -> Result<(Vec<person::Model>, u64), DomainError> {
+    ) -> Result<(Vec<person::Model>, u64, bool), DomainError> {
         let mut tokens = search::query_keys(text);
         if tokens.is_empty() {
-            return Ok((Vec::new(), 0));
+            return Ok((Vec::new(), 0, false));
         }
         let tenant = actor.tenant.as_str();
         // Typos: the vocabulary tokens sharing a variant with a query token
@@ -652,61 +795,67 @@ impl Lotse {
                 t.add_typos(candidates.iter().map(String::as_str));
             }
         }
-        let mut sql = String::from("SELECT person_id, SUM(r) AS score, COUNT(*) OVER () AS total FROM (");
+        // How many key rows each word matches, counted only up to WIDE_ROWS
+        // (one statement): the narrowest word decides how the match is made.
+        let scope_provider = match scope {
+            PersonScope::Provider(p) => Some(p.as_str()),
+            _ => None,
+        };
+        let mut sql = String::from("SELECT ");
         let mut values: Vec<sea_orm::Value> = Vec::new();
-        let marks = |n: usize| vec!["?"; n].join(",");
         for (i, t) in tokens.iter().enumerate() {
             if i > 0 {
-                sql.push_str(" UNION ALL ");
+                sql.push_str(", ");
             }
-            sql.push_str(&format!("SELECT person_id, {i} AS tok, MIN(CASE"));
-            for rank in [search::EXACT, search::NORMALISED, search::PHONETIC] {
-                let keys: Vec<&str> = t.ranked(rank).collect();
-                if !keys.is_empty() {
-                    sql.push_str(&format!(" WHEN \"key\" IN ({}) THEN {rank}", marks(keys.len())));
-                    values.extend(keys.into_iter().map(|k| k.into()));
-                }
-            }
-            // The keys are looked up in small batches: SQLite's statistics
-            // average thousands of rows per key (a few phonetic keys are very
-            // common), so a long IN list looks dearer to the planner than
-            // scanning the table, and it scans (2 s at a million persons, when
-            // a word had ~800 typo keys). A word has a dozen keys or so now
-            // (decision 41); a common name's typos can still make more, and
-            // each batch on its own is priced as an index search.
-            sql.push_str(&format!(" ELSE {} END) AS r FROM (", search::TYPO));
-            for (b, batch) in t.keys.chunks(KEY_BATCH).enumerate() {
-                if b > 0 {
-                    sql.push_str(" UNION ALL ");
-                }
-                sql.push_str(&format!(
-                    "SELECT person_id, \"key\" FROM person_search WHERE tenant_id = ? AND \"key\" IN ({})",
-                    marks(batch.len())
-                ));
-                values.push(tenant.into());
-                values.extend(batch.iter().map(|(k, _)| k.as_str().into()));
-                if let PersonScope::Provider(p) = scope {
-                    sql.push_str(" AND provider_id = ?");
-                    values.push(p.as_str().into());
-                }
-            }
-            sql.push_str(&format!(") k{i} GROUP BY person_id"));
+            sql.push_str("(SELECT COUNT(*) FROM (");
+            key_rows(&mut sql, &mut values, tenant, scope_provider, t.keys.iter().map(|(k, _)| k.as_str()), "1");
+            sql.push_str(&format!(" LIMIT {}) c{i}) AS n{i}", WIDE_ROWS + 1));
         }
-        sql.push_str(") m GROUP BY person_id HAVING COUNT(*) = ? ORDER BY ");
-        values.push((tokens.len() as i64).into());
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(lotse_db::backend::portable_statement(backend, &sql, values))
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| db_err(sea_orm::DbErr::Custom("the search counted no rows".into())))?;
+        let mut rows_of = Vec::with_capacity(tokens.len());
+        for i in 0..tokens.len() {
+            rows_of.push(row.try_get_by_index::<i64>(i).map_err(db_err)? as u64);
+        }
+        let narrowest = (0..tokens.len()).min_by_key(|i| rows_of[*i]).unwrap_or(0);
+        let (sql, values, wide) = if rows_of[narrowest] <= WIDE_ROWS {
+            // Exact: every person the narrowest word matches, each probed
+            // for the other words (a handful of index entries per person).
+            let (sql, values) = driven_match(tenant, scope_provider, &tokens, narrowest);
+            (sql, values, false)
+        } else if tokens.len() == 1 {
+            // One common word (a frequent family name over every
+            // provider): the best-ranked SEARCH_CAP matches, rank by rank.
+            let (sql, values) = capped_match(tenant, scope_provider, &tokens[0]);
+            (sql, values, true)
+        } else {
+            // Several common words: every match of every word, grouped.
+            let (sql, values) = full_match(tenant, scope_provider, &tokens);
+            (sql, values, false)
+        };
+        let mut sql = sql;
+        let mut values = values;
+        sql.push_str(" ORDER BY ");
         // An order the list offers (whitelisted column names only): looked
         // up per match, which are few; otherwise the best match first.
         if let Some(o) = order {
             let dir = if o.descending { "DESC" } else { "ASC" };
             for c in person_order_columns(&o.key) {
                 sql.push_str(&format!(
-                    "(SELECT p.\"{c}\" FROM persons p WHERE p.tenant_id = ? AND p.id = person_id) {dir} NULLS LAST, "
+                    "(SELECT p.\"{c}\" FROM persons p WHERE p.tenant_id = ? AND p.id = m.person_id) {dir} NULLS LAST, "
                 ));
                 values.push(tenant.into());
             }
         }
-        sql.push_str("score, person_id LIMIT ? OFFSET ?");
-        values.push((page.limit() as i64).into());
+        sql.push_str("m.score, m.person_id LIMIT ? OFFSET ?");
+        // A capped search has no page past its SEARCH_CAP best.
+        let limit = if wide { page.limit().min(SEARCH_CAP.saturating_sub(page.offset())) } else { page.limit() };
+        values.push((limit as i64).into());
         values.push((page.offset() as i64).into());
         let backend = self.db.get_database_backend();
         let found = self
@@ -725,9 +874,11 @@ impl Lotse {
             let mut again = page;
             again.offset = Some(0);
             again.limit = Some(1);
-            let (_, t) = Box::pin(self.search(actor, scope, text, again, None)).await?;
-            return Ok((Vec::new(), t));
+            let (_, t, w) = Box::pin(self.search(actor, scope, text, again, None)).await?;
+            return Ok((Vec::new(), t, w));
         }
+        let capped = wide;
+        let total = if wide { total.min(SEARCH_CAP) } else { total };
         let mut rows = person::Entity::find()
             .filter(person::Column::TenantId.eq(tenant))
             .filter(person::Column::Id.is_in(ids.iter().map(String::as_str)))
@@ -737,7 +888,7 @@ impl Lotse {
         let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
         rows.retain(|r| EntityId::parse(&r.provider_id).is_ok_and(|p| scope.admits(&p)));
         rows.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
-        Ok((rows, total))
+        Ok((rows, total, capped))
     }
 
     pub async fn update_person(

@@ -402,8 +402,17 @@ lotse_testkit::both_backends! {
         let more = open_case(lotse, &cm, "q2", d(2026, 2, 1)).await;
         let paged = lotse.cases(&cm, lotse_service::cases::CaseQuery { limit: Some(1), offset: Some(1), ..q(None, Some("intake")) }).await.unwrap();
         assert_eq!((paged.total, paged.items.len()), (1, 0));
+        // The provider's whole list is not counted: a page says whether another follows.
         let first = lotse.cases(&cm, lotse_service::cases::CaseQuery { limit: Some(1), ..Default::default() }).await.unwrap();
-        assert_eq!((first.total, first.items[0].id.as_str()), (2, more.as_str()), "newest first");
+        assert_eq!((first.total, first.total_capped, first.items[0].id.as_str()), (1, true, more.as_str()), "newest first");
+        let second = lotse.cases(&cm, lotse_service::cases::CaseQuery { limit: Some(1), offset: Some(1), ..Default::default() }).await.unwrap();
+        assert_eq!((second.total, second.total_capped, second.items[0].id.as_str()), (2, false, c.as_str()));
+        assert_eq!(lotse.case_count(&cm, &Default::default()).await.unwrap(), 2);
+        assert_eq!(lotse.case_count(&cm, &q(None, Some("assessment"))).await.unwrap(), 1, "the phase is filtered in SQL");
+        assert_eq!(lotse.case_count(&cm2, &Default::default()).await.unwrap(), 1, "another provider's cases are not counted");
+        // A staff member's list is counted exactly.
+        let own = lotse.cases(&cm, lotse_service::cases::CaseQuery { limit: Some(1), ..q(Some("s1"), None) }).await.unwrap();
+        assert!(!own.total_capped);
 
         // Audit: every write and read of the case is recorded for the person, values encrypted.
         let entries = audit_entry::Entity::find()

@@ -462,3 +462,51 @@ lotse_testkit::both_backends! {
         assert!(matches!(lotse.person_eligibility(&cm, &id("e1"), q).await, Err(DomainError::NotFound { .. })));
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn a_search_over_thousands_of_namesakes_is_bounded_and_best_first(db) {
+        use lotse_service::persons::SEARCH_CAP;
+        let lotse = &db.lotse;
+        lotse_testkit::fixture::tenant(lotse, "t1").await;
+        let sys = Actor::system(TenantId::parse("t1").unwrap());
+        // 2,100 Anna Müller, 2,100 Lena Müller, one Zoe Müller, one Anna Mueller: both
+        // "Anna" and "Müller" match more key rows than an exact match is driven by.
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = String::from("person_id,provider_id,given_name,family_name,birth_date,gender\n");
+        for i in 0..2100 {
+            csv.push_str(&format!("a{i},p1,Anna,Müller,1990-01-01,female\nl{i},p1,Lena,Müller,1991-01-01,female\n"));
+        }
+        csv.push_str("z1,p1,Zoe,Müller,1992-01-01,female\nm1,p1,Anna,Mueller,1993-01-01,female\n");
+        std::fs::write(dir.path().join("persons.csv"), csv).unwrap();
+        lotse.import_bundle(&sys, &Bundle::open(dir.path()).unwrap(), None).await.unwrap();
+        let cm = actor("t1", Role::CaseManager, Some("p1"));
+        let search = |q: &'static str, offset: u64| {
+            lotse.persons(&cm, PersonQuery { q: Some(q.into()), limit: Some(50), offset: Some(offset), sort: None })
+        };
+        let family = |p: &lotse_service::persons::Person| p.attributes.family_name.clone().unwrap_or_default();
+
+        // One common word: the best-ranked SEARCH_CAP matches, and "at least".
+        let page = search("Müller", 0).await.unwrap();
+        assert_eq!((page.total, page.total_capped, page.items.len()), (SEARCH_CAP, true, 50));
+        assert!(page.items.iter().all(|p| family(p) == "Müller"), "exact matches first");
+        let last = search("Müller", SEARCH_CAP - 50).await.unwrap();
+        assert_eq!(last.items.len(), 50);
+        assert!(last.items.iter().all(|p| family(p) == "Müller"), "still exact matches: the rank was cut, not mixed");
+        assert!(search("Müller", SEARCH_CAP).await.unwrap().items.is_empty(), "no page beyond the cap");
+
+        // Two common words: every match, counted exactly, the other spelling last.
+        let page = search("Anna Müller", 0).await.unwrap();
+        assert_eq!((page.total, page.total_capped), (2101, false));
+        let last = search("Anna Müller", 2100).await.unwrap();
+        assert_eq!(last.items.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["m1"], "Mueller after the Müllers");
+        let lena = search("Lena Mueller", 0).await.unwrap();
+        assert_eq!((lena.total, lena.total_capped), (2100, false));
+
+        // A rare word drives the match: exact, the common word probed per person.
+        let zoe = search("Müller Zoe", 0).await.unwrap();
+        assert_eq!(zoe.items.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["z1"]);
+        assert_eq!((zoe.total, zoe.total_capped), (1, false));
+        let nobody = search("Zoe Schmidt", 0).await.unwrap();
+        assert_eq!((nobody.total, nobody.items.len()), (0, 0));
+    }
+}

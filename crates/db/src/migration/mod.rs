@@ -13,6 +13,7 @@ mod m0007_persons;
 mod m0008_cases;
 mod m0009_consent_caseload_retention;
 mod m0010_name_vocabulary;
+mod m0011_list_indexes;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_cases::Migration),
             Box::new(m0009_consent_caseload_retention::Migration),
             Box::new(m0010_name_vocabulary::Migration),
+            Box::new(m0011_list_indexes::Migration),
         ]
     }
 }

@@ -30,6 +30,8 @@ pub struct Pager {
     pub from: u64,
     pub to: u64,
     pub total: u64,
+    /// `total` is a lower bound: the list was counted only this far.
+    pub more: bool,
 }
 
 impl Pager {
@@ -45,7 +47,23 @@ impl Pager {
             from: if shown == 0 { 0 } else { offset + 1 },
             to: offset + shown as u64,
             total,
+            more: false,
         }
+    }
+
+    /// For a list counted only up to `total` (`Page::total_capped`): says
+    /// "mehr als" and offers the next page while a page comes back full.
+    pub fn capped(mut self, capped: bool, path: &str, query: &str, shown: usize) -> Pager {
+        if capped {
+            self.more = true;
+            let offset = self.from.saturating_sub(1);
+            if self.next.is_none() && shown as u64 == PAGE {
+                let o = offset + PAGE;
+                self.next_offset = Some(o);
+                self.next = Some(format!("{path}?{query}{}offset={o}", if query.is_empty() { "" } else { "&" }));
+            }
+        }
+        self
     }
 }
 

@@ -48,10 +48,16 @@ struct CasesPage {
     rows: Vec<CaseRow>,
     pager: Pager,
     error: Option<String>,
+    /// The account works as a staff member: the list can show that
+    /// member's cases ("Meine Fälle") or every case of the provider.
+    own: bool,
+    all: bool,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ListForm {
+    /// "1": every case of the provider, not only one's own.
+    alle: Option<String>,
     phase: Option<String>,
     offset: Option<u64>,
     sort: Option<String>,
@@ -70,8 +76,16 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm
     let phase = f.phase.clone().filter(|p| !p.is_empty());
     let offset = f.offset.unwrap_or(0);
     let sorting = Sorting::read(f.sort.as_deref(), &CASE_COLUMNS, ("entry_date", true));
+    // A case manager whose account works as a staff member sees that
+    // member's cases first; the provider's whole list is one click away.
+    let own = if u.actor.role == lotse_domain::Role::CaseManager {
+        s.lotse.own_staff_id(&u.actor).await.ok().flatten()
+    } else {
+        None
+    };
+    let all = own.is_none() || f.alle.as_deref() == Some("1");
     let q = CaseQuery {
-        staff: None,
+        staff: if all { None } else { own.clone() },
         phase: phase.clone(),
         person: None,
         limit: Some(50),
@@ -88,11 +102,21 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm
     let names = s.lotse.person_names(&u.actor, &person_ids).await.unwrap_or_default();
     let offer_ids: Vec<String> = page.items.iter().map(|c| c.offer_id.clone()).collect();
     let offers = super::records::names_of(&s, &u, "offers", &offer_ids).await;
-    let filter = phase.as_deref().map(|p| format!("phase={}", super::programme::enc(p))).unwrap_or_default();
+    let mut filter = phase.as_deref().map(|p| format!("phase={}", super::programme::enc(p))).unwrap_or_default();
+    if all && own.is_some() {
+        filter = if filter.is_empty() { "alle=1".to_owned() } else { format!("alle=1&{filter}") };
+    }
     let sep = if filter.is_empty() { "" } else { "&" };
     let query = format!("{filter}{sep}sort={}", sorting.param());
     render(&CasesPage {
-        pager: Pager::new("/faelle", &query, offset, page.items.len(), page.total),
+        pager: Pager::new("/faelle", &query, offset, page.items.len(), page.total).capped(
+            page.total_capped,
+            "/faelle",
+            &query,
+            page.items.len(),
+        ),
+        own: own.is_some(),
+        all,
         heads: sorting.heads("/faelle", &filter, &CASE_COLUMNS),
         sort: sorting.param(),
         rows: page

@@ -163,10 +163,16 @@ async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
         .residence_reminders(a, lotse_service::residence::ReminderQuery { within_days: Some(30) })
         .await
         .unwrap_or_default();
+    // One's own cases when the account works as a staff member, else the
+    // provider's.
+    let own = s.lotse.own_staff_id(a).await.ok().flatten();
     let count = |phase: Option<&str>| {
-        let q =
-            lotse_service::cases::CaseQuery { limit: Some(1), phase: phase.map(str::to_owned), ..Default::default() };
-        async move { s.lotse.cases(a, q).await.map(|p| p.total).unwrap_or(0) }
+        let q = lotse_service::cases::CaseQuery {
+            staff: own.clone(),
+            phase: phase.map(str::to_owned),
+            ..Default::default()
+        };
+        async move { s.lotse.case_count(a, &q).await.unwrap_or(0) }
     };
     let open_cases = count(None).await.saturating_sub(count(Some("closure")).await);
     let caseload = s

@@ -103,7 +103,10 @@ async fn persons_page(s: &AppState, u: &UiUser, q: String, offset: u64, sort: Op
     let paged = if sorting.key.is_empty() { String::new() } else { format!("sort={}", sorting.param()) };
     match s.lotse.persons(&u.actor, query).await {
         Ok(page) => render(&PersonsPage {
-            pager: Pager::new("/personen", &paged, offset, page.items.len(), page.total),
+            pager: Pager {
+                more: page.total_capped,
+                ..Pager::new("/personen", &paged, offset, page.items.len(), page.total)
+            },
             heads: sorting.heads("/personen", "", &PERSON_COLUMNS),
             sort: sorting.param(),
             rows: page
@@ -177,6 +180,10 @@ struct PersonPage {
     p: PersonView,
     offers: Vec<(String, String)>,
     staff: Vec<(String, String)>,
+    /// Set when the provider has more staff than a choice list shows.
+    staff_count: Option<u64>,
+    /// The staff id the signed-in case manager works as ("" if none).
+    own_staff: String,
     providers: Vec<(String, String)>,
     scopes: Vec<(String, &'static str)>,
     today: String,
@@ -185,6 +192,10 @@ struct PersonPage {
     handover_error: Option<String>,
     handover_notice: Option<String>,
 }
+
+/// At most this many staff members are offered as a choice list when a
+/// case is opened; a larger team types the id.
+const STAFF_CHOICE: u64 = 100;
 
 async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, notes: Notes) -> Response {
     let chrome = Chrome::new(s, u, "/personen").await;
@@ -247,9 +258,13 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
     let mut filter = Record::new();
     filter.insert("provider_id".into(), a.provider_id.to_string().into());
     let all = PageRequest { limit: Some(500), offset: None };
+    // Only the individual offers, asked for as such: a provider may run
+    // tens of thousands of group offers.
+    let mut individual = filter.clone();
+    individual.insert("delivery".into(), "individual".into());
     let offers = s
         .lotse
-        .records(&u.actor, "offers", &filter, all)
+        .records(&u.actor, "offers", &individual, all)
         .await
         .map(|r| {
             r.items
@@ -265,10 +280,13 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
                 .collect()
         })
         .unwrap_or_default();
-    let staff = s
-        .lotse
-        .records(&u.actor, "staff", &filter, all)
-        .await
+    // The provider's staff as a choice, up to STAFF_CHOICE of them; a
+    // larger team types the id (the case manager's own is filled in).
+    let own_staff = s.lotse.own_staff_id(&u.actor).await.ok().flatten().unwrap_or_default();
+    let staff_page =
+        s.lotse.records(&u.actor, "staff", &filter, PageRequest { limit: Some(STAFF_CHOICE + 1), offset: None }).await;
+    let staff_count = staff_page.as_ref().ok().map(|p| p.total).filter(|n| *n > STAFF_CHOICE);
+    let staff = staff_page
         .map(|r| {
             r.items
                 .iter()
@@ -344,6 +362,8 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
         p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases, consents, eligibility, waiting },
         offers,
         staff,
+        staff_count,
+        own_staff,
         providers,
         scopes: ["share_with_provider", "process_for_program", "follow_up_contact"]
             .iter()

@@ -463,3 +463,50 @@ lotse_testkit::both_backends! {
         assert!(html.contains("neueste zuerst") && html.contains("aria-sort=\"descending\""));
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn a_case_manager_who_works_as_a_staff_member_sees_their_own_cases_first(db) {
+        use lotse_service::cases::CaseQuery;
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        let krefeld = sys("krefeld");
+        let cm = signed_in(&app, "case_manager@krefeld").await;
+
+        // Not linked to a staff member: the provider's cases, not counted, a page at a time.
+        let (s, html) = page(&cm, &app, "/faelle").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("<h1>Fälle</h1>") && !html.contains("Meine Fälle"), "{html}");
+        let first = html.split("<th scope=\"row\"><a href=\"/faelle/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let staff = db.lotse.case(&krefeld, &EntityId::parse(&first).unwrap()).await.unwrap().summary.staff_id.unwrap();
+        let provider_cases = db.lotse.case_count(&krefeld, &CaseQuery::default()).await.unwrap();
+        if provider_cases > 50 {
+            assert!(html.contains("von mehr als 50") && html.contains("rel=\"next\""), "{html}");
+        }
+
+        // Linked: "Meine Fälle", counted, only the staff member's cases.
+        let users = db.lotse.users(&krefeld, lotse_service::page::PageRequest { limit: Some(500), offset: None }).await.unwrap();
+        let me = users.items.iter().find(|u| u.login == "case_manager").unwrap();
+        db.lotse.link_user_staff(&krefeld, &me.id, Some(&staff)).await.unwrap();
+        let own = CaseQuery { staff: Some(staff.clone()), ..Default::default() };
+        let n = db.lotse.case_count(&krefeld, &own).await.unwrap();
+        assert!(n > 0 && n < provider_cases, "{n} of {provider_cases}");
+        let (_, html) = page(&cm, &app, "/faelle").await;
+        assert!(html.contains(&format!("<caption>Meine Fälle ({n})</caption>")), "{html}");
+        assert!(html.contains("<a href=\"/faelle?alle=1\">Alle Fälle des Trägers zeigen</a>"));
+        let rows: Vec<&str> = html.split("<th scope=\"row\"><a href=\"/faelle/").skip(1).map(|r| r.split('"').next().unwrap()).collect();
+        assert_eq!(rows.len() as u64, n.min(50));
+        for id in rows {
+            let c = db.lotse.case(&krefeld, &EntityId::parse(id).unwrap()).await.unwrap();
+            assert_eq!(c.summary.staff_id.as_deref(), Some(staff.as_str()), "{id}");
+        }
+        // The whole provider one click away; the choice stays with the filter and the order.
+        let (_, all) = page(&cm, &app, "/faelle?alle=1&sort=offer").await;
+        assert!(all.contains("<h1>Fälle des Trägers</h1>") && all.contains("<a href=\"/faelle\">Nur meine Fälle zeigen</a>"), "{all}");
+        assert!(all.contains("<input type=\"hidden\" name=\"alle\" value=\"1\">"));
+        assert!(all.contains("href=\"/faelle?alle=1&amp;sort=") || all.contains("href=\"/faelle?alle=1&sort="), "{all}");
+        // The start page counts one's own open cases.
+        let closed = db.lotse.case_count(&krefeld, &CaseQuery { phase: Some("closure".into()), ..own.clone() }).await.unwrap();
+        let (_, home) = page(&cm, &app, "/").await;
+        assert!(home.contains(&format!("{} offene Fälle", n - closed)), "{home}");
+    }
+}
