@@ -821,12 +821,9 @@ async fn admin(lotse: &Lotse, cmd: AdminCmd) -> anyhow::Result<()> {
                 role: Role::parse(&role).map_err(human)?,
                 provider_id: provider.as_deref().map(EntityId::parse).transpose().map_err(human)?,
                 password: read_password()?,
+                staff_id: staff,
             };
-            let system = Actor::system(t.clone());
-            let u = lotse.create_user(&system, new).await.map_err(human)?;
-            if let Some(sid) = staff.as_deref() {
-                lotse.link_user_staff(&system, &u.id, Some(sid)).await.map_err(human)?;
-            }
+            let u = lotse.create_user(&Actor::system(t.clone()), new).await.map_err(human)?;
             println!("Konto {}@{t} ({}) angelegt.", u.login, u.role.label_de());
         }
         AdminCmd::User { cmd: UserCmd::ResetPassword { tenant: t, login, .. } } => {

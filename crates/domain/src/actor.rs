@@ -20,6 +20,9 @@ pub struct Actor {
     /// Signed in with an API token (not a password session). A token cannot
     /// mint further tokens: a stolen one must not outlive its revocation.
     pub via_token: bool,
+    /// The staff member (staff.csv) the account works as, if it is linked
+    /// to one: that member's cases are the account's own ("Meine Fälle").
+    pub staff_id: Option<String>,
 }
 
 impl Actor {
@@ -35,6 +38,7 @@ impl Actor {
             break_glass: None,
             address: Some("local".into()),
             via_token: false,
+            staff_id: None,
         }
     }
 

@@ -337,6 +337,7 @@ mod tests {
             break_glass: None,
             address: None,
             via_token: false,
+            staff_id: None,
         }
     }
 

@@ -509,7 +509,7 @@ impl OwnedEvent {
 /// A read waiting to be recorded, and who waits for it.
 struct PendingRead {
     actor: Actor,
-    event: OwnedEvent,
+    events: Vec<OwnedEvent>,
     done: tokio::sync::oneshot::Sender<Result<(), DomainError>>,
 }
 
@@ -564,7 +564,9 @@ impl ReadLog {
 async fn write_reads(db: &lotse_db::Db, batch: &[PendingRead]) -> Result<(), DomainError> {
     let txn = lotse_db::backend::begin_write(db).await.map_err(db_err)?;
     for p in batch {
-        record(&txn, &p.actor, p.event.event()).await?;
+        for e in &p.events {
+            record(&txn, &p.actor, e.event()).await?;
+        }
     }
     txn.commit().await.map_err(db_err)
 }
@@ -574,16 +576,25 @@ impl Lotse {
     /// (through the read log where this instance has one), and returns once
     /// the entry is committed: nothing is shown that is not in the trail.
     pub(crate) async fn record_read(&self, actor: &Actor, event: Event<'_>) -> Result<(), DomainError> {
+        self.record_reads(actor, vec![event]).await
+    }
+
+    /// Records several reads of one answer (a list and the names it
+    /// shows) as `record_read` does, committed together.
+    pub(crate) async fn record_reads(&self, actor: &Actor, events: Vec<Event<'_>>) -> Result<(), DomainError> {
         if let Some(log) = &self.read_log {
             let (done, wait) = tokio::sync::oneshot::channel();
-            let pending = PendingRead { actor: actor.clone(), event: OwnedEvent::of(event), done };
+            let events = events.into_iter().map(OwnedEvent::of).collect();
+            let pending = PendingRead { actor: actor.clone(), events, done };
             if log.tx.send(pending).is_ok() {
                 return wait.await.map_err(|_| DomainError::internal("read log stopped"))?;
             }
             return Err(DomainError::internal("read log stopped"));
         }
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        record(&txn, actor, event).await?;
+        for event in events {
+            record(&txn, actor, event).await?;
+        }
         txn.commit().await.map_err(db_err)
     }
 }

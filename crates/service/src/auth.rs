@@ -102,6 +102,7 @@ fn actor_of(
         break_glass: None,
         address,
         via_token,
+        staff_id: u.staff_id.clone(),
     })
 }
 

@@ -201,10 +201,25 @@ impl Lotse {
         user::Entity::find_by_id((actor.tenant.to_string(), id.to_owned())).one(&self.db).await.map_err(db_err)
     }
 
-    /// The staff record the actor's own account works as, if it is linked
-    /// to one (the case list opens on these cases: "Meine Fälle").
-    pub async fn own_staff_id(&self, actor: &Actor) -> Result<Option<String>, DomainError> {
-        Ok(self.user_row(actor, &actor.user_id).await?.and_then(|u| u.staff_id))
+    /// An account can work only as a staff member of its own provider.
+    pub(crate) async fn check_account_staff(
+        &self,
+        actor: &Actor,
+        staff_id: &str,
+        provider: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let s = staff::Entity::find_by_id((actor.tenant.to_string(), staff_id.to_owned()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        if !s.is_some_and(|s| Some(s.provider_id.as_str()) == provider) {
+            return Err(DomainError::invalid(
+                "staff_id",
+                format!("„{staff_id}“ ist keine Fachkraft des Trägers dieses Kontos."),
+                format!("\"{staff_id}\" is no staff member of this account's provider."),
+            ));
+        }
+        Ok(())
     }
 
     /// Links an account to the staff record it works as (same provider).
@@ -219,17 +234,7 @@ impl Lotse {
         let role = lotse_domain::Role::parse(&u.role)?;
         authorize(actor, Action::Update, &Resource::User { provider: prov.as_ref(), role })?;
         if let Some(sid) = staff_id {
-            let s = staff::Entity::find_by_id((actor.tenant.to_string(), sid.to_owned()))
-                .one(&self.db)
-                .await
-                .map_err(db_err)?;
-            if !s.is_some_and(|s| Some(s.provider_id.as_str()) == u.provider_id.as_deref()) {
-                return Err(DomainError::invalid(
-                    "staff_id",
-                    format!("„{sid}“ ist keine Fachkraft des Trägers dieses Kontos."),
-                    format!("\"{sid}\" is no staff member of this account's provider."),
-                ));
-            }
+            self.check_account_staff(actor, sid, u.provider_id.as_deref()).await?;
         }
         let old = u.staff_id.clone();
         let id = u.id.clone();

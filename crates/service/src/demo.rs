@@ -217,6 +217,7 @@ pub async fn load(lotse: &Lotse) -> Result<Vec<DemoLogin>, DomainError> {
                         role,
                         provider_id: provider.map(EntityId::parse).transpose()?,
                         password: String::new(),
+                        staff_id: None,
                     };
                     lotse.insert_user(&system, new, hash.clone()).await?;
                 }

@@ -15,6 +15,7 @@ use crate::Lotse;
 use crate::audit::{Event, record};
 use crate::consents::{as_consent, consents_of, person_for, today};
 use crate::error::db_err;
+use crate::page::{Order, Page, PageRequest};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -30,7 +31,21 @@ pub struct HandoverQuery {
     pub incoming: Option<String>,
     /// Requests the caller's provider sent.
     pub outgoing: Option<String>,
+    /// At most this many requests (default 50, at most 500).
+    pub limit: Option<u64>,
+    /// Skip this many requests (default 0).
+    pub offset: Option<u64>,
+    /// `requested_at` (the default: oldest first), `person` (family name,
+    /// given name) or `from_provider` (its name); for `outgoing`
+    /// `requested_at` or `to_provider`; `-` before it for descending.
+    pub sort: Option<String>,
 }
+
+/// The orders the list of incoming requests offers.
+pub const HANDOVER_ORDERS: &[&str] = &["requested_at", "person", "from_provider"];
+/// The orders of the requests a provider sent: not by person (the sender
+/// no longer sees the names of persons who have moved on).
+pub const OUTGOING_HANDOVER_ORDERS: &[&str] = &["requested_at", "to_provider"];
 
 /// A handover as its parties see it. The receiving side sees only what it
 /// needs to decide: who (name, year of birth), from whom, the note.
@@ -208,7 +223,7 @@ impl Lotse {
     }
 
     /// Handover requests of the caller's provider: incoming (default) or outgoing.
-    pub async fn handovers(&self, actor: &Actor, q: HandoverQuery) -> Result<Vec<HandoverView>, DomainError> {
+    pub async fn handovers(&self, actor: &Actor, q: HandoverQuery) -> Result<Page<HandoverView>, DomainError> {
         let Some(own) = actor.provider.clone() else {
             return Err(DomainError::forbidden(
                 "Übergaben sehen die Fallverantwortlichen der beteiligten Träger.",
@@ -216,6 +231,7 @@ impl Lotse {
             ));
         };
         let outgoing = q.outgoing.is_some() && q.incoming.is_none();
+        let page = PageRequest { limit: q.limit, offset: q.offset };
         let t = actor.tenant.as_str();
         let mut query = handover::Entity::find().filter(handover::Column::TenantId.eq(t));
         if outgoing {
@@ -227,7 +243,39 @@ impl Lotse {
                 .filter(handover::Column::ToProvider.eq(own.as_str()))
                 .filter(handover::Column::Status.eq("requested"));
         }
-        let rows = query.order_by_asc(handover::Column::RequestedAt).all(&self.db).await.map_err(db_err)?;
+        let orders = if outgoing { OUTGOING_HANDOVER_ORDERS } else { HANDOVER_ORDERS };
+        let order = Order::parse_opt(q.sort.as_deref(), orders)?;
+        let query = match &order {
+            None => query.order_by_asc(handover::Column::RequestedAt),
+            Some(o) => {
+                use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Query};
+                // A column of the person or a provider, looked up per row.
+                let of = |table: &'static str, col: &'static str, id: handover::Column| {
+                    Expr::from(
+                        Query::select()
+                            .expr(Expr::col((table, col)))
+                            .from(table)
+                            .and_where(
+                                Expr::col((table, "tenant_id")).equals((handover::Entity, handover::Column::TenantId)),
+                            )
+                            .and_where(Expr::col((table, "id")).equals((handover::Entity, id)))
+                            .to_owned(),
+                    )
+                };
+                let (dir, last) = (o.direction(), NullOrdering::Last);
+                let person = handover::Column::PersonId;
+                match o.key.as_str() {
+                    "person" => query
+                        .order_by_with_nulls(of("persons", "family_name", person), dir.clone(), last.clone())
+                        .order_by_with_nulls(of("persons", "given_name", person), dir, last),
+                    "from_provider" => query.order_by(of("providers", "name", handover::Column::FromProvider), dir),
+                    "to_provider" => query.order_by(of("providers", "name", handover::Column::ToProvider), dir),
+                    _ => query.order_by(handover::Column::RequestedAt, dir),
+                }
+            }
+        }
+        .order_by_asc(handover::Column::Id);
+        let (rows, total) = page.fetch(query, &self.db).await?;
         let mut out = Vec::with_capacity(rows.len());
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
         for h in rows {
@@ -241,7 +289,7 @@ impl Lotse {
             out.push(view(h, p.as_ref()));
         }
         txn.commit().await.map_err(db_err)?;
-        Ok(out)
+        Ok(Page::new(out, total, page))
     }
 
     /// How many requests wait for the caller's provider to decide (a count,

@@ -690,7 +690,7 @@ impl Lotse {
         let order = Order::parse_opt(query.sort.as_deref(), PERSON_ORDERS)?;
         if let Some(text) = query.q.as_deref().filter(|t| !t.trim().is_empty()) {
             let (rows, total, capped) = self.search(actor, &scope, text, page, order.as_ref()).await?;
-            self.audit_list(actor, &rows).await?;
+            self.audit_list(actor, rows.iter().map(|r| r.id.as_str())).await?;
             let mut found = Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page);
             found.total_capped = capped;
             return Ok(found);
@@ -711,13 +711,24 @@ impl Lotse {
             }
         };
         let (rows, total) = page.fetch(q.order_by_asc(person::Column::Id), &self.db).await?;
-        self.audit_list(actor, &rows).await?;
+        self.audit_list(actor, rows.iter().map(|r| r.id.as_str())).await?;
         Ok(Page::new(rows.into_iter().map(Person::try_from).collect::<Result<_, _>>()?, total, page))
     }
 
     /// The names ("given family") of the persons with these ids whom the
     /// actor may see; others are left out. The read is audited as a list.
     pub async fn person_names(&self, actor: &Actor, ids: &[String]) -> Result<HashMap<String, String>, DomainError> {
+        let names = self.person_name_rows(actor, ids).await?;
+        self.audit_list(actor, names.iter().map(|(id, _)| id.as_str())).await?;
+        Ok(names.into_iter().collect())
+    }
+
+    /// The names of those persons the actor may see, not yet recorded as read.
+    pub(crate) async fn person_name_rows(
+        &self,
+        actor: &Actor,
+        ids: &[String],
+    ) -> Result<Vec<(String, String)>, DomainError> {
         let scope = person_scope(actor)?;
         let mut rows = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
@@ -731,7 +742,6 @@ impl Lotse {
             );
         }
         rows.retain(|r| EntityId::parse(&r.provider_id).is_ok_and(|p| scope.admits(&p)));
-        self.audit_list(actor, &rows).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -746,9 +756,9 @@ impl Lotse {
     }
 
     /// Records the ids a list showed.
-    async fn audit_list(&self, actor: &Actor, rows: &[person::Model]) -> Result<(), DomainError> {
-        if !rows.is_empty() {
-            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    async fn audit_list<'a>(&self, actor: &Actor, ids: impl Iterator<Item = &'a str>) -> Result<(), DomainError> {
+        let ids: Vec<&str> = ids.collect();
+        if !ids.is_empty() {
             self.record_read(
                 actor,
                 Event::new(AuditAction::Read, "person", "list").changes(serde_json::json!({ "ids": ids })),

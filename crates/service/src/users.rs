@@ -52,6 +52,10 @@ pub struct NewUser {
     #[schema(value_type = Option<String>)]
     pub provider_id: Option<EntityId>,
     pub password: String,
+    /// The staff record (staff.csv) the account works as, of the same
+    /// provider: its cases are the account's own ("Meine Fälle").
+    #[serde(default)]
+    pub staff_id: Option<String>,
 }
 
 impl Lotse {
@@ -80,6 +84,9 @@ impl Lotse {
                 }
             }
             _ => {}
+        }
+        if let Some(sid) = new.staff_id.as_deref() {
+            self.check_account_staff(actor, sid, new.provider_id.as_ref().map(EntityId::as_str)).await?;
         }
         crypto::check_password_policy(&new.password)?;
         new.display_name = lotse_domain::text::clean_opt("display_name", new.display_name.as_deref(), 200)?;
@@ -116,7 +123,7 @@ impl Lotse {
             password_hash: Set(hash),
             active: Set(true),
             created_at: Set(Utc::now()),
-            staff_id: Set(None),
+            staff_id: Set(new.staff_id),
         }
         .insert(&txn)
         .await
@@ -124,8 +131,9 @@ impl Lotse {
         record(
             &txn,
             actor,
-            Event::new(AuditAction::Create, "user", &m.id)
-                .changes(serde_json::json!({ "login": m.login, "role": m.role, "provider_id": m.provider_id })),
+            Event::new(AuditAction::Create, "user", &m.id).changes(serde_json::json!({
+                "login": m.login, "role": m.role, "provider_id": m.provider_id, "staff_id": m.staff_id,
+            })),
         )
         .await?;
         txn.commit().await.map_err(db_err)?;

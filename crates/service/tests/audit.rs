@@ -19,6 +19,7 @@ fn actor(t: &fixture::Tenant, role: Role, login: &str, provider: Option<&str>) -
         break_glass: None,
         address: Some("192.0.2.7".into()),
         via_token: false,
+        staff_id: None,
     }
 }
 

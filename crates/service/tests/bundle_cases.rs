@@ -63,6 +63,7 @@ async fn accounts(lotse: &Lotse, t: &str) -> Vec<Actor> {
             role,
             provider_id: provider.map(id),
             password: "test-passwort".into(),
+            staff_id: None,
         };
         let u = lotse.create_user(&sys, new).await.unwrap();
         actors.push(Actor {
@@ -74,6 +75,7 @@ async fn accounts(lotse: &Lotse, t: &str) -> Vec<Actor> {
             break_glass: None,
             address: None,
             via_token: false,
+            staff_id: None,
         });
     }
     actors

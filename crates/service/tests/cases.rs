@@ -26,6 +26,7 @@ fn actor(tenant: &str, role: Role, provider: Option<&str>) -> Actor {
         break_glass: None,
         address: None,
         via_token: false,
+        staff_id: None,
     }
 }
 
@@ -93,6 +94,34 @@ async fn open_case(lotse: &Lotse, a: &Actor, person: &str, entry: NaiveDate) -> 
 }
 
 lotse_testkit::both_backends! {
+    async fn an_account_works_as_a_staff_member_of_its_own_provider_only(db) {
+        let lotse = &db.lotse;
+        let t = setup(lotse, 5).await;
+        let sys = Actor::system(t.id.clone());
+        let page = lotse_service::page::PageRequest { limit: Some(500), offset: None };
+        let before = lotse.users(&sys, page).await.unwrap().total;
+        let new = |login: &str, staff: &str| lotse_service::users::NewUser {
+            login: Login::parse(login).unwrap(),
+            display_name: None,
+            role: Role::CaseManager,
+            provider_id: Some(id("p1")),
+            password: "ein-langes-passwort".into(),
+            staff_id: Some(staff.into()),
+        };
+        // s2 works for p2: refused, and no account is created.
+        let e = lotse.create_user(&sys, new("fk-falsch", "s2")).await.unwrap_err();
+        assert!(de(&e).contains("„s2“ ist keine Fachkraft des Trägers"), "{}", de(&e));
+        let e = lotse.create_user(&sys, new("fk-falsch", "niemand")).await.unwrap_err();
+        assert!(de(&e).contains("„niemand“"), "{}", de(&e));
+        assert_eq!(lotse.users(&sys, page).await.unwrap().total, before);
+        // s1 works for p1: the account is linked at once, and a session acts as s1.
+        lotse.create_user(&sys, new("fk-eins", "s1")).await.unwrap();
+        let s = lotse.login(&t.id, &Login::parse("fk-eins").unwrap(), "ein-langes-passwort", None).await.unwrap();
+        assert_eq!(s.actor.staff_id.as_deref(), Some("s1"));
+        let again = lotse.session(&s.cookie, None).await.unwrap();
+        assert_eq!(again.actor.staff_id.as_deref(), Some("s1"));
+    }
+
     async fn a_case_moves_through_the_cycle_and_each_phase_requires_its_data(db) {
         let lotse = &db.lotse;
         setup(lotse, 10).await;

@@ -20,6 +20,7 @@ fn actor(tenant: &str, role: Role, provider: Option<&str>) -> Actor {
         break_glass: None,
         address: None,
         via_token: false,
+        staff_id: None,
     }
 }
 

@@ -33,6 +33,7 @@ async fn account(lotse: &Lotse, tenant: &str, login: &str, role: Role, provider:
                 role,
                 provider_id: provider.map(id),
                 password: "test-passwort".into(),
+                staff_id: None,
             },
         )
         .await
@@ -46,6 +47,7 @@ async fn account(lotse: &Lotse, tenant: &str, login: &str, role: Role, provider:
         break_glass: None,
         address: None,
         via_token: false,
+        staff_id: None,
     }
 }
 
@@ -161,7 +163,7 @@ lotse_testkit::both_backends! {
         lotse.withdraw_consent(&cm1, &id(&c.id), WithdrawInput { withdrawn_date: today() - Duration::days(1) }).await.unwrap();
         let e = lotse.request_handover(&cm1, &id("anna"), ask("p2")).await.unwrap_err();
         assert!(invalid_field(&e).1.contains("widerrufen"), "{e:?}");
-        assert!(lotse.handovers(&cm2, HandoverQuery::default()).await.unwrap().is_empty());
+        assert!(lotse.handovers(&cm2, HandoverQuery::default()).await.unwrap().items.is_empty());
         // With a valid consent: the request is recorded.
         lotse.record_consent(&cm1, &id("anna"), share("p2", today())).await.unwrap();
         let h = lotse.request_handover(&cm1, &id("anna"), ask("p2")).await.unwrap();
@@ -169,10 +171,10 @@ lotse_testkit::both_backends! {
         // A second request while one is pending: conflict.
         assert!(matches!(lotse.request_handover(&cm1, &id("anna"), ask("p3")).await, Err(DomainError::Conflict { .. })));
         // The receiving provider sees it with the minimum to decide; p3 does not.
-        let incoming = lotse.handovers(&cm2, HandoverQuery::default()).await.unwrap();
+        let incoming = lotse.handovers(&cm2, HandoverQuery::default()).await.unwrap().items;
         assert_eq!(incoming.len(), 1);
         assert_eq!((incoming[0].family_name.as_deref(), incoming[0].birth_year), (Some("Beispiel"), Some(1990)));
-        assert!(lotse.handovers(&cm3, HandoverQuery::default()).await.unwrap().is_empty());
+        assert!(lotse.handovers(&cm3, HandoverQuery::default()).await.unwrap().items.is_empty());
         // Neither the sender nor a third provider can accept.
         assert!(matches!(lotse.accept_handover(&cm1, &id(&h.id)).await, Err(DomainError::NotFound { .. })));
         assert!(matches!(lotse.accept_handover(&cm3, &id(&h.id)).await, Err(DomainError::NotFound { .. })));
@@ -194,10 +196,44 @@ lotse_testkit::both_backends! {
         assert_eq!(accepted["changes"]["passed_on"]["closed_case"], "c-anna");
         assert_eq!(accepted["actor"], "cm2");
         // The sender's outgoing list no longer shows the name.
-        let out = lotse.handovers(&cm1, HandoverQuery { incoming: None, outgoing: Some(String::new()) }).await.unwrap();
+        let out = lotse.handovers(&cm1, HandoverQuery { outgoing: Some(String::new()), ..Default::default() }).await.unwrap().items;
         assert_eq!((out[0].status.as_str(), out[0].family_name.as_deref()), ("accepted", None));
         // Deciding twice: conflict.
         assert!(matches!(lotse.decline_handover(&cm2, &id(&h.id)).await, Err(DomainError::Conflict { .. })));
+    }
+
+    async fn the_handover_list_pages_and_sorts(db) {
+        let lotse = &db.lotse;
+        setup(lotse).await;
+        let cm1 = account(lotse, "t", "cm1", Role::CaseManager, Some("p1")).await;
+        let cm2 = account(lotse, "t", "cm2", Role::CaseManager, Some("p2")).await;
+        for p in ["x000", "x001", "x002"] {
+            lotse.record_consent(&cm1, &id(p), share("p2", today())).await.unwrap();
+            lotse.request_handover(&cm1, &id(p), HandoverInput { to_provider: "p2".into(), note: None }).await.unwrap();
+        }
+        let list = |sort: &str, offset: u64| {
+            let q = HandoverQuery { sort: Some(sort.into()), limit: Some(2), offset: Some(offset), ..Default::default() };
+            let cm2 = cm2.clone();
+            async move { lotse.handovers(&cm2, q).await }
+        };
+        let names = |p: &lotse_service::page::Page<lotse_service::handover::HandoverView>| {
+            p.items.iter().map(|h| h.family_name.clone().unwrap_or_default()).collect::<Vec<_>>()
+        };
+        let first = list("-person", 0).await.unwrap();
+        assert_eq!((first.total, names(&first)), (3, vec!["Nach2".to_owned(), "Nach1".to_owned()]));
+        assert_eq!(names(&list("-person", 2).await.unwrap()), ["Nach0"]);
+        assert_eq!(names(&list("person", 0).await.unwrap()), ["Nach0", "Nach1"]);
+        // The default: oldest request first.
+        let all = lotse.handovers(&cm2, HandoverQuery::default()).await.unwrap();
+        assert_eq!(names(&all), ["Nach0", "Nach1", "Nach2"]);
+        let e = list("note", 0).await.unwrap_err();
+        assert!(invalid_field(&e).1.contains("nicht sortiert"), "{e:?}");
+        // The sender's list is not sorted by the persons' names.
+        let q = HandoverQuery { outgoing: Some(String::new()), sort: Some("person".into()), ..Default::default() };
+        let e = lotse.handovers(&cm1, q).await.unwrap_err();
+        assert!(invalid_field(&e).1.contains("nicht sortiert"), "{e:?}");
+        let q = HandoverQuery { outgoing: Some(String::new()), sort: Some("-to_provider".into()), ..Default::default() };
+        assert_eq!(lotse.handovers(&cm1, q).await.unwrap().total, 3);
     }
 
     async fn handover_declined_or_blocked_by_a_later_withdrawal(db) {
@@ -211,8 +247,8 @@ lotse_testkit::both_backends! {
         let d = lotse.decline_handover(&cm2, &id(&h.id)).await.unwrap();
         assert_eq!(d.status, "declined");
         assert_eq!(lotse.person(&cm1, &id("anna")).await.unwrap().attributes.provider_id.as_str(), "p1");
-        assert!(lotse.handovers(&cm2, HandoverQuery::default()).await.unwrap().is_empty());
-        let out = lotse.handovers(&cm1, HandoverQuery { incoming: None, outgoing: Some(String::new()) }).await.unwrap();
+        assert!(lotse.handovers(&cm2, HandoverQuery::default()).await.unwrap().items.is_empty());
+        let out = lotse.handovers(&cm1, HandoverQuery { outgoing: Some(String::new()), ..Default::default() }).await.unwrap().items;
         assert_eq!(out.iter().map(|h| h.status.as_str()).collect::<Vec<_>>(), ["declined"]);
         assert_eq!(out[0].family_name.as_deref(), Some("Beispiel"));
         // Requested again, then the consent is withdrawn: acceptance is refused.

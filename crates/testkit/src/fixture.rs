@@ -54,6 +54,7 @@ pub async fn tenant(lotse: &Lotse, id: &str) -> Tenant {
             role,
             provider_id: provider.map(|p| EntityId::parse(p).unwrap()),
             password: "test-passwort".into(),
+            staff_id: None,
         };
         lotse.create_user(&sys, new).await.unwrap();
         let t = lotse

@@ -20,6 +20,7 @@ lotse_testkit::both_backends! {
                 (&["admin", "user", "create", "--tenant", "nirgends", "--login", "y", "--role", "admin", "--password-stdin"], Some("pw12\n"), "Mandant nicht gefunden"),
                 (&["admin", "user", "create", "--tenant", "t", "--login", "cm", "--role", "admin", "--password-stdin"], Some("pw12\n"), "schon vergeben"),
                 (&["admin", "token", "create", "--tenant", "t", "--login", "niemand"], None, "Benutzerkonto nicht gefunden"),
+                (&["admin", "user", "create", "--tenant", "t", "--login", "z", "--role", "case_manager", "--provider", "p1", "--staff", "nicht-da", "--password-stdin"], Some("ein-langes-passwort\n"), "„nicht-da“ ist keine Fachkraft des Trägers"),
             ];
             for (args, stdin, words) in cases {
                 let mut full = vec!["--db", url.as_str()];
@@ -29,6 +30,10 @@ lotse_testkit::both_backends! {
                 assert!(!out.status.success(), "{args:?} should fail");
                 assert!(err.contains(words), "{args:?}: {err}");
             }
+
+            // Nothing of the refused accounts was written.
+            let after = ok(&["admin", "user", "list", "--tenant", "t", "--db", &url], None);
+            assert_eq!(after, users, "a refused account left a trace");
 
             // Token revocation from the command line.
             let id = token.split('.').nth(1).unwrap();

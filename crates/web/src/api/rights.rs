@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use lotse_service::caseload::{CaseView, Caseload, CaseloadQuery, DeputyInput, DeputyView, ReassignInput};
 use lotse_service::consents::{ConsentInput, ConsentView, WithdrawInput};
 use lotse_service::handover::{HandoverInput, HandoverQuery, HandoverView};
+use lotse_service::page::Page;
 use lotse_service::retention::RetentionRule;
 use serde::Deserialize;
 
@@ -97,14 +98,14 @@ pub async fn request_handover(
     s.lotse.request_handover(&a, &id, input).await.map(created).map_err(|e| ApiError::from_domain(e, lang))
 }
 
-/// Pending requests to the caller's provider (`?incoming`, the default) or those it sent (`?outgoing`).
+/// Pending requests to the caller's provider (`?incoming`, the default) or those it sent (`?outgoing`), a page at a time, sorted.
 #[utoipa::path(get, path = "/api/v1/handovers", tag = "rights", params(HandoverQuery),
-    responses((status = 200, body = Vec<HandoverView>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<HandoverView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn handovers(
     State(s): State<AppState>,
     Authed(a, lang): Authed,
     Query(q): Query<HandoverQuery>,
-) -> Result<JsonOut<Vec<HandoverView>>, ApiError> {
+) -> Result<JsonOut<Page<HandoverView>>, ApiError> {
     s.lotse.handovers(&a, q).await.map(JsonOut).map_err(|e| ApiError::from_domain(e, lang))
 }
 

@@ -18,7 +18,7 @@ use super::programme::{enc, error_page};
 use super::render;
 use crate::AppState;
 
-const PAGE: u64 = 50;
+pub(super) const PAGE: u64 = 50;
 
 /// Previous and next page links of a list.
 pub struct Pager {
@@ -91,6 +91,9 @@ pub struct UserForm {
     provider_id: String,
     #[serde(default)]
     password: String,
+    /// The staff member (staff.csv) a case manager works as: "Meine Fälle".
+    #[serde(default)]
+    staff_id: String,
 }
 
 #[derive(Template)]
@@ -214,6 +217,7 @@ pub async fn create_user(State(s): State<AppState>, u: UiUser, Form(mut f): Form
                 p => Some(EntityId::parse(p)?),
             },
             password: f.password.clone(),
+            staff_id: Some(f.staff_id.trim().to_owned()).filter(|s| !s.is_empty()),
         })
     })();
     let result = match parsed {

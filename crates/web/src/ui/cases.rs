@@ -72,17 +72,13 @@ fn phase_label(code: &str) -> &'static str {
 }
 
 pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm>) -> Response {
-    let chrome = Chrome::new(&s, &u, "/faelle").await;
     let phase = f.phase.clone().filter(|p| !p.is_empty());
     let offset = f.offset.unwrap_or(0);
     let sorting = Sorting::read(f.sort.as_deref(), &CASE_COLUMNS, ("entry_date", true));
     // A case manager whose account works as a staff member sees that
     // member's cases first; the provider's whole list is one click away.
-    let own = if u.actor.role == lotse_domain::Role::CaseManager {
-        s.lotse.own_staff_id(&u.actor).await.ok().flatten()
-    } else {
-        None
-    };
+    let own = u.actor.staff_id.clone().filter(|_| u.actor.role == lotse_domain::Role::CaseManager);
+    let chrome = Chrome::new(&s, &u, "/faelle").await;
     let all = own.is_none() || f.alle.as_deref() == Some("1");
     let q = CaseQuery {
         staff: if all { None } else { own.clone() },
@@ -92,14 +88,12 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm
         offset: Some(offset),
         sort: Some(sorting.param()),
     };
-    let page = match s.lotse.cases(&u.actor, q).await {
+    // Names instead of ids: the persons and offers of this page.
+    let (page, names) = match s.lotse.cases_with_names(&u.actor, q).await {
         Ok(p) => p,
         Err(e @ DomainError::Forbidden { .. }) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
         Err(e) => return error_page(StatusCode::UNPROCESSABLE_ENTITY, chrome, message(&e)),
     };
-    // Names instead of ids: the persons and offers of this page.
-    let person_ids: Vec<String> = page.items.iter().map(|c| c.person_id.clone()).collect();
-    let names = s.lotse.person_names(&u.actor, &person_ids).await.unwrap_or_default();
     let offer_ids: Vec<String> = page.items.iter().map(|c| c.offer_id.clone()).collect();
     let offers = super::records::names_of(&s, &u, "offers", &offer_ids).await;
     let mut filter = phase.as_deref().map(|p| format!("phase={}", super::programme::enc(p))).unwrap_or_default();

@@ -165,7 +165,7 @@ async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
         .unwrap_or_default();
     // One's own cases when the account works as a staff member, else the
     // provider's.
-    let own = s.lotse.own_staff_id(a).await.ok().flatten();
+    let own = a.staff_id.clone();
     let count = |phase: Option<&str>| {
         let q = lotse_service::cases::CaseQuery {
             staff: own.clone(),

@@ -198,14 +198,28 @@ struct PersonPage {
 const STAFF_CHOICE: u64 = 100;
 
 async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, notes: Notes) -> Response {
-    let chrome = Chrome::new(s, u, "/personen").await;
     let not_found = || "Diese Person gibt es nicht (oder Sie haben keinen Zugriff).".to_owned();
-    let Ok(pid) = EntityId::parse(id) else { return error_page(StatusCode::NOT_FOUND, chrome, not_found()) };
-    let p = match s.lotse.person(&u.actor, &pid).await {
+    let Ok(pid) = EntityId::parse(id) else {
+        return error_page(StatusCode::NOT_FOUND, Chrome::new(s, u, "/personen").await, not_found());
+    };
+    let (chrome, p) = tokio::join!(Chrome::new(s, u, "/personen"), s.lotse.person(&u.actor, &pid));
+    let p = match p {
         Ok(p) => p,
         Err(DomainError::NotFound { .. }) => return error_page(StatusCode::NOT_FOUND, chrome, not_found()),
         Err(e) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
     };
+    // The record's parts are independent reads: asked for together, so
+    // that their entries in the audit trail are committed together (one
+    // wait for the read log instead of one per part).
+    let (residence, cases, (offers, own_staff, (staff, staff_count)), consents, waiting, eligibility, providers) = tokio::join!(
+        residence_lines(s, u, &pid),
+        case_lines(s, u, &p.id),
+        open_case_choices(s, u, p.attributes.provider_id.as_str()),
+        consent_lines(s, u, &pid),
+        waiting_lines(s, u, &pid),
+        eligibility_lines(s, u, &pid),
+        other_providers(s, u, p.attributes.provider_id.as_str()),
+    );
     let a = &p.attributes;
     let mut facts: Vec<(&'static str, String)> = vec![("Kennung", p.id.clone())];
     if let Some(b) = a.birth_date {
@@ -222,142 +236,6 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
         facts.push(("Wohnort", m.clone()));
     }
     facts.push(("Träger", a.provider_id.to_string()));
-    let residence = s
-        .lotse
-        .residence_history(&u.actor, &pid)
-        .await
-        .map(|h| {
-            h.iter()
-                .map(|r| {
-                    format!(
-                        "{} ab {}{}",
-                        r.entry.status.label_de(),
-                        date(r.entry.valid_from),
-                        r.entry.valid_until.map(|d| format!(", gültig bis {}", date(d))).unwrap_or_default()
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let q = CaseQuery { person: Some(p.id.clone()), limit: Some(100), ..Default::default() };
-    let cases = s
-        .lotse
-        .cases(&u.actor, q)
-        .await
-        .map(|c| {
-            c.items
-                .iter()
-                .map(|c| {
-                    let phase = lotse_domain::case::Phase::parse(&c.phase).map(|p| p.label_de()).unwrap_or("");
-                    (c.id.clone(), format!("{} – seit {}: {phase}", c.offer_id, date(c.entry_date)))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // Opening a case: the individual offers and the staff of the person's provider.
-    let mut filter = Record::new();
-    filter.insert("provider_id".into(), a.provider_id.to_string().into());
-    let all = PageRequest { limit: Some(500), offset: None };
-    // Only the individual offers, asked for as such: a provider may run
-    // tens of thousands of group offers.
-    let mut individual = filter.clone();
-    individual.insert("delivery".into(), "individual".into());
-    let offers = s
-        .lotse
-        .records(&u.actor, "offers", &individual, all)
-        .await
-        .map(|r| {
-            r.items
-                .iter()
-                .filter(|o| o.get("delivery").and_then(|v| v.as_str()) == Some("individual"))
-                .filter(|o| o.get("archived").and_then(|v| v.as_bool()) != Some(true))
-                .map(|o| {
-                    (
-                        o["offer_id"].as_str().unwrap_or_default().to_owned(),
-                        o["name"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // The provider's staff as a choice, up to STAFF_CHOICE of them; a
-    // larger team types the id (the case manager's own is filled in).
-    let own_staff = s.lotse.own_staff_id(&u.actor).await.ok().flatten().unwrap_or_default();
-    let staff_page =
-        s.lotse.records(&u.actor, "staff", &filter, PageRequest { limit: Some(STAFF_CHOICE + 1), offset: None }).await;
-    let staff_count = staff_page.as_ref().ok().map(|p| p.total).filter(|n| *n > STAFF_CHOICE);
-    let staff = staff_page
-        .map(|r| {
-            r.items
-                .iter()
-                .filter(|o| o.get("archived").and_then(|v| v.as_bool()) != Some(true))
-                .map(|o| {
-                    (
-                        o["staff_id"].as_str().unwrap_or_default().to_owned(),
-                        o["name"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let consents = s
-        .lotse
-        .consents(&u.actor, &pid)
-        .await
-        .map(|cs| {
-            cs.iter()
-                .map(|c| {
-                    let target =
-                        c.provider_id.clone().or(c.program_id.clone()).map(|t| format!(" ({t})")).unwrap_or_default();
-                    let state = match c.withdrawn_date {
-                        Some(w) => format!("widerrufen am {}", date(w)),
-                        None if c.active_today => "gilt".to_owned(),
-                        None => "noch nicht gültig".to_owned(),
-                    };
-                    (
-                        c.id.clone(),
-                        format!("{}{target}, erteilt am {}: {state}", scope_de(&c.scope), date(c.given_date)),
-                        c.withdrawn_date.is_none(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let waiting_entries = s.lotse.waiting_of_person(&u.actor, &pid).await.unwrap_or_default();
-    let waiting_offers: Vec<String> = waiting_entries.iter().map(|w| w.offer_id.clone()).collect();
-    let offer_names = super::records::names_of(s, u, "offers", &waiting_offers).await;
-    let waiting = waiting_entries
-        .into_iter()
-        .map(|w| {
-            (
-                format!("/angebote/{}", w.offer_id),
-                offer_names.get(&w.offer_id).cloned().unwrap_or_else(|| w.offer_id.clone()),
-                date(w.requested_date),
-                w.position,
-            )
-        })
-        .collect();
-    // The target groups of the programmes that have a rule.
-    let mut eligibility = vec![];
-    if let Ok(programs) = s.lotse.records(&u.actor, "programs", &Record::new(), all).await {
-        for prog in programs.items.iter().filter(|x| x.contains_key("target_group")) {
-            let (Some(pid_prog), Some(name)) =
-                (prog.get("program_id").and_then(|v| v.as_str()), prog.get("name").and_then(|v| v.as_str()))
-            else {
-                continue;
-            };
-            let q = lotse_service::persons::EligibilityQuery { program: pid_prog.to_owned(), date: None };
-            if let Ok(e) = s.lotse.person_eligibility(&u.actor, &pid, q).await {
-                eligibility.push((name.to_owned(), e.eligible, e.failing.join("; ")));
-            }
-        }
-    }
-    let providers = s
-        .lotse
-        .providers(&u.actor, all)
-        .await
-        .map(|ps| ps.items.into_iter().filter(|x| x.id != a.provider_id.as_str()).map(|x| (x.id, x.name)).collect())
-        .unwrap_or_default();
     let page = PersonPage {
         p: PersonView { id: p.id.clone(), name: name_of(&p), facts, residence, cases, consents, eligibility, waiting },
         offers,
@@ -377,6 +255,170 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
         chrome,
     };
     (status, render(&page)).into_response()
+}
+
+/// The residence history, one line per status.
+async fn residence_lines(s: &AppState, u: &UiUser, pid: &EntityId) -> Vec<String> {
+    s.lotse
+        .residence_history(&u.actor, pid)
+        .await
+        .map(|h| {
+            h.iter()
+                .map(|r| {
+                    format!(
+                        "{} ab {}{}",
+                        r.entry.status.label_de(),
+                        date(r.entry.valid_from),
+                        r.entry.valid_until.map(|d| format!(", gültig bis {}", date(d))).unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The person's cases: id and a line.
+async fn case_lines(s: &AppState, u: &UiUser, person: &str) -> Vec<(String, String)> {
+    let q = CaseQuery { person: Some(person.to_owned()), limit: Some(100), ..Default::default() };
+    s.lotse
+        .cases(&u.actor, q)
+        .await
+        .map(|c| {
+            c.items
+                .iter()
+                .map(|c| {
+                    let phase = lotse_domain::case::Phase::parse(&c.phase).map(|p| p.label_de()).unwrap_or("");
+                    (c.id.clone(), format!("{} – seit {}: {phase}", c.offer_id, date(c.entry_date)))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The provider's staff offered as a choice: (id, name) pairs, and the
+/// team's size where it is larger than the choice.
+type StaffChoice = (Vec<(String, String)>, Option<u64>);
+
+/// Opening a case: the individual offers and the staff of the person's
+/// provider, and the case manager's own staff id.
+async fn open_case_choices(s: &AppState, u: &UiUser, provider: &str) -> (Vec<(String, String)>, String, StaffChoice) {
+    let mut filter = Record::new();
+    filter.insert("provider_id".into(), provider.into());
+    // Only the individual offers, asked for as such: a provider may run
+    // tens of thousands of group offers.
+    let mut individual = filter.clone();
+    individual.insert("delivery".into(), "individual".into());
+    let all = PageRequest { limit: Some(500), offset: None };
+    let pairs = |items: &[Record], key: &str| -> Vec<(String, String)> {
+        items
+            .iter()
+            .filter(|o| o.get("archived").and_then(|v| v.as_bool()) != Some(true))
+            .map(|o| {
+                (o[key].as_str().unwrap_or_default().to_owned(), o["name"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect()
+    };
+    // The provider's staff as a choice, up to STAFF_CHOICE of them; a
+    // larger team types the id (the case manager's own is filled in).
+    let (offers, staff_page) = tokio::join!(
+        s.lotse.records(&u.actor, "offers", &individual, all),
+        s.lotse.records(&u.actor, "staff", &filter, PageRequest { limit: Some(STAFF_CHOICE + 1), offset: None }),
+    );
+    let offers = offers
+        .map(|r| {
+            let individual: Vec<Record> = r
+                .items
+                .into_iter()
+                .filter(|o| o.get("delivery").and_then(|v| v.as_str()) == Some("individual"))
+                .collect();
+            pairs(&individual, "offer_id")
+        })
+        .unwrap_or_default();
+    let staff_count = staff_page.as_ref().ok().map(|p| p.total).filter(|n| *n > STAFF_CHOICE);
+    let staff = staff_page.map(|r| pairs(&r.items, "staff_id")).unwrap_or_default();
+    (offers, u.actor.staff_id.clone().unwrap_or_default(), (staff, staff_count))
+}
+
+/// The consents: id, a line, and whether it can still be withdrawn.
+async fn consent_lines(s: &AppState, u: &UiUser, pid: &EntityId) -> Vec<(String, String, bool)> {
+    s.lotse
+        .consents(&u.actor, pid)
+        .await
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    let target =
+                        c.provider_id.clone().or(c.program_id.clone()).map(|t| format!(" ({t})")).unwrap_or_default();
+                    let state = match c.withdrawn_date {
+                        Some(w) => format!("widerrufen am {}", date(w)),
+                        None if c.active_today => "gilt".to_owned(),
+                        None => "noch nicht gültig".to_owned(),
+                    };
+                    (
+                        c.id.clone(),
+                        format!("{}{target}, erteilt am {}: {state}", scope_de(&c.scope), date(c.given_date)),
+                        c.withdrawn_date.is_none(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The waiting lists the person is on: link, offer, date, position.
+async fn waiting_lines(s: &AppState, u: &UiUser, pid: &EntityId) -> Vec<(String, String, String, usize)> {
+    let waiting_entries = s.lotse.waiting_of_person(&u.actor, pid).await.unwrap_or_default();
+    let waiting_offers: Vec<String> = waiting_entries.iter().map(|w| w.offer_id.clone()).collect();
+    let offer_names = super::records::names_of(s, u, "offers", &waiting_offers).await;
+    waiting_entries
+        .into_iter()
+        .map(|w| {
+            (
+                format!("/angebote/{}", w.offer_id),
+                offer_names.get(&w.offer_id).cloned().unwrap_or_else(|| w.offer_id.clone()),
+                date(w.requested_date),
+                w.position,
+            )
+        })
+        .collect()
+}
+
+/// The target groups of the programmes that have a rule: name, whether
+/// the person belongs, the failing conditions.
+async fn eligibility_lines(s: &AppState, u: &UiUser, pid: &EntityId) -> Vec<(String, bool, String)> {
+    let all = PageRequest { limit: Some(500), offset: None };
+    let Ok(programs) = s.lotse.records(&u.actor, "programs", &Record::new(), all).await else { return vec![] };
+    let ruled: Vec<(String, String)> = programs
+        .items
+        .iter()
+        .filter(|x| x.contains_key("target_group"))
+        .filter_map(|prog| Some((prog.get("program_id")?.as_str()?.to_owned(), prog.get("name")?.as_str()?.to_owned())))
+        .collect();
+    // Four at a time: a page must not hold every pooled connection.
+    let mut out = Vec::with_capacity(ruled.len());
+    for chunk in ruled.chunks(4) {
+        let mut checks = Vec::with_capacity(chunk.len());
+        for (program, _) in chunk {
+            let q = lotse_service::persons::EligibilityQuery { program: program.clone(), date: None };
+            checks.push(s.lotse.person_eligibility(&u.actor, pid, q));
+        }
+        for (e, (_, name)) in futures_util::future::join_all(checks).await.into_iter().zip(chunk) {
+            if let Ok(e) = e {
+                out.push((name.clone(), e.eligible, e.failing.join("; ")));
+            }
+        }
+    }
+    out
+}
+
+/// The providers a handover can go to (every other one).
+async fn other_providers(s: &AppState, u: &UiUser, own: &str) -> Vec<(String, String)> {
+    let all = PageRequest { limit: Some(500), offset: None };
+    s.lotse
+        .providers(&u.actor, all)
+        .await
+        .map(|ps| ps.items.into_iter().filter(|x| x.id != own).map(|x| (x.id, x.name)).collect())
+        .unwrap_or_default()
 }
 
 pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<String>) -> Response {

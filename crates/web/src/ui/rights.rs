@@ -10,7 +10,8 @@ use lotse_service::handover::HandoverQuery;
 use lotse_service::retention::RetentionRule;
 use serde::Deserialize;
 
-use super::page::{Chrome, UiUser, date, message, status_of};
+use super::admin::Pager;
+use super::page::{Chrome, Head, Sorting, UiUser, date, message, status_of};
 use super::programme::error_page;
 use super::render;
 use crate::AppState;
@@ -30,20 +31,47 @@ pub struct HandoverRow {
 #[template(path = "handovers.html")]
 struct HandoversPage {
     chrome: Chrome,
+    heads: Vec<Head>,
+    pager: Pager,
     rows: Vec<HandoverRow>,
     notice: Option<String>,
     error: Option<String>,
 }
 
+/// The handover list's columns; the keys are the service's orders.
+const HANDOVER_COLUMNS: [(&str, &str); 6] = [
+    ("person", "Person"),
+    ("", "Geburtsjahr"),
+    ("from_provider", "von"),
+    ("", "Notiz"),
+    ("requested_at", "angefragt am"),
+    ("", "Entscheidung"),
+];
+
+#[derive(Deserialize, Default)]
+pub struct ListForm {
+    offset: Option<u64>,
+    sort: Option<String>,
+}
+
 async fn handovers_page(
     s: &AppState,
     u: &UiUser,
+    f: &ListForm,
     status: StatusCode,
     notice: Option<String>,
     error: Option<String>,
 ) -> Response {
     let chrome = Chrome::new(s, u, "/uebergaben").await;
-    let list = match s.lotse.handovers(&u.actor, HandoverQuery::default()).await {
+    let sorting = Sorting::read(f.sort.as_deref(), &HANDOVER_COLUMNS, ("requested_at", false));
+    let offset = f.offset.unwrap_or(0);
+    let q = HandoverQuery {
+        sort: Some(sorting.param()),
+        limit: Some(super::admin::PAGE),
+        offset: Some(offset),
+        ..Default::default()
+    };
+    let list = match s.lotse.handovers(&u.actor, q).await {
         Ok(l) => l,
         Err(e) => return error_page(status_of(&e), chrome, message(&e)),
     };
@@ -53,7 +81,11 @@ async fn handovers_page(
         .await
         .map(|p| p.items.into_iter().map(|p| (p.id, p.name)).collect::<std::collections::HashMap<_, _>>())
         .unwrap_or_default();
+    let query = format!("sort={}", sorting.param());
+    let pager = Pager::new("/uebergaben", &query, offset, list.items.len(), list.total);
+    let heads = sorting.heads("/uebergaben", "", &HANDOVER_COLUMNS);
     let rows = list
+        .items
         .into_iter()
         .map(|h| HandoverRow {
             person: {
@@ -71,11 +103,11 @@ async fn handovers_page(
             id: h.id,
         })
         .collect();
-    (status, render(&HandoversPage { rows, notice, error, chrome })).into_response()
+    (status, render(&HandoversPage { heads, pager, rows, notice, error, chrome })).into_response()
 }
 
-pub async fn handovers(State(s): State<AppState>, u: UiUser) -> Response {
-    handovers_page(&s, &u, StatusCode::OK, None, None).await
+pub async fn handovers(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm>) -> Response {
+    handovers_page(&s, &u, &f, StatusCode::OK, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -111,9 +143,9 @@ pub async fn decide(
         }
         Ok(_) => {
             let note = "Die Übergabe ist abgelehnt; die Person bleibt beim abgebenden Träger.".to_owned();
-            handovers_page(&s, &u, StatusCode::OK, Some(note), None).await
+            handovers_page(&s, &u, &ListForm::default(), StatusCode::OK, Some(note), None).await
         }
-        Err(e) => handovers_page(&s, &u, status_of(&e), None, Some(message(&e))).await,
+        Err(e) => handovers_page(&s, &u, &ListForm::default(), status_of(&e), None, Some(message(&e))).await,
     }
 }
 

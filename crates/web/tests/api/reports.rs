@@ -23,6 +23,7 @@ async fn case_manager_at_pr1(lotse: &lotse_service::Lotse, sys: &Actor) -> Strin
                 role: Role::CaseManager,
                 provider_id: Some(EntityId::parse("sy-pr1").unwrap()),
                 password: "test-passwort".into(),
+                staff_id: None,
             },
         )
         .await

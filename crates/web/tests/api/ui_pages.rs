@@ -227,6 +227,23 @@ lotse_testkit::both_backends! {
         let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "a.mueller"), ("display_name", "Anna Müller"), ("role", "case_manager"), ("provider_id", "kja"), ("password", "geheim-genug-1")]).send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("Das Konto „a.mueller“ wurde angelegt"));
+        // A staff member of another provider: refused at its field, nothing created.
+        let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "b.mueller"), ("display_name", ""), ("role", "case_manager"), ("provider_id", "kja"), ("staff_id", "dekra-c1"), ("password", "geheim-genug-1")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("„dekra-c1“ ist keine Fachkraft des Trägers") && html.contains("value=\"dekra-c1\""), "{html}");
+        assert!(html.contains("aria-describedby=\"staff-hint fehler\" aria-invalid=\"true\""));
+        let (_, list) = page(&admin, &app, "/verwaltung/benutzer?sort=login").await;
+        assert!(!list.contains("b.mueller"));
+        // One of the provider's own: the account opens on that member's cases.
+        let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "b.mueller"), ("display_name", ""), ("role", "case_manager"), ("provider_id", "kja"), ("staff_id", "kja-tm2"), ("password", "geheim-genug-1")]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let fk = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let form = fk.get(app.url("/anmelden")).send().await.unwrap().text().await.unwrap();
+        let creds = [("login", "b.mueller@leverkusen"), ("password", "geheim-genug-1"), ("csrf", &hidden_csrf(&form))];
+        assert_eq!(fk.post(app.url("/anmelden")).form(&creds).send().await.unwrap().status(), 303);
+        let (_, cases) = page(&fk, &app, "/faelle").await;
+        assert!(cases.contains("<caption>Meine Fälle"), "{cases}");
         // The same login again is a conflict at the login field.
         let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "a.mueller"), ("display_name", ""), ("role", "case_manager"), ("provider_id", "kja"), ("password", "geheim-genug-1")]).send().await.unwrap();
         assert_eq!(r.status(), 422);
