@@ -528,7 +528,7 @@ fn current_phase(history: &[case_phase::Model], exit: Option<NaiveDate>) -> (Pha
 /// The cases an actor may list with a query's filters (individual
 /// participations; for a provider's staff only its persons'), unordered.
 fn case_select(actor: &Actor, query: &CaseQuery) -> Result<sea_orm::Select<participation::Entity>, DomainError> {
-    use sea_orm::sea_query::{ExprTrait, Query};
+    use sea_orm::sea_query::ExprTrait;
     let scope = person_scope(actor)?;
     let tenant = actor.tenant.as_str();
     let phase = query.phase.as_deref().map(Phase::parse).transpose()?;
@@ -540,16 +540,7 @@ fn case_select(actor: &Actor, query: &CaseQuery) -> Result<sea_orm::Select<parti
     // provider's persons and offers for every page (0.45 s at a million
     // persons; the lookup per case: 6 ms for the first page).
     let of_case = |table: &'static str, col: &'static str, id: participation::Column| {
-        Expr::from(
-            Query::select()
-                .expr(Expr::col((table, col)))
-                .from(table)
-                .and_where(
-                    Expr::col((table, "tenant_id")).equals((participation::Entity, participation::Column::TenantId)),
-                )
-                .and_where(Expr::col((table, "id")).equals((participation::Entity, id)))
-                .to_owned(),
-        )
+        crate::page::looked_up(table, col, participation::Entity, participation::Column::TenantId, id)
     };
     let mut q = participation::Entity::find()
         .filter(participation::Column::TenantId.eq(tenant))
@@ -1355,7 +1346,7 @@ impl Lotse {
         let q = match Order::parse_opt(query.sort.as_deref(), CASE_ORDERS)? {
             None => q.order_by_desc(participation::Column::EntryDate),
             Some(o) => {
-                use sea_orm::sea_query::{ExprTrait, NullOrdering, Query};
+                use sea_orm::sea_query::NullOrdering;
                 // A column of the case's person or offer, looked up per row.
                 let of = |table: &'static str, col: &'static str| {
                     let id = if table == "persons" {
@@ -1363,17 +1354,7 @@ impl Lotse {
                     } else {
                         participation::Column::OfferId
                     };
-                    Expr::from(
-                        Query::select()
-                            .expr(Expr::col((table, col)))
-                            .from(table)
-                            .and_where(
-                                Expr::col((table, "tenant_id"))
-                                    .equals((participation::Entity, participation::Column::TenantId)),
-                            )
-                            .and_where(Expr::col((table, "id")).equals((participation::Entity, id)))
-                            .to_owned(),
-                    )
+                    crate::page::looked_up(table, col, participation::Entity, participation::Column::TenantId, id)
                 };
                 let (dir, last) = (o.direction(), NullOrdering::Last);
                 match o.key.as_str() {

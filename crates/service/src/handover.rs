@@ -248,19 +248,10 @@ impl Lotse {
         let query = match &order {
             None => query.order_by_asc(handover::Column::RequestedAt),
             Some(o) => {
-                use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Query};
+                use sea_orm::sea_query::NullOrdering;
                 // A column of the person or a provider, looked up per row.
                 let of = |table: &'static str, col: &'static str, id: handover::Column| {
-                    Expr::from(
-                        Query::select()
-                            .expr(Expr::col((table, col)))
-                            .from(table)
-                            .and_where(
-                                Expr::col((table, "tenant_id")).equals((handover::Entity, handover::Column::TenantId)),
-                            )
-                            .and_where(Expr::col((table, "id")).equals((handover::Entity, id)))
-                            .to_owned(),
-                    )
+                    crate::page::looked_up(table, col, handover::Entity, handover::Column::TenantId, id)
                 };
                 let (dir, last) = (o.direction(), NullOrdering::Last);
                 let person = handover::Column::PersonId;

@@ -112,6 +112,34 @@ impl Order {
     }
 }
 
+/// `(SELECT table.col FROM table WHERE table.tenant_id = outer.tenant_id
+/// AND table.id = outer.id)`: a column of the row another table's row
+/// refers to, looked up per row on the primary key — to filter or sort a
+/// list by it without gathering the referenced rows first (and without
+/// `EXISTS`, which SQLite 3.51 may turn into a join over all of them;
+/// decision 49).
+pub(crate) fn looked_up<E, C>(
+    table: &'static str,
+    col: &'static str,
+    outer: E,
+    tenant: C,
+    id: C,
+) -> sea_orm::sea_query::Expr
+where
+    E: sea_orm::sea_query::IntoIden + Copy + 'static,
+    C: sea_orm::sea_query::IntoIden + Copy + 'static,
+{
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Expr::from(
+        Query::select()
+            .expr(Expr::col((table, col)))
+            .from(table)
+            .and_where(Expr::col((table, "tenant_id")).equals((outer, tenant)))
+            .and_where(Expr::col((table, "id")).equals((outer, id)))
+            .to_owned(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
