@@ -13,7 +13,7 @@ use sea_orm::sea_query::{ColumnType, Value};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use lotse_domain::search;
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
@@ -466,6 +466,10 @@ pub const SEARCH_CAP: u64 = 1_000;
 /// of more than SEARCH_CAP rows: [`capped_match`] then cuts a rank.
 const WIDE_ROWS: u64 = 4 * (SEARCH_CAP + 1);
 
+/// Pair keys' rows are counted up to this many when choosing the pair that
+/// drives a search of more than two words.
+const PAIR_COUNT_CAP: u64 = 20_000;
+
 /// Appends the `person_search` rows of these keys (in IN batches, each
 /// priced by SQLite as an index search), selecting `what`.
 fn key_rows<'a>(
@@ -805,12 +809,20 @@ impl Lotse {
                 t.add_typos(candidates.iter().map(String::as_str));
             }
         }
-        // How many key rows each word matches, counted only up to WIDE_ROWS
-        // (one statement): the narrowest word decides how the match is made.
         let scope_provider = match scope {
             PersonScope::Provider(p) => Some(p.as_str()),
             _ => None,
         };
+        // Several words, best match first: found by a pair of them (one key
+        // lookup per pair of codes), ranked from the candidates' names.
+        if tokens.len() >= 2 && order.is_none() {
+            if let Some(keys) = self.narrowest_pair(tenant, scope_provider, &tokens).await? {
+                let (ids, total) = self.paired_match(tenant, scope_provider, &tokens, &keys, page).await?;
+                return Ok((self.persons_in_order(tenant, scope, &ids).await?, total, false));
+            }
+        }
+        // How many key rows each word matches, counted only up to WIDE_ROWS
+        // (one statement): the narrowest word decides how the match is made.
         let mut sql = String::from("SELECT ");
         let mut values: Vec<sea_orm::Value> = Vec::new();
         for (i, t) in tokens.iter().enumerate() {
@@ -887,8 +899,18 @@ impl Lotse {
             let (_, t, w) = Box::pin(self.search(actor, scope, text, again, None)).await?;
             return Ok((Vec::new(), t, w));
         }
-        let capped = wide;
         let total = if wide { total.min(SEARCH_CAP) } else { total };
+        Ok((self.persons_in_order(tenant, scope, &ids).await?, total, wide))
+    }
+
+    /// The persons of a search page, in the order of `ids`, those outside
+    /// the scope dropped.
+    async fn persons_in_order(
+        &self,
+        tenant: &str,
+        scope: &PersonScope,
+        ids: &[String],
+    ) -> Result<Vec<person::Model>, DomainError> {
         let mut rows = person::Entity::find()
             .filter(person::Column::TenantId.eq(tenant))
             .filter(person::Column::Id.is_in(ids.iter().map(String::as_str)))
@@ -898,7 +920,93 @@ impl Lotse {
         let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
         rows.retain(|r| EntityId::parse(&r.provider_id).is_ok_and(|p| scope.admits(&p)));
         rows.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
-        Ok((rows, total, capped))
+        Ok(rows)
+    }
+
+    /// The pair keys of the two words that match the fewest persons
+    /// together ([`search::pair_lookup`]); None when no two words can be
+    /// paired. With more than two words each pair's rows are counted (up to
+    /// PAIR_COUNT_CAP, one statement).
+    async fn narrowest_pair(
+        &self,
+        tenant: &str,
+        provider: Option<&str>,
+        tokens: &[search::QueryToken],
+    ) -> Result<Option<BTreeSet<String>>, DomainError> {
+        let mut pairs = Vec::new();
+        for (i, a) in tokens.iter().enumerate() {
+            for b in &tokens[i + 1..] {
+                pairs.extend(search::pair_lookup(a, b));
+            }
+        }
+        if pairs.len() <= 1 {
+            return Ok(pairs.pop());
+        }
+        let mut sql = String::from("SELECT ");
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        for (i, keys) in pairs.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str("(SELECT COUNT(*) FROM (");
+            key_rows(&mut sql, &mut values, tenant, provider, keys.iter().map(String::as_str), "1");
+            sql.push_str(&format!(" LIMIT {PAIR_COUNT_CAP}) c{i}) AS n{i}"));
+        }
+        let row = self
+            .db
+            .query_one_raw(lotse_db::backend::portable_statement(self.db.get_database_backend(), &sql, values))
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| db_err(sea_orm::DbErr::Custom("the search counted no pairs".into())))?;
+        let mut best: Option<(i64, usize)> = None;
+        for i in 0..pairs.len() {
+            let n = row.try_get_by_index::<i64>(i).map_err(db_err)?;
+            if best.is_none_or(|(m, _)| n < m) {
+                best = Some((n, i));
+            }
+        }
+        Ok(best.map(|(_, i)| pairs.swap_remove(i)))
+    }
+
+    /// Every person stored under one of the pair `keys`, ranked by all
+    /// words from their names (best first, then by id); the page's ids and
+    /// the number of matches.
+    async fn paired_match(
+        &self,
+        tenant: &str,
+        provider: Option<&str>,
+        tokens: &[search::QueryToken],
+        keys: &BTreeSet<String>,
+        page: PageRequest,
+    ) -> Result<(Vec<String>, u64), DomainError> {
+        let mut sql = String::from("SELECT k.person_id, p.given_name, p.family_name FROM (");
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        key_rows(&mut sql, &mut values, tenant, provider, keys.iter().map(String::as_str), "person_id");
+        sql.push_str(") k JOIN persons p ON p.tenant_id = ? AND p.id = k.person_id");
+        values.push(tenant.into());
+        let rows = self
+            .db
+            .query_all_raw(lotse_db::backend::portable_statement(self.db.get_database_backend(), &sql, values))
+            .await
+            .map_err(db_err)?;
+        let mut seen = HashSet::with_capacity(rows.len());
+        let mut matches: Vec<(u32, String)> = Vec::new();
+        for row in rows {
+            let id: String = row.try_get("", "person_id").map_err(db_err)?;
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            let given: Option<String> = row.try_get("", "given_name").map_err(db_err)?;
+            let family: Option<String> = row.try_get("", "family_name").map_err(db_err)?;
+            if let Some(score) = search::rank_of_names(tokens, given.iter().chain(family.iter()).map(String::as_str)) {
+                matches.push((score, id));
+            }
+        }
+        matches.sort_unstable();
+        let total = matches.len() as u64;
+        let ids =
+            matches.into_iter().skip(page.offset() as usize).take(page.limit() as usize).map(|(_, id)| id).collect();
+        Ok((ids, total))
     }
 
     pub async fn update_person(

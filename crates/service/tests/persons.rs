@@ -511,3 +511,104 @@ lotse_testkit::both_backends! {
         assert_eq!((nobody.total, nobody.items.len()), (0, 0));
     }
 }
+
+lotse_testkit::both_backends! {
+    async fn a_search_of_several_words_by_a_pair_finds_what_every_word_finds(db) {
+        use lotse_db::entity::person_search;
+        use lotse_db::migration::{Migrator, MigratorTrait};
+        use lotse_testkit::sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+        let lotse = &db.lotse;
+        lotse_testkit::fixture::tenant(lotse, "t1").await;
+        let sys = Actor::system(TenantId::parse("t1").unwrap());
+        // Spellings, sounds, typos, three-word names, two names of one sound.
+        let mut csv = String::from("person_id,provider_id,given_name,family_name,birth_date,gender\n");
+        let given = ["Anna", "Anne", "Ana Maria", "Hanna", "Mohammed", "Muhammad", "Lena", "Maria Marie", "Elif"];
+        let family =
+            ["Müller", "Mueller", "Miller", "Möller", "Al-Hassan", "Hassan", "Yılmaz", "Müller-Lüdenscheidt", "Mahler"];
+        let mut n = 0;
+        for (i, g) in given.iter().enumerate() {
+            for (j, f) in family.iter().enumerate() {
+                if (i + j) % 4 != 3 {
+                    n += 1;
+                    let provider = if n % 3 == 0 { "p2" } else { "p1" };
+                    csv.push_str(&format!("x{n},{provider},{g},{f},1990-01-01,female\n"));
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("persons.csv"), csv).unwrap();
+        lotse.import_bundle(&sys, &Bundle::open(dir.path()).unwrap(), None).await.unwrap();
+        let mut head = actor("t1", Role::Head, None);
+        head.break_glass = Some("Prüfung".into());
+        let cm = actor("t1", Role::CaseManager, Some("p1"));
+        let queries = [
+            "Anna Müller", "Mueller Anna", "Anan Müller", "Mohamad Hassan", "Al Mohammed", "Hassan Al Muhammad",
+            "Lena Lüdenscheidt", "Yilmaz Elif", "Maria Müller", "Marie Mahler", "Hanna Miller", "Maria Marie",
+            "Müller Mueller", "Elif Schmidt",
+        ];
+        let ranked = |a: &'static Actor, q: &'static str| async move {
+            let page = lotse.persons(a, PersonQuery { q: Some(q.into()), limit: Some(500), offset: None, sort: None });
+            let page = page.await.unwrap();
+            (page.items.into_iter().map(|p| p.id).collect::<Vec<_>>(), page.total)
+        };
+        // Sorted by id, a search matches word by word (decision 46), not by
+        // pairs: both must find the same persons.
+        let by_id = |a: &'static Actor, q: &'static str| async move {
+            let page =
+                lotse.persons(a, PersonQuery { q: Some(q.into()), limit: Some(500), offset: None, sort: Some("id".into()) });
+            let mut found: Vec<String> = page.await.unwrap().items.into_iter().map(|p| p.id).collect();
+            found.sort();
+            found
+        };
+        let head: &'static Actor = Box::leak(Box::new(head));
+        let cm: &'static Actor = Box::leak(Box::new(cm));
+        let mut matched = 0;
+        for a in [head, cm] {
+            for q in queries {
+                let (found, total) = ranked(a, q).await;
+                assert_eq!(total as usize, found.len(), "{q}");
+                let mut set = found.clone();
+                set.sort();
+                assert_eq!(set, by_id(a, q).await, "{q}: by pairs and word by word");
+                matched += found.len();
+            }
+        }
+        assert!(matched > 100, "the queries find people ({matched})");
+        // Best match first: the exact "Anna Müller"s, then "Anna Mueller"s.
+        let (found, _) = ranked(head, "Anna Müller").await;
+        let names = |ids: &[String]| {
+            let ids = ids.to_vec();
+            async move {
+                let mut out = Vec::new();
+                for i in &ids {
+                    let p = lotse.person(head, &id(i)).await.unwrap();
+                    out.push(format!("{} {}", p.attributes.given_name.unwrap(), p.attributes.family_name.unwrap()));
+                }
+                out
+            }
+        };
+        assert_eq!(names(&found[..2]).await, ["Anna Müller", "Anna Mueller"]);
+        assert_eq!(find(lotse, head, "Anna Müller", Some(1), Some(1)).await.0, found[1..2].to_vec(), "pages");
+
+        // Pairs are what finds them: without the pair keys nobody is found;
+        // the migration that writes them for persons stored before writes
+        // exactly the keys the import wrote.
+        let pairs = || async {
+            person_search::Entity::find()
+                .filter(person_search::Column::Key.starts_with("q:"))
+                .order_by_asc(person_search::Column::PersonId)
+                .order_by_asc(person_search::Column::Key)
+                .all(&lotse.db)
+                .await
+                .unwrap()
+        };
+        let written = pairs().await;
+        assert!(written.len() > n, "{} pair keys for {n} persons", written.len());
+        Migrator::down(&lotse.db, Some(1)).await.unwrap();
+        assert!(pairs().await.is_empty());
+        assert!(ranked(head, "Anna Müller").await.0.is_empty(), "found by pairs only");
+        Migrator::up(&lotse.db, None).await.unwrap();
+        assert_eq!(pairs().await, written);
+        assert_eq!(ranked(head, "Anna Müller").await.0, found);
+    }
+}

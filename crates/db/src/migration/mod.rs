@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+pub use sea_orm_migration::MigratorTrait;
+
 mod m0001_foundation;
 mod m0002_bundle;
 mod m0003_publications;
@@ -14,6 +16,7 @@ mod m0008_cases;
 mod m0009_consent_caseload_retention;
 mod m0010_name_vocabulary;
 mod m0011_list_indexes;
+mod m0012_search_pairs;
 
 pub struct Migrator;
 
@@ -32,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_consent_caseload_retention::Migration),
             Box::new(m0010_name_vocabulary::Migration),
             Box::new(m0011_list_indexes::Migration),
+            Box::new(m0012_search_pairs::Migration),
         ]
     }
 }
