@@ -991,6 +991,8 @@ impl Lotse {
             .map_err(db_err)?;
         let mut seen = HashSet::with_capacity(rows.len());
         let mut matches: Vec<(u32, String)> = Vec::new();
+        // Names repeat (thousands of "Anna Müller"): each is ranked once.
+        let mut scores: HashMap<(Option<String>, Option<String>), Option<u32>> = HashMap::new();
         for row in rows {
             let id: String = row.try_get("", "person_id").map_err(db_err)?;
             if !seen.insert(id.clone()) {
@@ -998,7 +1000,10 @@ impl Lotse {
             }
             let given: Option<String> = row.try_get("", "given_name").map_err(db_err)?;
             let family: Option<String> = row.try_get("", "family_name").map_err(db_err)?;
-            if let Some(score) = search::rank_of_names(tokens, given.iter().chain(family.iter()).map(String::as_str)) {
+            let score = *scores.entry((given, family)).or_insert_with_key(|(given, family)| {
+                search::rank_of_names(tokens, given.iter().chain(family.iter()).map(String::as_str))
+            });
+            if let Some(score) = score {
                 matches.push((score, id));
             }
         }
