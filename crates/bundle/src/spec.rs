@@ -862,4 +862,58 @@ pub const FILES: &[FileSpec] = &[
             r("program_id", "programs.csv", false),
         ],
     },
+    // Publications and council inquiries (docs/reports.md). A published
+    // report is frozen: a row may add one, never change one ([`FROZEN`]).
+    FileSpec {
+        name: "published_reports.csv",
+        table: "published_reports",
+        extends: None,
+        key: &["report_id"],
+        cols: &[
+            key("report_id"),
+            c("report", Kind::TextMax(32), true),
+            c("title", Kind::TextMax(300), false),
+            c("params", Kind::TextMax(10_000), true),
+            c("published_at", Kind::Timestamp, true),
+            c("published_by", Kind::TextMax(128), true),
+            c("content", Kind::TextMax(PUBLICATION_LIMIT), true),
+            c("content_hash", Kind::TextMax(64), true),
+        ],
+    },
+    FileSpec {
+        name: "inquiries.csv",
+        table: "inquiries",
+        extends: None,
+        key: &["inquiry_id"],
+        cols: &[
+            key("inquiry_id"),
+            c("received_on", Kind::Date, true),
+            c("faction", Kind::TextMax(300), true),
+            c("title", Kind::TextMax(500), true),
+            c("addressee", Kind::TextMax(300), false),
+            c("created_at", Kind::Stamp, false),
+            c("created_by", Kind::TextMax(128), true),
+        ],
+    },
+    FileSpec {
+        name: "inquiry_questions.csv",
+        table: "inquiry_questions",
+        extends: None,
+        key: &["inquiry_id", "number"],
+        cols: &[
+            r("inquiry_id", "inquiries.csv", true),
+            c("number", Kind::Int { min: 1, max: 1000 }, true),
+            c("question", Kind::TextMax(20_000), true),
+            c("answer", Kind::TextMax(20_000), false),
+            c("publications", Kind::TextMax(2_000), true),
+        ],
+    },
 ];
+
+/// The files whose rows are frozen once stored: an import may add rows and
+/// leave them as they are, but a row that differs from the stored one is an
+/// error (the database refuses the update too).
+pub const FROZEN: &[&str] = &["published_reports.csv"];
+
+/// The longest content of a published report (characters of its JSON).
+pub const PUBLICATION_LIMIT: usize = 20_000_000;

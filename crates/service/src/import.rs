@@ -204,6 +204,18 @@ macro_rules! for_each_table {
                 type $E = lotse_db::entity::retention_rule::Entity;
                 $body
             }
+            "published_reports" => {
+                type $E = lotse_db::entity::published_report::Entity;
+                $body
+            }
+            "inquiries" => {
+                type $E = lotse_db::entity::inquiry::Entity;
+                $body
+            }
+            "inquiry_questions" => {
+                type $E = lotse_db::entity::inquiry_question::Entity;
+                $body
+            }
             other => unreachable!("the spec has no table {other}"),
         }
     };
@@ -814,6 +826,7 @@ where
         .collect();
     // A file that extends another only updates its records: every row is "stored".
     let extends = spec.extends.is_some();
+    let frozen = lotse_bundle::spec::FROZEN.contains(&file);
     let stored = ctx.known.stored.get(file).cloned().unwrap_or_default();
     let mut keys_in_file: HashSet<String> = HashSet::new();
     let mut inserts: Vec<Vec<Value>> = Vec::new();
@@ -993,8 +1006,10 @@ where
             continue;
         }
         remember(&parsed, &key, ctx, &mut spans);
-        if !ctx.ok() {
-            continue; // keep checking, stop writing
+        // Keep checking, stop writing; a frozen file's stored rows are still
+        // compared (that only reads) so that every change of one is reported.
+        if !ctx.ok() && !(frozen && !is_new) {
+            continue;
         }
         if !is_new {
             update_bytes += bytes_of(&parsed.cells);
@@ -1009,6 +1024,7 @@ where
                     &present,
                     std::mem::take(&mut maybe_updates),
                     &mut summary,
+                    ctx,
                 )
                 .await?;
             }
@@ -1090,12 +1106,14 @@ where
             }
         }
     }
-    if ctx.ok() {
+    if frozen && !ctx.ok() && !maybe_updates.is_empty() {
+        update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary, ctx).await?;
+    } else if ctx.ok() {
         lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, inserts).await.map_err(db_err)?;
         lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, search_inserts).await.map_err(db_err)?;
         crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &vocabulary_new).await?;
         if !maybe_updates.is_empty() {
-            update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary).await?;
+            update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary, ctx).await?;
         }
         if summary.created > 0 {
             let changes = serde_json::json!({ "file": file, "created": summary.created, "via": "import" });
@@ -1117,6 +1135,7 @@ async fn update_batch<E>(
     present: &[bool],
     batch: Vec<Parsed<'static>>,
     summary: &mut FileSummary,
+    ctx: &mut Ctx<'_>,
 ) -> Result<(), DomainError>
 where
     E: EntityTrait,
@@ -1170,6 +1189,28 @@ where
         if diff.is_empty() {
             summary.unchanged += 1;
             continue;
+        }
+        if lotse_bundle::spec::FROZEN.contains(&spec.name) {
+            let col = spec.cols.iter().find(|c| diff.contains_key(c.name)).map_or("", |c| c.name);
+            ctx.error(Problem::new(
+                spec.name,
+                p.line,
+                col,
+                format!(
+                    "„{}“ ist veröffentlicht und wird nicht mehr geändert (abweichend: {})",
+                    p.key().replace('\u{1f}', "/"),
+                    diff.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+                format!(
+                    "\"{}\" is published and is not changed any more (differs: {})",
+                    p.key().replace('\u{1f}', "/"),
+                    diff.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+            continue;
+        }
+        if !ctx.ok() {
+            continue; // checked only (a frozen file after an error)
         }
         if let Ok(c) = E::Column::from_str("updated_at") {
             am.set(c, Value::ChronoDateTimeUtc(Some(Utc::now())));
@@ -1325,6 +1366,78 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
                     format!("„{o}“ ist ein Gruppenangebot; Wartelisten gibt es nur für Einzelangebote"),
                     format!("\"{o}\" is a group offer; waiting lists are kept for individual offers only"),
                 );
+            }
+        }
+        "published_reports.csv" => {
+            if let Some(r) = p.text("report").filter(|r| !lotse_reports::NAMES.contains(r)) {
+                error(
+                    ctx,
+                    "report",
+                    format!("unbekannter Bericht „{r}“ (bekannt: {})", lotse_reports::NAMES.join(", ")),
+                    format!("unknown report \"{r}\" (known: {})", lotse_reports::NAMES.join(", ")),
+                );
+            }
+            if let Some(Err(e)) =
+                p.text("params").map(serde_json::from_str::<serde_json::Map<String, serde_json::Value>>)
+            {
+                error(
+                    ctx,
+                    "params",
+                    format!("keine Parameter als JSON-Objekt ({e})"),
+                    format!("not parameters as a JSON object ({e})"),
+                );
+            }
+            if let Some(content) = p.text("content") {
+                if let Err(e) = lotse_reports::Report::from_stored(content.as_bytes()) {
+                    error(
+                        ctx,
+                        "content",
+                        format!("kein gespeicherter Bericht ({e})"),
+                        format!("not a stored report ({e})"),
+                    );
+                } else if let Some(h) =
+                    p.text("content_hash").filter(|h| *h != crate::publications::hash(content.as_bytes()))
+                {
+                    error(
+                        ctx,
+                        "content_hash",
+                        format!(
+                            "„{h}“ ist nicht die SHA-256-Prüfsumme des Inhalts: der Inhalt wurde verändert oder die Prüfsumme ist falsch"
+                        ),
+                        format!(
+                            "\"{h}\" is not the SHA-256 of the content: the content was changed or the hash is wrong"
+                        ),
+                    );
+                }
+            }
+        }
+        "inquiry_questions.csv" => {
+            if let Some(list) = p.text("publications") {
+                match serde_json::from_str::<Vec<String>>(list) {
+                    Err(_) => error(
+                        ctx,
+                        "publications",
+                        format!("„{list}“ ist keine Liste von Kennungen (erwartet: [] oder [\"kennung\", …])"),
+                        format!("\"{list}\" is not a list of ids (expected: [] or [\"id\", …])"),
+                    ),
+                    Ok(ids) if ids.len() > crate::inquiries::MAX_CITED => error(
+                        ctx,
+                        "publications",
+                        format!("höchstens {} veröffentlichte Berichte je Antwort", crate::inquiries::MAX_CITED),
+                        format!("at most {} published reports per answer", crate::inquiries::MAX_CITED),
+                    ),
+                    Ok(ids) => {
+                        let known = ctx.known.ids.get("published_reports.csv");
+                        if let Some(missing) = ids.iter().find(|id| !known.is_some_and(|k| k.contains(*id))) {
+                            error(
+                                ctx,
+                                "publications",
+                                format!("„{missing}“ gibt es weder in published_reports.csv noch im Mandanten"),
+                                format!("\"{missing}\" is neither in published_reports.csv nor in the tenant"),
+                            );
+                        }
+                    }
+                }
             }
         }
         "residence_statuses.csv" if before(p.date("valid_from"), p.date("valid_until")) => {

@@ -3,7 +3,7 @@
 //! reopened unchanged whatever happens to the data later, and compared with a
 //! fresh computation. Published reports are always suppressed.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use lotse_db::entity::published_report;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, PersonScope, Resource, authorize, report_scope};
@@ -43,7 +43,7 @@ pub struct Comparison {
     pub changed: Vec<String>,
 }
 
-fn hash(bytes: &[u8]) -> String {
+pub(crate) fn hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -90,7 +90,8 @@ impl Lotse {
             report: name.to_string(),
             title,
             params: serde_json::to_string(&params).expect("serialisable"),
-            published_at: Utc::now(),
+            // To the microsecond, as both databases and the bundle keep it.
+            published_at: Utc::now().trunc_subsecs(6),
             published_by: actor.login.as_str().to_string(),
             content_hash: hash(&content),
             content: String::from_utf8(content).expect("JSON is UTF-8"),

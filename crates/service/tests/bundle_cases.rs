@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use lotse_bundle::source::Bundle;
 use lotse_bundle::spec::FileSpec;
 use lotse_bundle::write::FolderSink;
@@ -17,6 +17,7 @@ use lotse_service::caseload::DeputyInput;
 use lotse_service::consents::ConsentInput;
 use lotse_service::handover::HandoverInput;
 use lotse_service::import::ImportReport;
+use lotse_service::inquiries::{Answer, NewInquiry};
 use lotse_service::persons::{MergeInput, PersonInput};
 use lotse_service::retention::RetentionRule;
 use lotse_service::users::NewUser;
@@ -245,6 +246,21 @@ async fn source(lotse: &Lotse) -> Vec<Actor> {
     ];
     lotse.set_retention_rules(&sys, rules).await.unwrap();
     lotse.archive_record(co, "offers", &id("gruppe"), true).await.unwrap();
+
+    // A published report, and a council inquiry whose answer cites it.
+    let params = lotse_service::reports::ReportParams { year: Some(ago(0).year().to_string()), ..Default::default() };
+    let published = lotse.publish_report(co, "key-figures", &params, Some("Sachstand".into())).await.unwrap();
+    let inquiry = NewInquiry {
+        received_on: ago(3),
+        faction: "Fraktion Beispiel".into(),
+        title: "Teilhabe im Quartier".into(),
+        addressee: Some("z.d.A.: Rat".into()),
+        questions: vec!["Wie viele Personen werden begleitet?".into(), "Mit welchem Ergebnis?".into()],
+    };
+    let inquiry = lotse.create_inquiry(co, inquiry).await.unwrap();
+    let answer =
+        Answer { answer: Some("Siehe Sachstand.\n\nZweiter Absatz.".into()), publications: vec![published.id] };
+    lotse.answer_question(co, &inquiry.id, 1, answer).await.unwrap();
     actors
 }
 
@@ -275,7 +291,7 @@ fn same_dirs(a: &Path, b: &Path) {
 }
 
 /// The files this work added, and whether the source tenant has rows in them.
-const NEW_FILES: [&str; 18] = [
+const NEW_FILES: [&str; 21] = [
     "person_details.csv",
     "offer_details.csv",
     "residence_statuses.csv",
@@ -294,6 +310,9 @@ const NEW_FILES: [&str; 18] = [
     "waiting_list.csv",
     "outreach_contacts.csv",
     "handovers.csv",
+    "published_reports.csv",
+    "inquiries.csv",
+    "inquiry_questions.csv",
 ];
 
 lotse_testkit::both_backends! {
@@ -329,6 +348,24 @@ lotse_testkit::both_backends! {
         for f in &again.files {
             assert_eq!((f.created, f.updated), (0, 0), "{}", f.file);
         }
+
+        // A published report is frozen: a changed title is refused at its
+        // line and column, and compared even after an error in another file.
+        let changed = tempfile::tempdir().unwrap();
+        for f in lotse_bundle::spec::FILES {
+            std::fs::copy(first.path().join(f.name), changed.path().join(f.name)).unwrap();
+        }
+        let reports = read(first.path(), "published_reports.csv");
+        let published = reports.lines().nth(1).unwrap().split(',').next().unwrap().to_owned();
+        std::fs::write(changed.path().join("published_reports.csv"), reports.replacen(",Sachstand,", ",Sachstand (neu),", 1)).unwrap();
+        let handovers = read(first.path(), "handovers.csv");
+        std::fs::write(changed.path().join("handovers.csv"), handovers.replacen(",accepted,", ",offen,", 1)).unwrap();
+        let r = import_dir(lotse, &sys, changed.path()).await;
+        let text = r.errors.iter().map(|e| e.render(false)).collect::<Vec<_>>().join("\n");
+        assert!(!r.written && r.error_count == 2, "{text}");
+        assert!(text.contains("handovers.csv:2:status: unbekannter Wert „offen“"), "{text}");
+        assert!(text.contains(&format!("published_reports.csv:2:title: „{published}“ ist veröffentlicht und wird nicht mehr geändert (abweichend: title)")), "{text}");
+        assert_eq!(lotse.publications(&src[3]).await.unwrap()[0].title.as_deref(), Some("Sachstand"));
 
         // Into an empty tenant, as an operator moves a tenant: accounts are
         // not in the bundle and need their providers, so first everything but
@@ -370,6 +407,16 @@ lotse_testkit::both_backends! {
         assert_eq!(a, b);
         assert_eq!(phase, "closure");
         assert!(doc_a == document() && doc_b == document());
+        // The publication opens in the copy (its hash checked), with the
+        // same figures; the inquiry's answer still cites it.
+        let (src_pub, copy_pub) = (lotse.publications(&src[3]).await.unwrap(), lotse.publications(&copy[3]).await.unwrap());
+        assert_eq!(serde_json::to_value(&src_pub).unwrap(), serde_json::to_value(&copy_pub).unwrap());
+        let opened = lotse.publication(&copy[3], &copy_pub[0].id).await.unwrap();
+        assert_eq!(opened.report.to_stored(), lotse.publication(&src[3], &src_pub[0].id).await.unwrap().report.to_stored());
+        let inquiries = lotse.inquiries(&copy[3]).await.unwrap();
+        let inquiry = lotse.inquiry(&copy[3], &inquiries[0].id).await.unwrap();
+        assert_eq!(inquiry.questions[0].publications, vec![copy_pub[0].id.clone()]);
+        assert_eq!(inquiry.questions.len(), 2);
         // The merged id still leads to the kept person, the deputy works in the copy.
         assert_eq!(lotse.person(&copy[0], &id("q5dup")).await.unwrap().id, "q5");
         assert_eq!(lotse.deputies(&copy[0]).await.unwrap().len(), 1);
@@ -514,6 +561,34 @@ lotse_testkit::both_backends! {
         expect("deputies.csv", n - 1, "until_date", "ungültiges Datum „2025-01-40“");
         expect("deputies.csv", n, "deputy_login", "Niemand kann sich selbst vertreten");
         expect("deputies.csv", n, "until_date", "liegt vor dem Beginn");
+        // A new published report must be a stored report with its own hash.
+        let content = csv::Reader::from_reader(read(dir, "published_reports.csv").as_bytes())
+            .deserialize::<std::collections::HashMap<String, String>>()
+            .next()
+            .unwrap()
+            .unwrap()["content"]
+            .clone();
+        let n = add("published_reports.csv", &[
+            &[("report_id", "pub-x1"), ("report", "bilanz"), ("params", "[1]"), ("published_at", "2025-01-01T10:00:00Z"), ("published_by", "koordination"), ("content", "{}"), ("content_hash", "abc")],
+            &[("report_id", "pub-x2"), ("report", "key-figures"), ("params", "{}"), ("published_at", "2025-01-01T10:00:00Z"), ("published_by", "koordination"), ("content", &content), ("content_hash", &"0".repeat(64))],
+        ]);
+        expect("published_reports.csv", n - 1, "report", "unbekannter Bericht „bilanz“");
+        expect("published_reports.csv", n - 1, "params", "keine Parameter als JSON-Objekt");
+        expect("published_reports.csv", n - 1, "content", "kein gespeicherter Bericht");
+        expect("published_reports.csv", n, "content_hash", &format!("„{}“ ist nicht die SHA-256-Prüfsumme des Inhalts", "0".repeat(64)));
+        let n = add("inquiries.csv", &[&[("inquiry_id", "inq-x1"), ("received_on", "2025-02-30"), ("title", "Frage"), ("created_by", "koordination")]]);
+        expect("inquiries.csv", n, "received_on", "ungültiges Datum „2025-02-30“");
+        expect("inquiries.csv", n, "faction", "Pflichtwert fehlt");
+        let n = add("inquiry_questions.csv", &[
+            &[("inquiry_id", "inq-fehlt"), ("number", "1"), ("question", "Warum?"), ("publications", "[]")],
+            &[("inquiry_id", "inq-x1"), ("number", "0"), ("question", "Wann?"), ("publications", "[]")],
+            &[("inquiry_id", "inq-x1"), ("number", "1"), ("question", "Wie?"), ("publications", "pub-x1")],
+            &[("inquiry_id", "inq-x1"), ("number", "2"), ("question", "Wo?"), ("publications", "[\"pub-nirgends\"]")],
+        ]);
+        expect("inquiry_questions.csv", n - 3, "inquiry_id", "„inq-fehlt“ gibt es weder in inquiries.csv");
+        expect("inquiry_questions.csv", n - 2, "number", "0 liegt außerhalb des zulässigen Bereichs 1–1000");
+        expect("inquiry_questions.csv", n - 1, "publications", "„pub-x1“ ist keine Liste von Kennungen");
+        expect("inquiry_questions.csv", n, "publications", "„pub-nirgends“ gibt es weder in published_reports.csv");
         let n = add("retention_rules.csv", &[&[("rule_id", "r9"), ("kind", "immer"), ("years", "0"), ("program_id", "nirgends")]]);
         expect("retention_rules.csv", n, "kind", "unbekannter Wert „immer“");
         expect("retention_rules.csv", n, "years", "0 liegt außerhalb des zulässigen Bereichs 1–100");
