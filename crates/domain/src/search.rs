@@ -219,6 +219,14 @@ pub fn index_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Stri
     keys
 }
 
+/// The names stored with a person's pair keys (`person_search.names`), from
+/// which a search ranks the candidates ([`rank_of_names`] splits them into
+/// the same tokens as the names apart): the given and the family name,
+/// separated by a space.
+pub fn pair_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names.into_iter().collect::<Vec<_>>().join(" ")
+}
+
 /// The key of two different phonetic codes, the smaller (bytewise) first;
 /// None when it would be longer than a key may be.
 pub fn pair_key(a: &str, b: &str) -> Option<String> {
@@ -559,6 +567,10 @@ mod tests {
         assert!(index_keys(["Maria Marie"]).iter().all(|k| !k.starts_with("q:")));
         assert!(index_keys(["Anna", "Müller"]).contains("q:06:657"));
         assert_eq!(rank_of_names(&query_keys("Mueller Anna"), ["Anna", "Müller"]), Some(1));
+        assert_eq!(
+            index_keys([pair_names(["Ana Maria", "Al-Hassan"]).as_str()]),
+            index_keys(["Ana Maria", "Al-Hassan"])
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use sea_orm::sea_query::{ColumnType, Value};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use lotse_domain::search;
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
@@ -253,7 +253,13 @@ fn diff(old: Option<&PersonInput>, new: Option<&PersonInput>) -> serde_json::Val
 /// The columns of `person_search`, in the order [`search_rows`] fills them.
 pub(crate) fn search_columns() -> Vec<(&'static str, ColumnType)> {
     let text = ColumnType::String(Default::default());
-    vec![("tenant_id", text.clone()), ("person_id", text.clone()), ("key", text.clone()), ("provider_id", text)]
+    vec![
+        ("tenant_id", text.clone()),
+        ("person_id", text.clone()),
+        ("key", text.clone()),
+        ("provider_id", text.clone()),
+        ("names", text),
+    ]
 }
 
 /// The `person_search` rows of one person.
@@ -264,13 +270,16 @@ pub(crate) fn search_rows(
     names: [Option<&str>; 2],
 ) -> impl Iterator<Item = Vec<Value>> {
     let keys = search::index_keys(names.into_iter().flatten());
+    let pair_names = search::pair_names(names.into_iter().flatten());
     let (tenant, person_id, provider) = (tenant.to_owned(), person_id.to_owned(), provider.to_owned());
     keys.into_iter().map(move |k| {
+        let names = k.starts_with("q:").then(|| pair_names.clone());
         vec![
             Value::String(Some(tenant.clone())),
             Value::String(Some(person_id.clone())),
             Value::String(Some(k)),
             Value::String(Some(provider.clone())),
+            Value::String(names),
         ]
     })
 }
@@ -500,6 +509,28 @@ fn key_rows<'a>(
             sql.push_str(" AND provider_id = ?");
             values.push(p.into());
         }
+    }
+}
+
+/// Appends the pair key rows (`q:`) of these keys from their own index
+/// (`person_search_pairs`, which holds only rows with names), selecting `what`.
+fn pair_rows(
+    sql: &mut String,
+    values: &mut Vec<sea_orm::Value>,
+    tenant: &str,
+    provider: Option<&str>,
+    keys: &BTreeSet<String>,
+    what: &str,
+) {
+    sql.push_str(&format!(
+        "SELECT {what} FROM person_search WHERE tenant_id = ? AND \"key\" IN ({}) AND names IS NOT NULL",
+        vec!["?"; keys.len()].join(",")
+    ));
+    values.push(tenant.into());
+    values.extend(keys.iter().map(|k| k.as_str().into()));
+    if let Some(p) = provider {
+        sql.push_str(" AND provider_id = ?");
+        values.push(p.into());
     }
 }
 
@@ -970,7 +1001,10 @@ impl Lotse {
 
     /// Every person stored under one of the pair `keys`, ranked by all
     /// words from their names (best first, then by id); the page's ids and
-    /// the number of matches.
+    /// the number of matches. Both statements read only the pair keys'
+    /// index (`person_search_pairs`, which holds the names): the distinct
+    /// names with their number of persons, ranked here, then the page among
+    /// the persons with the best names.
     async fn paired_match(
         &self,
         tenant: &str,
@@ -979,38 +1013,64 @@ impl Lotse {
         keys: &BTreeSet<String>,
         page: PageRequest,
     ) -> Result<(Vec<String>, u64), DomainError> {
-        let mut sql = String::from("SELECT k.person_id, p.given_name, p.family_name FROM (");
+        let backend = self.db.get_database_backend();
+        let mut sql = String::from("SELECT names, COUNT(DISTINCT person_id) AS n FROM (");
         let mut values: Vec<sea_orm::Value> = Vec::new();
-        key_rows(&mut sql, &mut values, tenant, provider, keys.iter().map(String::as_str), "person_id");
-        sql.push_str(") k JOIN persons p ON p.tenant_id = ? AND p.id = k.person_id");
-        values.push(tenant.into());
+        pair_rows(&mut sql, &mut values, tenant, provider, keys, "names, person_id");
+        sql.push_str(") k GROUP BY names");
         let rows = self
             .db
-            .query_all_raw(lotse_db::backend::portable_statement(self.db.get_database_backend(), &sql, values))
+            .query_all_raw(lotse_db::backend::portable_statement(backend, &sql, values))
             .await
             .map_err(db_err)?;
-        let mut seen = HashSet::with_capacity(rows.len());
-        let mut matches: Vec<(u32, String)> = Vec::new();
-        // Names repeat (thousands of "Anna Müller"): each is ranked once.
-        let mut scores: HashMap<(Option<String>, Option<String>), Option<u32>> = HashMap::new();
+        let mut names: Vec<(u32, String, u64)> = Vec::with_capacity(rows.len());
         for row in rows {
-            let id: String = row.try_get("", "person_id").map_err(db_err)?;
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            let given: Option<String> = row.try_get("", "given_name").map_err(db_err)?;
-            let family: Option<String> = row.try_get("", "family_name").map_err(db_err)?;
-            let score = *scores.entry((given, family)).or_insert_with_key(|(given, family)| {
-                search::rank_of_names(tokens, given.iter().chain(family.iter()).map(String::as_str))
-            });
-            if let Some(score) = score {
-                matches.push((score, id));
+            let n: String = row.try_get("", "names").map_err(db_err)?;
+            let count = row.try_get::<i64>("", "n").map_err(db_err)? as u64;
+            if let Some(score) = search::rank_of_names(tokens, [n.as_str()]) {
+                names.push((score, n, count));
             }
         }
-        matches.sort_unstable();
-        let total = matches.len() as u64;
-        let ids =
-            matches.into_iter().skip(page.offset() as usize).take(page.limit() as usize).map(|(_, id)| id).collect();
+        names.sort_unstable();
+        let total: u64 = names.iter().map(|(_, _, c)| c).sum();
+        // The names the page's persons can have: every name up to the score
+        // at which the page ends (names of one score interleave by id).
+        let end = page.offset() + page.limit();
+        let mut before = 0;
+        let mut last_score = None;
+        for (score, _, count) in &names {
+            if before >= end && last_score != Some(*score) {
+                break;
+            }
+            before += count;
+            last_score = Some(*score);
+        }
+        let wanted: Vec<&(u32, String, u64)> =
+            names.iter().take_while(|(score, _, _)| last_score.is_some_and(|l| *score <= l)).collect();
+        if wanted.is_empty() || page.offset() >= total {
+            return Ok((Vec::new(), total));
+        }
+        let mut sql = String::from("SELECT DISTINCT person_id, CASE names");
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        for (score, n, _) in &wanted {
+            sql.push_str(&format!(" WHEN ? THEN {score}"));
+            values.push(n.as_str().into());
+        }
+        sql.push_str(" END AS score FROM (");
+        pair_rows(&mut sql, &mut values, tenant, provider, keys, "names, person_id");
+        sql.push_str(&format!(") k WHERE names IN ({})", vec!["?"; wanted.len()].join(",")));
+        values.extend(wanted.iter().map(|(_, n, _)| n.as_str().into()));
+        sql.push_str(" ORDER BY score, person_id LIMIT ? OFFSET ?");
+        values.push((page.limit() as i64).into());
+        values.push((page.offset() as i64).into());
+        let ids = self
+            .db
+            .query_all_raw(lotse_db::backend::portable_statement(backend, &sql, values))
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|r| r.try_get::<String>("", "person_id").map_err(db_err))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok((ids, total))
     }
 

@@ -11,6 +11,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
     pub provider_id: String,
+    /// With a pair key (`q:`) only: the person's names, so that a search
+    /// ranks its candidates from this table's index alone.
+    pub names: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

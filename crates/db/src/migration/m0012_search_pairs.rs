@@ -1,9 +1,13 @@
-//! Search keys for pairs of names (`q:` keys, decision 50): every person
-//! already stored gets a key per pair of their distinct phonetic codes, read
-//! from their `p:` keys. A migration is a snapshot: this is the key format
-//! of `lotse_domain::search::pair_keys` as it was written, `q:A:B` with the
-//! codes in byte order, no longer than the key column; a later change of
-//! the format is a later migration.
+//! Search keys for pairs of names (`q:` keys, decision 50), with the
+//! person's names beside them (`names`, only on pair keys) in an index of
+//! their own, so that a search of several words ranks its candidates from
+//! that index alone. Every person already stored gets a key per pair of
+//! their distinct phonetic codes, read from their `p:` keys, and their
+//! names. A migration is a snapshot: this is the format of
+//! `lotse_domain::search::pair_keys` and `pair_names` as it was written —
+//! `q:A:B` with the codes in byte order, no longer than the key column; the
+//! given and the family name separated by a space — a later change of the
+//! format is a later migration.
 
 use std::collections::BTreeSet;
 
@@ -33,55 +37,86 @@ fn pair_keys(codes: &BTreeSet<String>) -> Vec<String> {
     out
 }
 
+struct Person {
+    tenant: String,
+    id: String,
+    provider: String,
+    names: String,
+    codes: BTreeSet<String>,
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new("person_search"))
+                .add_column(ColumnDef::new("names").text().null())
+                .to_owned(),
+        )
+        .await?;
         let conn = m.get_connection();
         let backend = m.get_database_backend();
         let text = ColumnType::String(Default::default());
-        let columns =
-            [("tenant_id", text.clone()), ("person_id", text.clone()), ("key", text.clone()), ("provider_id", text)];
+        let columns = [
+            ("tenant_id", text.clone()),
+            ("person_id", text.clone()),
+            ("key", text.clone()),
+            ("provider_id", text.clone()),
+            ("names", text),
+        ];
         let mut after = (String::new(), String::new());
         loop {
             let rows = conn
                 .query_all_raw(portable_statement(
                     backend,
                     &format!(
-                        "SELECT tenant_id, person_id, provider_id, \"key\" FROM person_search \
-                         WHERE (tenant_id, person_id) > (?, ?) AND \"key\" LIKE 'p:%' \
-                         ORDER BY tenant_id, person_id LIMIT {STEP}"
+                        "SELECT s.tenant_id, s.person_id, s.provider_id, s.\"key\", p.given_name, p.family_name \
+                         FROM person_search s JOIN persons p ON p.tenant_id = s.tenant_id AND p.id = s.person_id \
+                         WHERE (s.tenant_id, s.person_id) > (?, ?) AND s.\"key\" LIKE 'p:%' \
+                         ORDER BY s.tenant_id, s.person_id LIMIT {STEP}"
                     ),
                     vec![after.0.clone().into(), after.1.clone().into()],
                 ))
                 .await?;
             let full = rows.len() == STEP;
-            let mut people: Vec<((String, String), String, BTreeSet<String>)> = Vec::new();
+            let mut people: Vec<Person> = Vec::new();
             for row in rows {
-                let id = (row.try_get::<String>("", "tenant_id")?, row.try_get::<String>("", "person_id")?);
-                let provider: String = row.try_get("", "provider_id")?;
+                let (tenant, id): (String, String) = (row.try_get("", "tenant_id")?, row.try_get("", "person_id")?);
                 let key: String = row.try_get("", "key")?;
                 let code = key["p:".len()..].to_owned();
                 match people.last_mut() {
-                    Some((last, _, codes)) if *last == id => {
-                        codes.insert(code);
+                    Some(last) if last.tenant == tenant && last.id == id => {
+                        last.codes.insert(code);
                     }
-                    _ => people.push((id, provider, BTreeSet::from([code]))),
+                    _ => {
+                        let given: Option<String> = row.try_get("", "given_name")?;
+                        let family: Option<String> = row.try_get("", "family_name")?;
+                        people.push(Person {
+                            tenant,
+                            id,
+                            provider: row.try_get("", "provider_id")?,
+                            names: given.into_iter().chain(family).collect::<Vec<_>>().join(" "),
+                            codes: BTreeSet::from([code]),
+                        });
+                    }
                 }
             }
             // A full step may have cut the last person's rows: read them again.
             if full && people.len() > 1 {
                 people.pop();
             }
-            let Some((last, _, _)) = people.last() else { break };
-            after = last.clone();
+            let Some(last) = people.last() else { break };
+            after = (last.tenant.clone(), last.id.clone());
             let mut insert: Vec<Vec<Value>> = Vec::new();
-            for ((tenant, person), provider, codes) in &people {
-                for key in pair_keys(codes) {
+            for p in &people {
+                for key in pair_keys(&p.codes) {
                     insert.push(vec![
-                        tenant.as_str().into(),
-                        person.as_str().into(),
+                        p.tenant.as_str().into(),
+                        p.id.as_str().into(),
                         key.into(),
-                        provider.as_str().into(),
+                        p.provider.as_str().into(),
+                        p.names.as_str().into(),
                     ]);
                 }
             }
@@ -90,10 +125,21 @@ impl MigrationTrait for Migration {
                 break;
             }
         }
+        // Partial: only the pair keys have names.
+        conn.execute_unprepared(
+            "CREATE INDEX person_search_pairs ON person_search (tenant_id, \"key\", provider_id, names, person_id) \
+             WHERE names IS NOT NULL",
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.get_connection().execute_unprepared("DELETE FROM person_search WHERE \"key\" LIKE 'q:%'").await.map(|_| ())
+        let conn = m.get_connection();
+        m.drop_index(Index::drop().name("person_search_pairs").table(Alias::new("person_search")).to_owned()).await?;
+        conn.execute_unprepared("DELETE FROM person_search WHERE \"key\" LIKE 'q:%'").await?;
+        m.alter_table(Table::alter().table(Alias::new("person_search")).drop_column(Alias::new("names")).to_owned())
+            .await
+            .map(|_| ())
     }
 }
