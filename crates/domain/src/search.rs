@@ -363,7 +363,13 @@ mod tests {
     /// candidates found as the service finds them: by a shared variant.
     fn best(query: &str, name: &str) -> Option<u8> {
         let stored = index_keys([name]);
-        let vocabulary = vocabulary([name]);
+        let q = with_typos(query, &vocabulary([name]));
+        q.iter().map(|t| rank(t, &stored)).collect::<Option<Vec<u8>>>().map(|r| r.into_iter().max().unwrap_or(0))
+    }
+
+    /// The query's tokens with their typo candidates from `vocabulary`,
+    /// found as the service finds them: by a shared variant.
+    fn with_typos(query: &str, vocabulary: &BTreeSet<String>) -> Vec<QueryToken> {
         let mut q = query_keys(query);
         for t in &mut q {
             let wanted = t.typo_of.as_deref().map(variants).unwrap_or_default();
@@ -371,7 +377,7 @@ mod tests {
                 vocabulary.iter().filter(|v| !variants(v).is_disjoint(&wanted)).map(String::as_str).collect();
             t.add_typos(found);
         }
-        q.iter().map(|t| rank(t, &stored)).collect::<Option<Vec<u8>>>().map(|r| r.into_iter().max().unwrap_or(0))
+        q
     }
 
     /// Every text one edit away from `token`, by brute force over `letters`.
@@ -538,13 +544,7 @@ mod tests {
         ];
         let mut found = 0;
         for query in queries {
-            let mut q = query_keys(query);
-            for t in &mut q {
-                let wanted = t.typo_of.as_deref().map(variants).unwrap_or_default();
-                let candidates: Vec<&str> =
-                    vocabulary.iter().filter(|v| !variants(v).is_disjoint(&wanted)).map(String::as_str).collect();
-                t.add_typos(candidates);
-            }
+            let q = with_typos(query, &vocabulary);
             let keys = pair_lookup(&q[0], &q[1]).unwrap_or_else(|| panic!("{query}: pairs apply"));
             for names in &people {
                 let stored = index_keys(names.iter().copied());

@@ -854,27 +854,9 @@ impl Lotse {
         }
         // How many key rows each word matches, counted only up to WIDE_ROWS
         // (one statement): the narrowest word decides how the match is made.
-        let mut sql = String::from("SELECT ");
-        let mut values: Vec<sea_orm::Value> = Vec::new();
-        for (i, t) in tokens.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str("(SELECT COUNT(*) FROM (");
-            key_rows(&mut sql, &mut values, tenant, scope_provider, t.keys.iter().map(|(k, _)| k.as_str()), "1");
-            sql.push_str(&format!(" LIMIT {}) c{i}) AS n{i}", WIDE_ROWS + 1));
-        }
-        let backend = self.db.get_database_backend();
-        let row = self
-            .db
-            .query_one_raw(lotse_db::backend::portable_statement(backend, &sql, values))
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| db_err(sea_orm::DbErr::Custom("the search counted no rows".into())))?;
-        let mut rows_of = Vec::with_capacity(tokens.len());
-        for i in 0..tokens.len() {
-            rows_of.push(row.try_get_by_index::<i64>(i).map_err(db_err)? as u64);
-        }
+        let key_sets: Vec<Vec<&str>> =
+            tokens.iter().map(|t| t.keys.iter().map(|(k, _)| k.as_str()).collect()).collect();
+        let rows_of = self.key_row_counts(tenant, scope_provider, &key_sets, WIDE_ROWS + 1).await?;
         let narrowest = (0..tokens.len()).min_by_key(|i| rows_of[*i]).unwrap_or(0);
         let (sql, values, wide) = if rows_of[narrowest] <= WIDE_ROWS {
             // Exact: every person the narrowest word matches, each probed
@@ -954,6 +936,34 @@ impl Lotse {
         Ok(rows)
     }
 
+    /// How many `person_search` rows each set of keys has, each counted only
+    /// up to `cap` (one statement).
+    async fn key_row_counts(
+        &self,
+        tenant: &str,
+        provider: Option<&str>,
+        key_sets: &[Vec<&str>],
+        cap: u64,
+    ) -> Result<Vec<u64>, DomainError> {
+        let mut sql = String::from("SELECT ");
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        for (i, keys) in key_sets.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str("(SELECT COUNT(*) FROM (");
+            key_rows(&mut sql, &mut values, tenant, provider, keys.iter().copied(), "1");
+            sql.push_str(&format!(" LIMIT {cap}) c{i}) AS n{i}"));
+        }
+        let row = self
+            .db
+            .query_one_raw(lotse_db::backend::portable_statement(self.db.get_database_backend(), &sql, values))
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| db_err(sea_orm::DbErr::Custom("the search counted no rows".into())))?;
+        (0..key_sets.len()).map(|i| row.try_get_by_index::<i64>(i).map(|n| n as u64).map_err(db_err)).collect()
+    }
+
     /// The pair keys of the two words that match the fewest persons
     /// together ([`search::pair_lookup`]); None when no two words can be
     /// paired. With more than two words each pair's rows are counted (up to
@@ -973,30 +983,11 @@ impl Lotse {
         if pairs.len() <= 1 {
             return Ok(pairs.pop());
         }
-        let mut sql = String::from("SELECT ");
-        let mut values: Vec<sea_orm::Value> = Vec::new();
-        for (i, keys) in pairs.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str("(SELECT COUNT(*) FROM (");
-            key_rows(&mut sql, &mut values, tenant, provider, keys.iter().map(String::as_str), "1");
-            sql.push_str(&format!(" LIMIT {PAIR_COUNT_CAP}) c{i}) AS n{i}"));
-        }
-        let row = self
-            .db
-            .query_one_raw(lotse_db::backend::portable_statement(self.db.get_database_backend(), &sql, values))
-            .await
-            .map_err(db_err)?
-            .ok_or_else(|| db_err(sea_orm::DbErr::Custom("the search counted no pairs".into())))?;
-        let mut best: Option<(i64, usize)> = None;
-        for i in 0..pairs.len() {
-            let n = row.try_get_by_index::<i64>(i).map_err(db_err)?;
-            if best.is_none_or(|(m, _)| n < m) {
-                best = Some((n, i));
-            }
-        }
-        Ok(best.map(|(_, i)| pairs.swap_remove(i)))
+        let key_sets: Vec<Vec<&str>> = pairs.iter().map(|keys| keys.iter().map(String::as_str).collect()).collect();
+        let counts = self.key_row_counts(tenant, provider, &key_sets, PAIR_COUNT_CAP).await?;
+        // The first of the narrowest.
+        let best = counts.iter().enumerate().min_by_key(|(_, n)| **n).map(|(i, _)| i);
+        Ok(best.map(|i| pairs.swap_remove(i)))
     }
 
     /// Every person stored under one of the pair `keys`, ranked by all
