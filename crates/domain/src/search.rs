@@ -39,6 +39,13 @@ pub const MAX_QUERY_TOKENS: usize = 4;
 /// The longest key stored (the column's width): a longer pair key is not
 /// stored, and a search that would need one does without pairs.
 pub const MAX_KEY_LEN: usize = 128;
+/// The longest names (bytes) stored beside pair keys: their index must
+/// stay under PostgreSQL's limit for an index entry (2,704 bytes). A person
+/// with longer names gets [`LONG_NAMES_KEY`] instead of pair keys, and a
+/// search over persons where one has it does without pairs.
+pub const PAIR_NAMES_MAX: usize = 1_000;
+/// The key that marks a person whose names are too long for pair keys.
+pub const LONG_NAMES_KEY: &str = "q:-";
 
 /// The name split into tokens at everything that is not a letter or digit
 /// ("Al-Hassan" is two tokens), lower-cased.
@@ -49,26 +56,37 @@ pub fn tokens(name: &str) -> Vec<String> {
 /// A token's normalised form: ä→ae, ö→oe, ü→ue, ß→ss, other diacritics
 /// dropped (é→e, ş→s, ı→i), a few letters without decomposition spelt out
 /// (ø→o, æ→ae, ł→l), lower case.
+/// Idempotent: a letter left after its marks are dropped (ǿ → ø) is
+/// normalised in turn, so the normalised form of a normalised token is
+/// itself (the pair keys rely on it).
 pub fn normalise(token: &str) -> String {
     let mut out = String::with_capacity(token.len() + 2);
     for c in token.chars().flat_map(char::to_lowercase) {
-        match c {
-            'ä' => out.push_str("ae"),
-            'ö' => out.push_str("oe"),
-            'ü' => out.push_str("ue"),
-            'ß' | 'ẞ' => out.push_str("ss"),
-            'æ' => out.push_str("ae"),
-            'œ' => out.push_str("oe"),
-            'ø' => out.push('o'),
-            'ł' => out.push('l'),
-            'đ' | 'ð' => out.push('d'),
-            'þ' => out.push_str("th"),
-            'ı' => out.push('i'),
-            c if c.is_ascii() => out.push(c),
-            c => out.extend(c.nfd().filter(|m| !is_combining_mark(*m))),
-        }
+        push_normalised(&mut out, c);
     }
     out
+}
+
+fn push_normalised(out: &mut String, c: char) {
+    match c {
+        'ä' => out.push_str("ae"),
+        'ö' => out.push_str("oe"),
+        'ü' => out.push_str("ue"),
+        'ß' | 'ẞ' => out.push_str("ss"),
+        'æ' => out.push_str("ae"),
+        'œ' => out.push_str("oe"),
+        'ø' => out.push('o'),
+        'ł' => out.push('l'),
+        'đ' | 'ð' => out.push('d'),
+        'þ' => out.push_str("th"),
+        'ı' => out.push('i'),
+        c if c.is_ascii() => out.push(c),
+        c => {
+            for d in c.nfd().filter(|m| !is_combining_mark(*m)).flat_map(char::to_lowercase) {
+                if d == c { out.push(d) } else { push_normalised(out, d) }
+            }
+        }
+    }
 }
 
 /// Kölner Phonetik (Postel 1969) of a normalised token: letters to digit
@@ -198,9 +216,10 @@ pub fn variants(token: &str) -> BTreeSet<String> {
 }
 
 /// The keys stored for a person with these names (deduplicated).
-pub fn index_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+pub fn index_keys<'a>(names: impl IntoIterator<Item = &'a str> + Clone) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     let mut codes = BTreeSet::new();
+    let long = pair_names(names.clone()).len() > PAIR_NAMES_MAX;
     for name in names {
         for t in tokens(name) {
             let n = normalise(&t);
@@ -215,7 +234,12 @@ pub fn index_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Stri
             }
         }
     }
-    keys.extend(pair_keys(&codes));
+    let pairs = pair_keys(&codes);
+    if long && !pairs.is_empty() {
+        keys.insert(LONG_NAMES_KEY.to_owned());
+    } else {
+        keys.extend(pairs);
+    }
     keys
 }
 
@@ -350,7 +374,7 @@ pub fn rank(q: &QueryToken, stored: &BTreeSet<String>) -> Option<u8> {
 /// word's best rank, None when a word matches none of the names. The same
 /// as the stored lookup, since the stored keys are [`index_keys`] of the
 /// same names.
-pub fn rank_of_names<'a>(q: &[QueryToken], names: impl IntoIterator<Item = &'a str>) -> Option<u32> {
+pub fn rank_of_names<'a>(q: &[QueryToken], names: impl IntoIterator<Item = &'a str> + Clone) -> Option<u32> {
     let stored = index_keys(names);
     q.iter().map(|t| rank(t, &stored).map(u32::from)).sum()
 }
@@ -423,6 +447,14 @@ mod tests {
         assert_eq!(normalise("José"), "jose");
         assert_eq!(normalise("Søren"), "soren");
         assert_eq!(tokens("Al-Hassan  Müller"), vec!["al", "hassan", "müller"]);
+        // Letters left after the marks are dropped are normalised too.
+        assert_eq!(normalise("Ǿrn"), "orn");
+        assert_eq!(normalise("Ǽsa"), "aesa");
+        for t in ["Ǿrn", "Ǽsa", "ǣ", "Müller", "Łódź", "Þóra", "Şahin", "Ærø", "Ğ", "Ĳssel", "Œuvre", "Nguyễn", "Жанна"]
+        {
+            let n = normalise(t);
+            assert_eq!(normalise(&n), n, "{t}: normalising twice changes nothing");
+        }
     }
 
     #[test]
@@ -516,7 +548,8 @@ mod tests {
 
     #[test]
     fn a_pair_lookup_finds_every_person_both_words_match() {
-        let people: [[&str; 2]; 10] = [
+        let people: [[&str; 2]; 11] = [
+            ["Æsa", "Berg"],
             ["Anna", "Müller"],
             ["Anna Maria", "Mueller"],
             ["Mohammed", "Al-Hassan"],
@@ -541,6 +574,7 @@ mod tests {
             "Müller Zoe",
             "Hana Schmitd",
             "Melnik Oleksandr",
+            "Ǽsa Berg",
         ];
         let mut found = 0;
         for query in queries {
@@ -566,6 +600,10 @@ mod tests {
         // A person's two tokens with one code give no pair; different codes do.
         assert!(index_keys(["Maria Marie"]).iter().all(|k| !k.starts_with("q:")));
         assert!(index_keys(["Anna", "Müller"]).contains("q:06:657"));
+        // Names too long for the pairs' index: a marker instead of pairs.
+        let long = format!("Anna {}", "語".repeat(400));
+        let keys = index_keys([long.as_str(), "Müller"]);
+        assert!(keys.contains(LONG_NAMES_KEY) && !keys.contains("q:06:657"));
         assert_eq!(rank_of_names(&query_keys("Mueller Anna"), ["Anna", "Müller"]), Some(1));
         assert_eq!(
             index_keys([pair_names(["Ana Maria", "Al-Hassan"]).as_str()]),

@@ -83,13 +83,14 @@ where
                     DomainError::invalid(
                         "format",
                         format!(
-                            "{}: ein Wert (ein Dokument in base64) hat mehr als {XLSX_CELL_MAX} Zeichen und passt \
-                             in keine Zelle einer Arbeitsmappe; bitte als Ordner oder .zip exportieren.",
+                            "{}: ein Wert (etwa ein Dokument in base64 oder ein veröffentlichter Bericht) hat mehr \
+                             als {XLSX_CELL_MAX} Zeichen und passt in keine Zelle einer Arbeitsmappe; bitte als \
+                             Ordner oder .zip exportieren.",
                             spec.name
                         ),
                         format!(
-                            "{}: a value (a document in base64) has more than {XLSX_CELL_MAX} characters and fits \
-                             no workbook cell; please export a folder or a .zip.",
+                            "{}: a value (such as a document in base64 or a published report) has more than \
+                             {XLSX_CELL_MAX} characters and fits no workbook cell; please export a folder or a .zip.",
                             spec.name
                         ),
                     )

@@ -360,6 +360,8 @@ impl Lotse {
         pm.provider_id = Set(h.to_provider.clone());
         pm.updated_at = Set(Utc::now());
         pm.update(&txn).await.map_err(db_err)?;
+        // The name search finds the person at the receiving provider now.
+        crate::persons::move_search_keys(&txn, t, &p.id, &h.to_provider).await?;
         record(
             &txn,
             actor,

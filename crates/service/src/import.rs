@@ -1376,6 +1376,13 @@ fn check_row(p: &Parsed<'_>, ctx: &mut Ctx<'_>, summary: &mut FileSummary) -> bo
                     format!("unbekannter Bericht „{r}“ (bekannt: {})", lotse_reports::NAMES.join(", ")),
                     format!("unknown report \"{r}\" (known: {})", lotse_reports::NAMES.join(", ")),
                 );
+            } else if let Some(r) = p.text("report").filter(|r| !crate::publications::publishable(r)) {
+                error(
+                    ctx,
+                    "report",
+                    format!("„{r}“ wird nicht veröffentlicht: veröffentlicht werden zusammengefasste Berichte"),
+                    format!("\"{r}\" is not published: only aggregate reports are"),
+                );
             }
             if let Some(Err(e)) =
                 p.text("params").map(serde_json::from_str::<serde_json::Map<String, serde_json::Value>>)

@@ -273,7 +273,7 @@ pub(crate) fn search_rows(
     let pair_names = search::pair_names(names.into_iter().flatten());
     let (tenant, person_id, provider) = (tenant.to_owned(), person_id.to_owned(), provider.to_owned());
     keys.into_iter().map(move |k| {
-        let names = k.starts_with("q:").then(|| pair_names.clone());
+        let names = (k.starts_with("q:") && k != search::LONG_NAMES_KEY).then(|| pair_names.clone());
         vec![
             Value::String(Some(tenant.clone())),
             Value::String(Some(person_id.clone())),
@@ -391,6 +391,24 @@ pub(crate) async fn replace_search_keys(
     let new = search::vocabulary(names.into_iter().flatten());
     file_vocabulary(txn, tenant, &new).await?;
     prune_vocabulary(txn, tenant, old.difference(&new).cloned().collect::<Vec<_>>()).await
+}
+
+/// Moves a person's search keys to another provider (a handover: the
+/// names stay, the provider changes).
+pub(crate) async fn move_search_keys(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    person_id: &str,
+    provider: &str,
+) -> Result<(), DomainError> {
+    person_search::Entity::update_many()
+        .col_expr(person_search::Column::ProviderId, sea_orm::sea_query::Expr::value(provider))
+        .filter(person_search::Column::TenantId.eq(tenant))
+        .filter(person_search::Column::PersonId.eq(person_id))
+        .exec(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }
 
 /// Fills the typo vocabulary of every tenant whose persons have search keys
@@ -846,7 +864,7 @@ impl Lotse {
         };
         // Several words, best match first: found by a pair of them (one key
         // lookup per pair of codes), ranked from the candidates' names.
-        if tokens.len() >= 2 && order.is_none() {
+        if tokens.len() >= 2 && order.is_none() && !self.has_long_names(tenant, scope_provider).await? {
             if let Some(keys) = self.narrowest_pair(tenant, scope_provider, &tokens).await? {
                 let (ids, total) = self.paired_match(tenant, scope_provider, &tokens, &keys, page).await?;
                 return Ok((self.persons_in_order(tenant, scope, &ids).await?, total, false));
@@ -934,6 +952,18 @@ impl Lotse {
         rows.retain(|r| EntityId::parse(&r.provider_id).is_ok_and(|p| scope.admits(&p)));
         rows.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
         Ok(rows)
+    }
+
+    /// Whether a person in the search's scope has names too long for pair
+    /// keys ([`search::LONG_NAMES_KEY`]): then pairs would not find them.
+    async fn has_long_names(&self, tenant: &str, provider: Option<&str>) -> Result<bool, DomainError> {
+        let mut q = person_search::Entity::find()
+            .filter(person_search::Column::TenantId.eq(tenant))
+            .filter(person_search::Column::Key.eq(search::LONG_NAMES_KEY));
+        if let Some(p) = provider {
+            q = q.filter(person_search::Column::ProviderId.eq(p));
+        }
+        Ok(q.one(&self.db).await.map_err(db_err)?.is_some())
     }
 
     /// How many `person_search` rows each set of keys has, each counted only

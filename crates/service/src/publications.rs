@@ -43,6 +43,15 @@ pub struct Comparison {
     pub changed: Vec<String>,
 }
 
+/// May this report be published? Lists of persons, and caseload with its
+/// staff names and workloads, are not for the council or the public; nor is
+/// an allocation (it is a working table).
+pub(crate) fn publishable(name: &str) -> bool {
+    lotse_reports::NAMES.contains(&name)
+        && !lotse_reports::lists_persons(name)
+        && !matches!(name, "allocation" | "caseload")
+}
+
 pub(crate) fn hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -71,7 +80,7 @@ impl Lotse {
         authorize(actor, Action::Create, &Resource::Publication)?;
         // Lists of persons, and caseload with its staff names and workloads,
         // are not for the council or the public.
-        if lotse_reports::lists_persons(name) || matches!(name, "allocation" | "caseload") {
+        if !publishable(name) {
             return Err(DomainError::invalid(
                 "report",
                 format!("„{name}“ wird nicht veröffentlicht: veröffentlicht werden zusammengefasste Berichte."),

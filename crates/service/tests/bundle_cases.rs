@@ -570,11 +570,14 @@ lotse_testkit::both_backends! {
             .clone();
         let n = add("published_reports.csv", &[
             &[("report_id", "pub-x1"), ("report", "bilanz"), ("params", "[1]"), ("published_at", "2025-01-01T10:00:00Z"), ("published_by", "koordination"), ("content", "{}"), ("content_hash", "abc")],
+            &[("report_id", "pub-x3"), ("report", "caseload"), ("params", "{}"), ("published_at", "2025-01-01T10:00:00Z"), ("published_by", "koordination"), ("content", &content), ("content_hash", &"0".repeat(64))],
             &[("report_id", "pub-x2"), ("report", "key-figures"), ("params", "{}"), ("published_at", "2025-01-01T10:00:00Z"), ("published_by", "koordination"), ("content", &content), ("content_hash", &"0".repeat(64))],
         ]);
-        expect("published_reports.csv", n - 1, "report", "unbekannter Bericht „bilanz“");
-        expect("published_reports.csv", n - 1, "params", "keine Parameter als JSON-Objekt");
-        expect("published_reports.csv", n - 1, "content", "kein gespeicherter Bericht");
+        expect("published_reports.csv", n - 2, "report", "unbekannter Bericht „bilanz“");
+        expect("published_reports.csv", n - 2, "params", "keine Parameter als JSON-Objekt");
+        expect("published_reports.csv", n - 2, "content", "kein gespeicherter Bericht");
+        expect("published_reports.csv", n - 1, "report", "„caseload“ wird nicht veröffentlicht");
+        expect("published_reports.csv", n - 1, "content_hash", "ist nicht die SHA-256-Prüfsumme des Inhalts");
         expect("published_reports.csv", n, "content_hash", &format!("„{}“ ist nicht die SHA-256-Prüfsumme des Inhalts", "0".repeat(64)));
         let n = add("inquiries.csv", &[&[("inquiry_id", "inq-x1"), ("received_on", "2025-02-30"), ("title", "Frage"), ("created_by", "koordination")]]);
         expect("inquiries.csv", n, "received_on", "ungültiges Datum „2025-02-30“");

@@ -621,5 +621,21 @@ lotse_testkit::both_backends! {
         Migrator::up(&lotse.db, None).await.unwrap();
         assert_eq!(pairs().await, written);
         assert_eq!(ranked(head, "Anna Müller").await.0, found);
+
+        // Names too long for the pairs' index: a marker instead of pairs,
+        // and searches over that person's provider do without pairs.
+        let long = format!("Anna {}", "語".repeat(400));
+        let csv = format!("person_id,provider_id,given_name,family_name,birth_date,gender
+lang,p1,{long},Müller,1990-01-01,female
+");
+        let r = lotse.import_bundle(&sys, &Bundle::from_memory("t", vec![("persons.csv".into(), csv)]), None).await.unwrap();
+        assert!(r.written, "{r:?}");
+        let marked = person_search::Entity::find().filter(person_search::Column::Key.eq("q:-")).all(&lotse.db).await.unwrap();
+        assert_eq!(marked.iter().map(|k| k.person_id.as_str()).collect::<Vec<_>>(), ["lang"]);
+        let (found_now, total) = ranked(head, "Anna Müller").await;
+        assert!(found_now.contains(&"lang".to_string()) && total as usize == found.len() + 1, "{total}");
+        let mut set = found_now.clone();
+        set.sort();
+        assert_eq!(set, by_id(head, "Anna Müller").await);
     }
 }

@@ -187,6 +187,13 @@ lotse_testkit::both_backends! {
         assert!(matches!(lotse.person(&cm1, &id("anna")).await, Err(DomainError::NotFound { .. })));
         let p = lotse.person(&cm2, &id("anna")).await.unwrap();
         assert_eq!(p.attributes.provider_id.as_str(), "p2");
+        // The name search follows: the receiving provider finds her, the sender no longer.
+        for q in ["Beispiel", "Anna Beispiel"] {
+            let search = |a| lotse.persons(a, lotse_service::persons::PersonQuery { q: Some(q.into()), ..Default::default() });
+            let found: Vec<String> = search(&cm2).await.unwrap().items.into_iter().map(|p| p.id).collect();
+            assert_eq!(found, ["anna"], "{q}");
+            assert!(search(&cm1).await.unwrap().items.is_empty(), "{q}");
+        }
         let export = lotse.export_person(&cm2, &id("anna")).await.unwrap();
         let case = export["cases"].as_array().unwrap().iter().find(|c| c["id"] == "c-anna").unwrap().clone();
         assert_eq!((case["exit_reason"].as_str(), case["exit_date"].as_str()), (Some("handed_over"), Some(today().to_string().as_str())));

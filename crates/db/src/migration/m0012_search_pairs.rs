@@ -6,8 +6,9 @@
 //! names. A migration is a snapshot: this is the format of
 //! `lotse_domain::search::pair_keys` and `pair_names` as it was written —
 //! `q:A:B` with the codes in byte order, no longer than the key column; the
-//! given and the family name separated by a space — a later change of the
-//! format is a later migration.
+//! given and the family name separated by a space, and for names longer
+//! than 1,000 bytes the marker `q:-` without names instead of pairs — a
+//! later change of the format is a later migration.
 
 use std::collections::BTreeSet;
 
@@ -110,7 +111,21 @@ impl MigrationTrait for Migration {
             after = (last.tenant.clone(), last.id.clone());
             let mut insert: Vec<Vec<Value>> = Vec::new();
             for p in &people {
-                for key in pair_keys(&p.codes) {
+                let pairs = pair_keys(&p.codes);
+                // Names too long for the index (over 1,000 bytes): a marker
+                // key without names instead of the pairs.
+                if p.names.len() > 1_000 && !pairs.is_empty() {
+                    let marker: Option<String> = None;
+                    insert.push(vec![
+                        p.tenant.as_str().into(),
+                        p.id.as_str().into(),
+                        "q:-".into(),
+                        p.provider.as_str().into(),
+                        marker.into(),
+                    ]);
+                    continue;
+                }
+                for key in pairs {
                     insert.push(vec![
                         p.tenant.as_str().into(),
                         p.id.as_str().into(),
