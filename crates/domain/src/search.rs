@@ -34,6 +34,9 @@ pub const TYPO: u8 = 3;
 /// Typos are tolerated in tokens of at least this many letters (one edit in a
 /// three-letter name matches half the register).
 pub const TYPO_MIN_LEN: usize = 4;
+/// ... and of at most this many (a longer word is looked up as written and
+/// by sound only); the vocabulary holds tokens up to one letter longer.
+pub const TYPO_MAX_LEN: usize = 40;
 /// At most this many tokens of a query are used.
 pub const MAX_QUERY_TOKENS: usize = 4;
 /// The longest key stored (the column's width): a longer pair key is not
@@ -190,7 +193,7 @@ pub fn vocabulary<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Stri
         .into_iter()
         .flat_map(tokens)
         .map(|t| normalise(&t))
-        .filter(|n| n.chars().count() + 1 >= TYPO_MIN_LEN)
+        .filter(|n| n.chars().count() + 1 >= TYPO_MIN_LEN && n.chars().count() <= TYPO_MAX_LEN + 1)
         .collect()
 }
 
@@ -199,7 +202,7 @@ pub fn vocabulary<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Stri
 pub fn vocabulary_of_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
     keys.into_iter()
         .filter_map(|k| k.strip_prefix("e:").map(normalise).or_else(|| k.strip_prefix("n:").map(str::to_owned)))
-        .filter(|n| n.chars().count() + 1 >= TYPO_MIN_LEN)
+        .filter(|n| n.chars().count() + 1 >= TYPO_MIN_LEN && n.chars().count() <= TYPO_MAX_LEN + 1)
         .collect()
 }
 
@@ -224,11 +227,14 @@ pub fn index_keys<'a>(names: impl IntoIterator<Item = &'a str> + Clone) -> BTree
         for t in tokens(name) {
             let n = normalise(&t);
             let p = koelner(&n);
+            // A key longer than the column (a token of over 126 letters)
+            // is not stored: such a token is found by sound only.
+            let fits = |k: &String| k.chars().count() <= MAX_KEY_LEN;
             if n != t {
-                keys.insert(format!("n:{n}"));
+                keys.extend(Some(format!("n:{n}")).filter(fits));
             }
-            keys.insert(format!("e:{t}"));
-            if !p.is_empty() {
+            keys.extend(Some(format!("e:{t}")).filter(fits));
+            if !p.is_empty() && fits(&format!("p:{p}")) {
                 keys.insert(format!("p:{p}"));
                 codes.insert(p);
             }
@@ -357,7 +363,7 @@ pub fn query_keys(q: &str) -> Vec<QueryToken> {
             add(format!("p:{p}"), PHONETIC);
         }
         let codes = (!p.is_empty()).then(|| BTreeSet::from([p]));
-        let typo_of = (n.chars().count() >= TYPO_MIN_LEN && n.chars().count() <= 40).then_some(n);
+        let typo_of = (n.chars().count() >= TYPO_MIN_LEN && n.chars().count() <= TYPO_MAX_LEN).then_some(n);
         out.push(QueryToken { keys, typo_of, codes });
     }
     out
@@ -604,6 +610,8 @@ mod tests {
         let long = format!("Anna {}", "語".repeat(400));
         let keys = index_keys([long.as_str(), "Müller"]);
         assert!(keys.contains(LONG_NAMES_KEY) && !keys.contains("q:06:657"));
+        assert!(keys.iter().all(|k| k.chars().count() <= MAX_KEY_LEN), "no key longer than the column");
+        assert!(super::vocabulary([long.as_str()]).iter().all(|t| t.chars().count() <= TYPO_MAX_LEN + 1));
         assert_eq!(rank_of_names(&query_keys("Mueller Anna"), ["Anna", "Müller"]), Some(1));
         assert_eq!(
             index_keys([pair_names(["Ana Maria", "Al-Hassan"]).as_str()]),

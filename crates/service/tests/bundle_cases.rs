@@ -577,7 +577,7 @@ lotse_testkit::both_backends! {
         expect("published_reports.csv", n - 2, "params", "keine Parameter als JSON-Objekt");
         expect("published_reports.csv", n - 2, "content", "kein gespeicherter Bericht");
         expect("published_reports.csv", n - 1, "report", "„caseload“ wird nicht veröffentlicht");
-        expect("published_reports.csv", n - 1, "content_hash", "ist nicht die SHA-256-Prüfsumme des Inhalts");
+        expect("published_reports.csv", n - 1, "content_hash", &format!("„{}“ ist nicht die SHA-256-Prüfsumme des Inhalts", "0".repeat(64)));
         expect("published_reports.csv", n, "content_hash", &format!("„{}“ ist nicht die SHA-256-Prüfsumme des Inhalts", "0".repeat(64)));
         let n = add("inquiries.csv", &[&[("inquiry_id", "inq-x1"), ("received_on", "2025-02-30"), ("title", "Frage"), ("created_by", "koordination")]]);
         expect("inquiries.csv", n, "received_on", "ungültiges Datum „2025-02-30“");
