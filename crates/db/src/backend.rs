@@ -44,6 +44,53 @@ pub enum ConnectError {
     Connect(DbErr),
     #[error("Migration der Datenbank fehlgeschlagen: {0}")]
     Migrate(DbErr),
+    #[error(
+        "Datenbankadresse: {0} (erlaubt nach „?“ sind cache_mib=ZAHL und mmap_mib=ZAHL, z. B. sqlite://lotse-data/lotse.db?mmap_mib=4096)"
+    )]
+    Parameter(String),
+}
+
+/// Settings of a SQLite database that its URL may carry after `?`
+/// (`sqlite://lotse-data/lotse.db?cache_mib=16&mmap_mib=4096`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SqliteTuning {
+    /// The page cache of each pooled connection, in MiB (allocated only as
+    /// used). SQLite in WAL mode drops a connection's whole cache whenever
+    /// another connection has committed since its last read.
+    pub cache_mib: u32,
+    /// How much of the file SQLite reads through a memory map instead of
+    /// copying pages into its cache (0: none). Pages read this way survive
+    /// another connection's commit.
+    pub mmap_mib: u64,
+}
+
+impl Default for SqliteTuning {
+    /// A page cache of up to 128 MiB: bulk imports update several B-trees
+    /// at random positions, and SQLite's default 2 MiB made them disk-bound.
+    /// No memory map: measured at a million persons, it made the web pages
+    /// slower (decision 48; see docs/performance.md for later runs).
+    fn default() -> Self {
+        SqliteTuning { cache_mib: 128, mmap_mib: 0 }
+    }
+}
+
+impl SqliteTuning {
+    /// Reads the settings of a `sqlite://` URL; an unknown setting or a
+    /// value that is not a whole number is an error naming it.
+    pub fn of_url(url: &str) -> Result<SqliteTuning, ConnectError> {
+        let mut t = SqliteTuning::default();
+        let Some((_, query)) = url.split_once('?') else { return Ok(t) };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let bad = || ConnectError::Parameter(format!("„{value}“ bei „{key}“ ist keine ganze Zahl ≥ 0"));
+            match key {
+                "cache_mib" => t.cache_mib = value.parse().map_err(|_| bad())?,
+                "mmap_mib" => t.mmap_mib = value.parse().map_err(|_| bad())?,
+                _ => return Err(ConnectError::Parameter(format!("unbekannte Einstellung „{key}“"))),
+            }
+        }
+        Ok(t)
+    }
 }
 
 /// The file path of a `sqlite://` URL, if it is one.
@@ -71,19 +118,21 @@ pub async fn connect_unmigrated(url: &str) -> Result<Db, ConnectError> {
             std::fs::create_dir_all(dir)
                 .map_err(|source| ConnectError::Directory { path: dir.to_path_buf(), source })?;
         }
+        let tuning = SqliteTuning::of_url(url)?;
         opts = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
-        opts.map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
+        opts.map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
-                // A page cache of up to 128 MiB per connection (allocated only
-                // as used): bulk imports update several B-trees at random
-                // positions, and the default 2 MiB made them disk-bound.
-                .pragma("cache_size", "-131072")
-                .pragma("temp_store", "memory")
-            // Not `mmap_size`: measured at a million persons it made the
-            // web pages slower (decision 48).
+                .pragma("cache_size", format!("-{}", u64::from(tuning.cache_mib) * 1024))
+                .pragma("temp_store", "memory");
+            if tuning.mmap_mib > 0 {
+                o.pragma("mmap_size", tuning.mmap_mib.saturating_mul(1 << 20).to_string())
+            } else {
+                o
+            }
         });
         // One writer at a time is SQLite's nature; a modest pool serves readers.
         opts.max_connections(8).min_connections(1);
@@ -711,5 +760,51 @@ pub fn portable_statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Va
             Statement::from_sql_and_values(backend, out, values)
         }
         _ => Statement::from_sql_and_values(backend, sql, values),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sqlite_url_carries_its_tuning_and_refuses_unknown_settings() {
+        assert_eq!(SqliteTuning::of_url("sqlite://a.db").unwrap(), SqliteTuning::default());
+        assert_eq!(
+            SqliteTuning::of_url("sqlite://a.db?mmap_mib=4096&cache_mib=2").unwrap(),
+            SqliteTuning { cache_mib: 2, mmap_mib: 4096 }
+        );
+        assert_eq!(sqlite_path("sqlite://x/a.db?mmap_mib=1"), Some(Path::new("x/a.db")));
+        let unknown = SqliteTuning::of_url("sqlite://a.db?mmap=1").unwrap_err().to_string();
+        assert!(unknown.contains("unbekannte Einstellung „mmap“"), "{unknown}");
+        let bad = SqliteTuning::of_url("sqlite://a.db?cache_mib=-1").unwrap_err().to_string();
+        assert!(bad.contains("„-1“ bei „cache_mib“"), "{bad}");
+    }
+
+    #[tokio::test]
+    async fn every_pooled_connection_gets_the_tuning_of_the_url() {
+        let dir = std::env::temp_dir().join(format!("lotse-tuning-{}", std::process::id()));
+        let file = dir.join("t.db");
+        let url = format!("sqlite://{}?cache_mib=3&mmap_mib=64", file.display());
+        let db = connect_unmigrated(&url).await.unwrap();
+        let pragma = |name: &'static str| {
+            let db = db.clone();
+            async move {
+                let row = db
+                    .query_one_raw(Statement::from_string(DbBackend::Sqlite, format!("PRAGMA {name}")))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                row.try_get_by_index::<i64>(0).unwrap()
+            }
+        };
+        assert_eq!(pragma("cache_size").await, -3 * 1024);
+        assert_eq!(pragma("mmap_size").await, 64 << 20);
+        db.close().await.unwrap();
+        let plain = connect_unmigrated(&format!("sqlite://{}", file.display())).await.unwrap();
+        let row = plain.query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA mmap_size")).await.unwrap();
+        assert_eq!(row.unwrap().try_get_by_index::<i64>(0).unwrap(), 0);
+        plain.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -506,11 +506,19 @@ impl OwnedEvent {
     }
 }
 
-/// A read waiting to be recorded, and who waits for it.
+/// Reads to be recorded in one transaction: who read, and what.
+type Reads = Vec<(Actor, Vec<OwnedEvent>)>;
+
+/// Reads waiting to be recorded, and who waits for them.
 struct PendingRead {
-    actor: Actor,
-    events: Vec<OwnedEvent>,
+    reads: Reads,
     done: tokio::sync::oneshot::Sender<Result<(), DomainError>>,
+}
+
+tokio::task_local! {
+    /// The reads of a piece of work run by [`Lotse::reads_together`], held
+    /// back until it ends.
+    static HELD_READS: std::cell::RefCell<Reads>;
 }
 
 /// Most reads one transaction of the read log records.
@@ -564,8 +572,10 @@ impl ReadLog {
 async fn write_reads(db: &lotse_db::Db, batch: &[PendingRead]) -> Result<(), DomainError> {
     let txn = lotse_db::backend::begin_write(db).await.map_err(db_err)?;
     for p in batch {
-        for e in &p.events {
-            record(&txn, &p.actor, e.event()).await?;
+        for (actor, events) in &p.reads {
+            for e in events {
+                record(&txn, actor, e.event()).await?;
+            }
         }
     }
     txn.commit().await.map_err(db_err)
@@ -582,19 +592,52 @@ impl Lotse {
     /// Records several reads of one answer (a list and the names it
     /// shows) as `record_read` does, committed together.
     pub(crate) async fn record_reads(&self, actor: &Actor, events: Vec<Event<'_>>) -> Result<(), DomainError> {
+        let mut events = Some(events.into_iter().map(OwnedEvent::of).collect::<Vec<_>>());
+        // Inside `reads_together` the entries wait for the work's end.
+        let _ = HELD_READS.try_with(|h| h.borrow_mut().extend(events.take().map(|e| (actor.clone(), e))));
+        match events {
+            None => Ok(()),
+            Some(events) => self.commit_reads(vec![(actor.clone(), events)]).await,
+        }
+    }
+
+    /// Commits reads: through the read log where this instance has one,
+    /// else in a transaction of their own.
+    async fn commit_reads(&self, reads: Reads) -> Result<(), DomainError> {
         if let Some(log) = &self.read_log {
             let (done, wait) = tokio::sync::oneshot::channel();
-            let events = events.into_iter().map(OwnedEvent::of).collect();
-            let pending = PendingRead { actor: actor.clone(), events, done };
-            if log.tx.send(pending).is_ok() {
+            if log.tx.send(PendingRead { reads, done }).is_ok() {
                 return wait.await.map_err(|_| DomainError::internal("read log stopped"))?;
             }
             return Err(DomainError::internal("read log stopped"));
         }
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        for event in events {
-            record(&txn, actor, event).await?;
+        for (actor, events) in &reads {
+            for e in events {
+                record(&txn, actor, e.event()).await?;
+            }
         }
         txn.commit().await.map_err(db_err)
+    }
+
+    /// Runs `work` — one answer that only reads, such as a web page made
+    /// of a dozen parts — with the reads it records held back, and commits
+    /// them together when it ends: one wait for the audit trail instead of
+    /// one per part. The caller must not show the output unless the
+    /// result is `Ok` (nothing is shown that is not in the trail). Reads
+    /// recorded outside this task (a spawned task, a body streamed later)
+    /// are committed as usual, each before its answer.
+    pub async fn reads_together<F: std::future::Future>(&self, work: F) -> (F::Output, Result<(), DomainError>) {
+        let (out, reads) = HELD_READS
+            .scope(std::cell::RefCell::new(Vec::new()), async {
+                let out = work.await;
+                (out, HELD_READS.with(|h| h.take()))
+            })
+            .await;
+        if reads.is_empty() {
+            return (out, Ok(()));
+        }
+        let recorded = self.commit_reads(reads).await;
+        (out, recorded)
     }
 }

@@ -219,6 +219,58 @@ lotse_testkit::both_backends! {
         assert_eq!(reads().await, before + 40);
     }
 
+    async fn reads_together_are_committed_when_the_work_ends_and_not_before(db) {
+        use lotse_testkit::sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+        use lotse_db::entity::audit_entry;
+        // Without and with the read log of a running server.
+        for (tenant, lotse) in [("t1", db.lotse.clone()), ("t2", db.lotse.clone().with_read_log())] {
+            lotse_testkit::fixture::tenant(&lotse, tenant).await;
+            register(&lotse, tenant).await;
+            let cm = actor(tenant, Role::CaseManager, Some("p1"));
+            let reads = || async {
+                audit_entry::Entity::find()
+                    .filter(audit_entry::Column::TenantId.eq(tenant))
+                    .filter(audit_entry::Column::Action.eq("read"))
+                    .count(&lotse.db)
+                    .await
+                    .unwrap()
+            };
+            let before = reads().await;
+            // A page of three parts: while it is built, nothing is in the
+            // trail; when it ends, all three are.
+            let (inside, recorded) = lotse
+                .reads_together(async {
+                    let (m1, m2) = (id("m1"), id("m2"));
+                    let (a, b, h) = tokio::join!(
+                        lotse.person(&cm, &m1),
+                        lotse.person(&cm, &m2),
+                        lotse.residence_history(&cm, &m1),
+                    );
+                    assert!(a.is_ok() && b.is_ok() && h.is_ok());
+                    // A task of its own does not hold its read back.
+                    let (l2, cm2) = (lotse.clone(), cm.clone());
+                    tokio::spawn(async move { l2.person(&cm2, &id("m3")).await.unwrap() }).await.unwrap();
+                    reads().await
+                })
+                .await;
+            recorded.unwrap();
+            assert_eq!(inside, before + 1, "only the spawned task's read is in the trail before the end");
+            assert_eq!(reads().await, before + 4);
+            // Work that reads nothing commits nothing.
+            let ((), recorded) = lotse.reads_together(async {}).await;
+            recorded.unwrap();
+            assert_eq!(reads().await, before + 4);
+            // Reads that cannot be recorded: the work's output must not be
+            // shown, and the caller learns it.
+            db.sql("ALTER TABLE audit_log RENAME TO audit_log_away").await.unwrap();
+            let (person, recorded) = lotse.reads_together(lotse.person(&cm, &id("m1"))).await;
+            db.sql("ALTER TABLE audit_log_away RENAME TO audit_log").await.unwrap();
+            assert!(person.is_ok(), "the read itself worked");
+            assert!(recorded.is_err(), "but it was not recorded, and the caller is told");
+            assert_eq!(reads().await, before + 4);
+        }
+    }
+
     async fn residence_history_sets_the_current_status_and_reminds_before_expiry(db) {
         let lotse = &db.lotse;
         lotse_testkit::fixture::tenant(lotse, "t1").await;

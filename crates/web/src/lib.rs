@@ -51,7 +51,7 @@ pub fn app(lotse: Lotse, config: WebConfig) -> Router {
         .layer(axum::middleware::from_fn(api::error_shape));
     Router::new()
         .merge(api)
-        .merge(ui::router())
+        .merge(ui::router().layer(axum::middleware::from_fn_with_state(state.clone(), ui::reads_together)))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(telemetry::metrics))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))

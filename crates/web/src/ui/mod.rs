@@ -268,6 +268,36 @@ async fn css() -> impl IntoResponse {
     )
 }
 
+/// A page that only reads (GET, HEAD) is made of many parts, each of which
+/// records in the audit trail what it read. The parts' entries are
+/// committed together when the page is ready (one wait for the trail, not
+/// one per part — on SQLite each commit is an fsync and the pages queued
+/// behind each other's), and the page is sent only once they are: if they
+/// cannot be recorded, it is not shown.
+pub(crate) async fn reads_together(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::Method;
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return next.run(req).await;
+    }
+    let (page, recorded) = s.lotse.reads_together(next.run(req)).await;
+    match recorded {
+        Ok(()) => page,
+        Err(e) => {
+            tracing::warn!(code = e.code(), "page withheld: its reads could not be recorded in the audit trail");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Die Seite wird nicht angezeigt, weil der Zugriff nicht im Protokoll vermerkt werden konnte. \
+                 Bitte versuchen Sie es in einem Moment erneut; hält der Fehler an, verständigen Sie den Betrieb.",
+            )
+                .into_response()
+        }
+    }
+}
+
 async fn accessibility() -> Response {
     render(&AccessibilityPage)
 }

@@ -279,8 +279,33 @@ lotse_testkit::both_backends! {
         let (s, html) = page(&cm, &app, "/angebote/klein").await;
         assert_eq!(s, 200);
         assert!(html.contains("Warteliste, nächste zuerst (1)") && html.contains(&name) && html.contains(&format!("/personen/{}", second.id)), "{html}");
+        let read_entities = || async {
+            use lotse_testkit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let mut e: Vec<String> = lotse_db::entity::audit_entry::Entity::find()
+                .filter(lotse_db::entity::audit_entry::Column::TenantId.eq("krefeld"))
+                .filter(lotse_db::entity::audit_entry::Column::Action.eq("read"))
+                .filter(lotse_db::entity::audit_entry::Column::PersonId.eq(second.id.as_str()))
+                .all(&db.lotse.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.entity)
+                .collect();
+            e.sort();
+            e
+        };
+        let before = read_entities().await;
         let (_, html) = page(&cm, &app, &format!("/personen/{}", second.id)).await;
         assert!(html.contains("wartet auf <a href=\"/angebote/klein\">Coaching mit einem Platz</a>") && html.contains("Platz 1"), "{html}");
+        // The page's parts record their reads together; all of them are in
+        // the trail when the page arrives.
+        let mut added = read_entities().await;
+        for e in &before {
+            added.remove(added.iter().position(|x| x == e).unwrap());
+        }
+        for part in ["person", "residence_status", "consent", "waiting_list"] {
+            assert!(added.iter().any(|e| e == part), "{part} missing in {added:?}");
+        }
         let (_, html) = page(&cm, &app, &format!("/personen/{}", first.id)).await;
         assert!(!html.contains("wartet auf"));
         // The coordination sees the offer but not who waits.
