@@ -16,7 +16,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 use super::admin::Pager;
-use super::page::{Chrome, Head, Sorting, UiUser, date, message, status_of, typed_date};
+use super::page::{Chrome, Head, SentBack, Sorting, UiUser, date, message, status_of, typed_date};
 use super::programme::error_page;
 use super::render;
 use crate::AppState;
@@ -160,6 +160,26 @@ pub struct CaseView {
     documents: Vec<(String, String)>,
 }
 
+/// The inputs of each form of the case page: (name, element id).
+fn inputs_of(section: &str) -> Vec<(&'static str, String)> {
+    let fixed: &[(&'static str, &'static str)] = match section {
+        "phase" => &[("phase", "phase"), ("note", "phase-note")],
+        "intake" => &[("way_in", "way_in"), ("indicated", "indicated")],
+        "goal" => &[("title", "goal-title"), ("step", "step-title"), ("owner", "step-owner"), ("due", "step-due")],
+        "contact" => &[("kind", "contact-type"), ("minutes", "contact-minutes"), ("note", "contact-note")],
+        "referral" => &[("agency", "agency")],
+        "conference" => &[("participants", "participants"), ("outcome", "conference-outcome")],
+        "close" => &[("exit_date", "exit_date"), ("exit_reason", "exit_reason"), ("outcome", "outcome")],
+        "assessment" => &[("note", "a-note")],
+        _ => &[],
+    };
+    let mut out: Vec<(&'static str, String)> = fixed.iter().map(|(n, e)| (*n, e.to_string())).collect();
+    if section == "assessment" {
+        out.extend(LifeDomain::ALL.iter().map(|d| (d.as_str(), format!("r-{}", d.as_str()))));
+    }
+    out
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CasePage {
@@ -168,8 +188,8 @@ struct CasePage {
     /// The phase the case moves to next (preselected).
     next_phase: String,
     notice: Option<String>,
-    error: String,
-    error_in: &'static str,
+    /// The form that came back with an error, and what was typed into it.
+    sent: SentBack,
     today: String,
     phases: Vec<(String, &'static str)>,
     ways_in: Vec<(String, &'static str)>,
@@ -179,13 +199,7 @@ struct CasePage {
     outcomes: Vec<(String, &'static str)>,
 }
 
-async fn case_page(
-    s: &AppState,
-    u: &UiUser,
-    id: &str,
-    status: StatusCode,
-    error: Option<(&'static str, DomainError)>,
-) -> Response {
+async fn case_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, sent: SentBack) -> Response {
     let chrome = Chrome::new(s, u, "/faelle").await;
     let Ok(id) = EntityId::parse(id) else {
         return error_page(
@@ -349,10 +363,6 @@ async fn case_page(
             .map(|d| (d.file_name.clone(), format!("/api/v1/cases/{}/documents/{}", c.summary.id, d.id)))
             .collect(),
     };
-    let (error_in, error) = match error {
-        Some((section, e)) => (section, message(&e)),
-        None => ("", String::new()),
-    };
     let next_phase = Phase::parse(&c.summary.phase)
         .ok()
         .and_then(|p| Phase::ALL.get(p.index() + 1))
@@ -362,8 +372,7 @@ async fn case_page(
         next_phase,
         c: view,
         notice: None,
-        error,
-        error_in,
+        sent,
         today: date(chrono::Local::now().date_naive()),
         phases: codes(Phase::ALL, Phase::as_str, Phase::label_de),
         ways_in: codes(WayIn::ALL, WayIn::as_str, WayIn::label_de),
@@ -377,15 +386,26 @@ async fn case_page(
 }
 
 pub async fn show(State(s): State<AppState>, u: UiUser, Path(id): Path<String>) -> Response {
-    case_page(&s, &u, &id, StatusCode::OK, None).await
+    case_page(&s, &u, &id, StatusCode::OK, SentBack::default()).await
 }
 
 /// After a change: back to the case (POST → redirect → GET), or the case
 /// with the error in the section of the form.
-async fn after(s: &AppState, u: &UiUser, id: &str, section: &'static str, result: Result<(), DomainError>) -> Response {
+async fn after(
+    s: &AppState,
+    u: &UiUser,
+    id: &str,
+    section: &'static str,
+    typed: &[(&str, &str)],
+    result: Result<(), DomainError>,
+) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/faelle/{id}#{section}")).into_response(),
-        Err(e) => case_page(s, u, id, status_of(&e), Some((section, e))).await,
+        Err(e) => {
+            let sent =
+                SentBack::new(section, typed, &e, &inputs_of(section), &[("due_date", "due"), ("offer_id", "agency")]);
+            case_page(s, u, id, status_of(&e), sent).await
+        }
     }
 }
 
@@ -414,7 +434,7 @@ pub async fn phase(State(s): State<AppState>, u: UiUser, Path(id): Path<String>,
         s.lotse.move_phase(&u.actor, &case_id(&id)?, input).await.map(|_| ())
     }
     .await;
-    after(&s, &u, &id, "phase", result).await
+    after(&s, &u, &id, "phase", &[("phase", &f.phase), ("note", &f.note)], result).await
 }
 
 #[derive(Deserialize)]
@@ -439,7 +459,7 @@ pub async fn intake(
         s.lotse.record_intake(&u.actor, &case_id(&id)?, input).await.map(|_| ())
     }
     .await;
-    after(&s, &u, &id, "intake", result).await
+    after(&s, &u, &id, "intake", &[("way_in", &f.way_in), ("indicated", &f.indicated)], result).await
 }
 
 pub async fn assessment(
@@ -473,7 +493,9 @@ pub async fn assessment(
             .map(|_| ())
     }
     .await;
-    after(&s, &u, &id, "assessment", result).await
+    let typed: Vec<(&str, &str)> =
+        f.iter().filter(|(k, _)| k.as_str() != "csrf").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    after(&s, &u, &id, "assessment", &typed, result).await
 }
 
 #[derive(Deserialize)]
@@ -505,7 +527,8 @@ pub async fn goal(State(s): State<AppState>, u: UiUser, Path(id): Path<String>, 
         s.lotse.add_goal(&u.actor, &case_id(&id)?, input).await.map(|_| ())
     }
     .await;
-    after(&s, &u, &id, "goal", result).await
+    after(&s, &u, &id, "goal", &[("title", &f.title), ("step", &f.step), ("owner", &f.owner), ("due", &f.due)], result)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -541,7 +564,7 @@ pub async fn contact(
         s.lotse.add_contact(&u.actor, &case_id(&id)?, input).await.map(|_| ())
     }
     .await;
-    after(&s, &u, &id, "contact", result).await
+    after(&s, &u, &id, "contact", &[("kind", &f.kind), ("minutes", &f.minutes), ("note", &f.note)], result).await
 }
 
 #[derive(Deserialize)]
@@ -572,7 +595,15 @@ pub async fn close(State(s): State<AppState>, u: UiUser, Path(id): Path<String>,
         s.lotse.close_case(&u.actor, &case_id(&id)?, input).await.map(|_| ())
     }
     .await;
-    after(&s, &u, &id, "close", result).await
+    after(
+        &s,
+        &u,
+        &id,
+        "close",
+        &[("exit_date", &f.exit_date), ("exit_reason", &f.exit_reason), ("outcome", &f.outcome)],
+        result,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -601,7 +632,7 @@ pub async fn referral(
         s.lotse.add_referral(&u.actor, &case_id(&id)?, input).await.map(|_| ())
     }
     .await;
-    after(&s, &u, &id, "referral", result).await
+    after(&s, &u, &id, "referral", &[("agency", &f.agency)], result).await
 }
 
 #[derive(Deserialize)]
@@ -629,5 +660,5 @@ pub async fn conference(
         s.lotse.add_conference(&u.actor, &case_id(&id)?, input).await.map(|_| ())
     }
     .await;
-    after(&s, &u, &id, "conference", result).await
+    after(&s, &u, &id, "conference", &[("participants", &f.participants), ("outcome", &f.outcome)], result).await
 }

@@ -306,3 +306,72 @@ mod tests {
         assert_eq!(date(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), "01.12.2026");
     }
 }
+
+/// A form sent back with an error: the page shows it again with what the
+/// user typed, the error at the input it belongs to (or at the top of the
+/// form), and a summary at the top of the page that links there. A page
+/// with several forms names each by a `section`.
+#[derive(Default)]
+pub struct SentBack {
+    section: &'static str,
+    /// The input the error belongs to; empty when it belongs to the form.
+    input: &'static str,
+    typed: std::collections::HashMap<String, String>,
+    /// The error in German, without the service's field name.
+    pub error: String,
+    /// The element the summary links to: the input, or the form
+    /// (`form-SECTION`).
+    pub target: String,
+}
+
+impl SentBack {
+    /// `inputs` are the form's inputs as (name, element id); `aliases` name
+    /// the input of a service field called otherwise (`("due_date", "due")`).
+    pub fn new(
+        section: &'static str,
+        typed: &[(&str, &str)],
+        e: &DomainError,
+        inputs: &[(&'static str, String)],
+        aliases: &[(&str, &'static str)],
+    ) -> SentBack {
+        let (field, error) = match e {
+            DomainError::Invalid { field, de, .. } => (field.as_str(), de.clone()),
+            _ => ("", message(e)),
+        };
+        let name = aliases.iter().find(|(f, _)| *f == field).map_or(field, |(_, n)| *n);
+        let (input, target) = match inputs.iter().find(|(n, _)| *n == name) {
+            Some((n, element)) => (*n, element.clone()),
+            None => ("", format!("form-{section}")),
+        };
+        let typed = typed.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        SentBack { section, input, typed, error, target }
+    }
+
+    /// Whether a form came back.
+    pub fn any(&self) -> bool {
+        !self.section.is_empty()
+    }
+
+    /// What was typed into `name` of the form `section` when that form came
+    /// back; else `default`.
+    pub fn typed<'a>(&'a self, section: &str, name: &str, default: &'a str) -> &'a str {
+        if self.section == section { self.typed.get(name).map(String::as_str).unwrap_or_default() } else { default }
+    }
+
+    /// Whether `value` is the choice of `name` to show: the one sent when
+    /// the form came back, else `default`.
+    pub fn chosen(&self, section: &str, name: &str, value: &str, default: bool) -> bool {
+        if self.section == section { self.typed.get(name).is_some_and(|v| v == value) } else { default }
+    }
+
+    /// Whether the error belongs to the input `name` of the form `section`.
+    pub fn bad(&self, section: &str, name: &str) -> bool {
+        self.section == section && self.input == name
+    }
+
+    /// Whether the form `section` came back with an error that belongs to
+    /// no single input (shown at the top of the form).
+    pub fn form_error(&self, section: &str) -> bool {
+        self.section == section && self.input.is_empty()
+    }
+}

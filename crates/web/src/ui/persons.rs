@@ -14,7 +14,7 @@ use lotse_service::records::Record;
 use serde::Deserialize;
 
 use super::admin::Pager;
-use super::page::{Chrome, Head, Sorting, UiUser, date, message, required_date, status_of};
+use super::page::{Chrome, Head, SentBack, Sorting, UiUser, date, message, required_date, status_of};
 use super::programme::error_page;
 use super::render;
 use crate::AppState;
@@ -158,10 +158,45 @@ pub struct PersonView {
 /// Messages for the person page's forms.
 #[derive(Default)]
 struct Notes {
-    case: Option<String>,
-    consent: Option<String>,
-    handover: Option<String>,
+    /// The offer was full: the person waits.
+    waiting: Option<String>,
     handover_done: Option<String>,
+    /// A form that came back with an error.
+    sent: SentBack,
+}
+
+/// The inputs of each form of the person page: (name, element id).
+fn inputs_of(section: &str) -> Vec<(&'static str, String)> {
+    let inputs: &[(&'static str, &'static str)] = match section {
+        "case" => &[("offer", "offer"), ("staff", "staff"), ("entry", "entry"), ("waiting", "waiting")],
+        "consent" => &[("scope", "scope"), ("provider", "consent-provider"), ("given", "given")],
+        "handover" => &[("to_provider", "to_provider"), ("note", "handover-note")],
+        _ => &[],
+    };
+    inputs.iter().map(|(n, e)| (*n, e.to_string())).collect()
+}
+
+/// The service's names of the fields the person page's inputs send.
+const ALIASES: &[(&str, &str)] = &[
+    ("offer_id", "offer"),
+    ("staff_id", "staff"),
+    ("entry_date", "entry"),
+    ("given_date", "given"),
+    ("provider_id", "provider"),
+];
+
+/// The person page again, with the form `section` and its error.
+async fn sent_back(
+    s: &AppState,
+    u: &UiUser,
+    id: &str,
+    section: &'static str,
+    typed: &[(&str, &str)],
+    e: DomainError,
+) -> Response {
+    let status = if matches!(e, DomainError::NotFound { .. }) { StatusCode::NOT_FOUND } else { status_of(&e) };
+    let sent = SentBack::new(section, typed, &e, &inputs_of(section), ALIASES);
+    person_page(s, u, id, status, Notes { sent, ..Default::default() }).await
 }
 
 fn scope_de(scope: &str) -> &'static str {
@@ -187,10 +222,9 @@ struct PersonPage {
     providers: Vec<(String, String)>,
     scopes: Vec<(String, &'static str)>,
     today: String,
-    error: Option<String>,
-    consent_error: Option<String>,
-    handover_error: Option<String>,
+    waiting_notice: Option<String>,
     handover_notice: Option<String>,
+    sent: SentBack,
 }
 
 /// At most this many staff members are offered as a choice list when a
@@ -248,10 +282,9 @@ async fn person_page(s: &AppState, u: &UiUser, id: &str, status: StatusCode, not
             .map(|c| (c.to_string(), scope_de(c)))
             .collect(),
         today: date(chrono::Local::now().date_naive()),
-        error: notes.case,
-        consent_error: notes.consent,
-        handover_error: notes.handover,
+        waiting_notice: notes.waiting,
         handover_notice: notes.handover_done,
+        sent: notes.sent,
         chrome,
     };
     (status, render(&page)).into_response()
@@ -462,19 +495,16 @@ pub async fn open_case(
             Some(c) => Redirect::to(&format!("/faelle/{}", c.summary.id)).into_response(),
             None => {
                 let notes = Notes {
-                    case: Some("Das Angebot ist voll: die Person steht jetzt auf der Warteliste.".into()),
+                    waiting: Some("Das Angebot ist voll: die Person steht jetzt auf der Warteliste.".into()),
                     ..Default::default()
                 };
                 person_page(&s, &u, &id, StatusCode::OK, notes).await
             }
         },
         Err(e) => {
-            let status = if matches!(e, DomainError::NotFound { .. }) {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            person_page(&s, &u, &id, status, Notes { case: Some(message(&e)), ..Default::default() }).await
+            let typed =
+                [("offer", f.offer.as_str()), ("staff", &f.staff), ("entry", &f.entry), ("waiting", &f.waiting)];
+            sent_back(&s, &u, &id, "case", &typed, e).await
         }
     }
 }
@@ -511,7 +541,8 @@ pub async fn record_consent(
     match result {
         Ok(_) => Redirect::to(&format!("/personen/{id}#einwilligungen")).into_response(),
         Err(e) => {
-            person_page(&s, &u, &id, status_of(&e), Notes { consent: Some(message(&e)), ..Default::default() }).await
+            let typed = [("scope", f.scope.as_str()), ("provider", &f.provider), ("given", &f.given)];
+            sent_back(&s, &u, &id, "consent", &typed, e).await
         }
     }
 }
@@ -539,9 +570,7 @@ pub async fn withdraw_consent(
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/personen/{id}#einwilligungen")).into_response(),
-        Err(e) => {
-            person_page(&s, &u, &id, status_of(&e), Notes { consent: Some(message(&e)), ..Default::default() }).await
-        }
+        Err(e) => sent_back(&s, &u, &id, "withdraw", &[], e).await,
     }
 }
 
@@ -580,7 +609,8 @@ pub async fn handover(
             person_page(&s, &u, &id, StatusCode::OK, Notes { handover_done: Some(done), ..Default::default() }).await
         }
         Err(e) => {
-            person_page(&s, &u, &id, status_of(&e), Notes { handover: Some(message(&e)), ..Default::default() }).await
+            let typed = [("to_provider", f.to_provider.as_str()), ("note", &f.note)];
+            sent_back(&s, &u, &id, "handover", &typed, e).await
         }
     }
 }

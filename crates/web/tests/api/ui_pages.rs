@@ -334,6 +334,21 @@ lotse_testkit::both_backends! {
         assert_eq!(post(format!("{base}/phase"), vec![("csrf", csrf.clone()), ("phase", "planning".into()), ("note", "".into())]).await.status(), 303);
         let r = post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "".into()), ("step", "".into()), ("owner", "".into()), ("due", "".into())]).await;
         assert_eq!(r.status(), 422, "a goal needs a title");
+        // A wrong date: the error stands at its field, linked from the top,
+        // and what was typed is still there.
+        let r = post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "Führerschein Klasse B".into()), ("step", "Fahrschule suchen".into()), ("owner", "Person".into()), ("due", "31.02.2027".into())]).await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"step-due\" name=\"due\" value=\"31.02.2027\" aria-invalid=\"true\" aria-describedby=\"step-due-fehler\""), "{html}");
+        assert!(html.contains("<span class=\"error\" id=\"step-due-fehler\">„31.02.2027“ ist kein Datum (TT.MM.JJJJ).</span>"), "{html}");
+        assert!(html.contains("value=\"Führerschein Klasse B\"") && html.contains("value=\"Fahrschule suchen\""), "the typed goal is kept");
+        assert!(html.contains("<a href=\"#step-due\">"), "the summary at the top links to the field");
+        assert_eq!(html.matches("aria-invalid").count(), 1, "only the wrong field is marked");
+        let r = post(format!("{base}/kontakte"), vec![("csrf", csrf.clone()), ("kind", "phone".into()), ("minutes", "eine Stunde".into()), ("note", "Rückruf".into())]).await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("value=\"eine Stunde\" aria-invalid=\"true\"") && html.contains("value=\"Rückruf\""), "{html}");
+        assert!(html.contains("<option value=\"phone\" selected>"), "the kind chosen is kept");
         assert_eq!(post(format!("{base}/ziele"), vec![("csrf", csrf.clone()), ("title", "Ausbildungsplatz finden".into()), ("step", "Bewerbungsunterlagen".into()), ("owner", "Person".into()), ("due", "15.01.2027".into())]).await.status(), 303);
         assert_eq!(post(format!("{base}/kontakte"), vec![("csrf", csrf.clone()), ("kind", "home_visit".into()), ("minutes", "45".into()), ("note", "".into())]).await.status(), 303);
         assert_eq!(post(format!("{base}/vermittlungen"), vec![("csrf", csrf.clone()), ("agency", "Schuldnerberatung der Caritas".into())]).await.status(), 303);
@@ -354,7 +369,10 @@ lotse_testkit::both_backends! {
         // Closing needs the outcome.
         let r = post(format!("{base}/abschluss"), vec![("csrf", csrf.clone()), ("exit_date", "".into()), ("exit_reason", "completed".into()), ("outcome", "".into())]).await;
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("id=\"abschluss-fehler\""), "the error stands at the closing form");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"abschluss-fehler\""), "the error stands at the closing form");
+        assert!(html.contains("<option value=\"completed\" selected>"), "the reason chosen is kept");
+        assert!(html.contains("<a href=\"#form-close\">"), "the summary links to the form");
         let today = chrono::Local::now().date_naive().format("%d.%m.%Y").to_string();
         let r = post(format!("{base}/abschluss"), vec![("csrf", csrf.clone()), ("exit_date", today), ("exit_reason", "completed".into()), ("outcome", "apprenticeship".into())]).await;
         assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
@@ -380,10 +398,24 @@ lotse_testkit::both_backends! {
         assert!(html.contains("Zielgruppen der Programme") && html.contains("Durchstarten"), "the programme's target group is judged for the person");
         let csrf = hidden_csrf(&html);
         // Without the person's consent the handover is refused, and the page says why.
-        let r = kja.post(app.url(&format!("{href}/uebergabe"))).form(&[("csrf", csrf.as_str()), ("to_provider", "dekra"), ("note", "")]).send().await.unwrap();
+        let r = kja.post(app.url(&format!("{href}/uebergabe"))).form(&[("csrf", csrf.as_str()), ("to_provider", "dekra"), ("note", "Coaching passt besser")]).send().await.unwrap();
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
         assert!(html.contains("role=\"alert\"") && html.contains("Einwilligung"), "{html}");
+        assert!(html.contains("<a href=\"#to_provider\">") && html.contains("id=\"to_provider-fehler\"") && html.contains("id=\"handover-note\" name=\"note\" value=\"Coaching passt besser\""), "the error at the provider, the note typed kept: {html}");
+        assert!(html.contains("<option value=\"dekra\" selected>"), "the provider chosen is kept");
+        // A consent with a wrong date: the error stands at the date, and the choices are kept.
+        let r = kja.post(app.url(&format!("{href}/einwilligung"))).form(&[("csrf", csrf.as_str()), ("scope", "follow_up_contact"), ("provider", ""), ("given", "32.13.2026")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"given\" name=\"given\" value=\"32.13.2026\" aria-invalid=\"true\" aria-describedby=\"given-fehler\""), "{html}");
+        assert!(html.contains("<span class=\"error\" id=\"given-fehler\">„32.13.2026“ ist kein Datum (TT.MM.JJJJ).</span>"), "{html}");
+        assert!(html.contains("<option value=\"follow_up_contact\" selected>") && html.contains("<a href=\"#given\">"), "{html}");
+        // Opening a case with a wrong start date keeps the offer and the waiting-list box.
+        let r = kja.post(app.url(&format!("{href}/fall"))).form(&[("csrf", csrf.as_str()), ("offer", "x"), ("staff", "y"), ("entry", "gestern"), ("waiting", "ja")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("value=\"gestern\" aria-invalid=\"true\" aria-describedby=\"entry-fehler\"") && html.contains("value=\"ja\" checked>"), "{html}");
         // Recorded consent to share with DEKRA: the handover is asked for.
         let today = chrono::Local::now().date_naive().format("%d.%m.%Y").to_string();
         let r = kja.post(app.url(&format!("{href}/einwilligung"))).form(&[("csrf", csrf.as_str()), ("scope", "share_with_provider"), ("provider", "dekra"), ("given", today.as_str())]).send().await.unwrap();

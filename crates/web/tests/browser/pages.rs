@@ -227,7 +227,11 @@ async fn a_case_manager_finds_a_person_opens_a_case_and_closes_it_with_an_outcom
     b.submit("abschluss").await;
     b.c.wait().for_element(Locator::Id("abschluss-fehler")).await.unwrap();
     b.check("fall-abschluss-fehler", &mut failures).await;
-    b.c.find(Locator::Css("#exit_reason option[value=completed]")).await.unwrap().click().await.unwrap();
+    // The page says so at the top, linked to the form, and keeps the choice.
+    let summary = b.c.find(Locator::Css("[role=alert] a[href='#form-close']")).await.unwrap();
+    assert!(summary.text().await.unwrap().contains("Ergebnis bei Austritt"));
+    let kept = b.c.find(Locator::Id("exit_reason")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("completed"), "the reason chosen before the error is kept");
     b.c.find(Locator::Css("#outcome option[value=apprenticeship]")).await.unwrap().click().await.unwrap();
     b.submit("abschluss").await;
     let text = b.text().await;
