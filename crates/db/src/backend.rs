@@ -45,13 +45,13 @@ pub enum ConnectError {
     #[error("Migration der Datenbank fehlgeschlagen: {0}")]
     Migrate(DbErr),
     #[error(
-        "Datenbankadresse: {0} (erlaubt nach „?“ sind cache_mib=ZAHL und mmap_mib=ZAHL, z. B. sqlite://lotse-data/lotse.db?mmap_mib=4096)"
+        "Datenbankadresse: {0} (erlaubt nach „?“ sind cache_mib=ZAHL und mmap_mib=ZAHL bis 2047, z. B. sqlite://lotse-data/lotse.db?mmap_mib=2047)"
     )]
     Parameter(String),
 }
 
 /// Settings of a SQLite database that its URL may carry after `?`
-/// (`sqlite://lotse-data/lotse.db?cache_mib=16&mmap_mib=4096`).
+/// (`sqlite://lotse-data/lotse.db?cache_mib=16&mmap_mib=2047`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SqliteTuning {
     /// The page cache of each pooled connection, in MiB (allocated only as
@@ -59,10 +59,13 @@ pub struct SqliteTuning {
     /// another connection has committed since its last read.
     pub cache_mib: u32,
     /// How much of the file SQLite reads through a memory map instead of
-    /// copying pages into its cache (0: none). Pages read this way survive
-    /// another connection's commit.
+    /// copying pages into its cache (0: none; at most [`MMAP_MAX_MIB`]).
+    /// Pages read this way survive another connection's commit.
     pub mmap_mib: u64,
 }
+
+/// The most the bundled SQLite maps (`SQLITE_MAX_MMAP_SIZE`, 0x7fff0000).
+pub const MMAP_MAX_MIB: u64 = 2047;
 
 impl Default for SqliteTuning {
     /// A page cache of up to 128 MiB: bulk imports update several B-trees
@@ -85,7 +88,14 @@ impl SqliteTuning {
             let bad = || ConnectError::Parameter(format!("„{value}“ bei „{key}“ ist keine ganze Zahl ≥ 0"));
             match key {
                 "cache_mib" => t.cache_mib = value.parse().map_err(|_| bad())?,
-                "mmap_mib" => t.mmap_mib = value.parse().map_err(|_| bad())?,
+                "mmap_mib" => {
+                    t.mmap_mib = value.parse().map_err(|_| bad())?;
+                    if t.mmap_mib > MMAP_MAX_MIB {
+                        return Err(ConnectError::Parameter(format!(
+                            "mmap_mib={value}: SQLite bildet höchstens {MMAP_MAX_MIB} MiB ab"
+                        )));
+                    }
+                }
                 _ => return Err(ConnectError::Parameter(format!("unbekannte Einstellung „{key}“"))),
             }
         }
@@ -128,11 +138,7 @@ pub async fn connect_unmigrated(url: &str) -> Result<Db, ConnectError> {
                 .busy_timeout(Duration::from_secs(30))
                 .pragma("cache_size", format!("-{}", u64::from(tuning.cache_mib) * 1024))
                 .pragma("temp_store", "memory");
-            if tuning.mmap_mib > 0 {
-                o.pragma("mmap_size", tuning.mmap_mib.saturating_mul(1 << 20).to_string())
-            } else {
-                o
-            }
+            if tuning.mmap_mib > 0 { o.pragma("mmap_size", (tuning.mmap_mib << 20).to_string()) } else { o }
         });
         // One writer at a time is SQLite's nature; a modest pool serves readers.
         opts.max_connections(8).min_connections(1);
@@ -771,12 +777,14 @@ mod tests {
     fn a_sqlite_url_carries_its_tuning_and_refuses_unknown_settings() {
         assert_eq!(SqliteTuning::of_url("sqlite://a.db").unwrap(), SqliteTuning::default());
         assert_eq!(
-            SqliteTuning::of_url("sqlite://a.db?mmap_mib=4096&cache_mib=2").unwrap(),
-            SqliteTuning { cache_mib: 2, mmap_mib: 4096 }
+            SqliteTuning::of_url("sqlite://a.db?mmap_mib=2047&cache_mib=2").unwrap(),
+            SqliteTuning { cache_mib: 2, mmap_mib: 2047 }
         );
         assert_eq!(sqlite_path("sqlite://x/a.db?mmap_mib=1"), Some(Path::new("x/a.db")));
         let unknown = SqliteTuning::of_url("sqlite://a.db?mmap=1").unwrap_err().to_string();
         assert!(unknown.contains("unbekannte Einstellung „mmap“"), "{unknown}");
+        let big = SqliteTuning::of_url("sqlite://a.db?mmap_mib=4096").unwrap_err().to_string();
+        assert!(big.contains("höchstens 2047 MiB"), "{big}");
         let bad = SqliteTuning::of_url("sqlite://a.db?cache_mib=-1").unwrap_err().to_string();
         assert!(bad.contains("„-1“ bei „cache_mib“"), "{bad}");
     }

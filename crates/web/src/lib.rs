@@ -39,6 +39,9 @@ pub struct AppState {
 
 /// The whole application as one router.
 pub fn app(lotse: Lotse, config: WebConfig) -> Router {
+    // Behind HTTPS (the public address says so) browsers are told to use
+    // nothing else for a year.
+    let https = config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     let state = AppState { lotse, config };
     let (api, openapi) = api::router().split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).expect("OpenAPI document serializes");
@@ -71,6 +74,12 @@ pub fn app(lotse: Lotse, config: WebConfig) -> Router {
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ))
+        .layer(tower::util::option_layer(https.then(|| {
+            SetResponseHeaderLayer::overriding(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            )
+        })))
         .with_state(state)
 }
 

@@ -274,6 +274,8 @@ struct TokensPage {
     tokens: Vec<TokenRow>,
     issued: Option<String>,
     error: Option<String>,
+    /// The input the error belongs to ("name", "days"; else none).
+    error_field: String,
     name: String,
     days: String,
 }
@@ -300,6 +302,7 @@ async fn tokens_page(s: &AppState, u: &UiUser) -> Result<TokensPage, Response> {
             .collect(),
         issued: None,
         error: None,
+        error_field: String::new(),
         name: String::new(),
         days: "90".into(),
         chrome,
@@ -346,6 +349,9 @@ pub async fn create_token(State(s): State<AppState>, u: UiUser, Form(f): Form<To
         }
         Err(e) => {
             page.error = Some(message(&e));
+            if let DomainError::Invalid { field, .. } = &e {
+                page.error_field = field.clone();
+            }
             page.name = f.name;
             page.days = f.days;
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()

@@ -160,11 +160,15 @@ pub struct CaseView {
     documents: Vec<(String, String)>,
 }
 
-/// The inputs of each form of the case page: (name, element id).
+/// The service's names of the fields the case page's inputs send.
+const ALIASES: &[(&str, &str)] = &[("due_date", "due"), ("offer_id", "agency"), ("type", "kind")];
+
+/// The inputs of each form of the case page that an error can belong to:
+/// (name, element id). The template marks each of them.
 fn inputs_of(section: &str) -> Vec<(&'static str, String)> {
     let fixed: &[(&'static str, &'static str)] = match section {
         "phase" => &[("phase", "phase"), ("note", "phase-note")],
-        "intake" => &[("way_in", "way_in"), ("indicated", "indicated")],
+        "intake" => &[("way_in", "way_in")],
         "goal" => &[("title", "goal-title"), ("step", "step-title"), ("owner", "step-owner"), ("due", "step-due")],
         "contact" => &[("kind", "contact-type"), ("minutes", "contact-minutes"), ("note", "contact-note")],
         "referral" => &[("agency", "agency")],
@@ -402,8 +406,7 @@ async fn after(
     match result {
         Ok(()) => Redirect::to(&format!("/faelle/{id}#{section}")).into_response(),
         Err(e) => {
-            let sent =
-                SentBack::new(section, typed, &e, &inputs_of(section), &[("due_date", "due"), ("offer_id", "agency")]);
+            let sent = SentBack::new(section, typed, &e, &inputs_of(section), ALIASES);
             case_page(s, u, id, status_of(&e), sent).await
         }
     }

@@ -165,10 +165,11 @@ struct Notes {
     sent: SentBack,
 }
 
-/// The inputs of each form of the person page: (name, element id).
+/// The inputs of each form of the person page that an error can belong
+/// to: (name, element id). The template marks each of them.
 fn inputs_of(section: &str) -> Vec<(&'static str, String)> {
     let inputs: &[(&'static str, &'static str)] = match section {
-        "case" => &[("offer", "offer"), ("staff", "staff"), ("entry", "entry"), ("waiting", "waiting")],
+        "case" => &[("offer", "offer"), ("staff", "staff"), ("entry", "entry")],
         "consent" => &[("scope", "scope"), ("provider", "consent-provider"), ("given", "given")],
         "handover" => &[("to_provider", "to_provider"), ("note", "handover-note")],
         _ => &[],

@@ -306,6 +306,14 @@ lotse_testkit::both_backends! {
         for part in ["person", "residence_status", "consent", "waiting_list"] {
             assert!(added.iter().any(|e| e == part), "{part} missing in {added:?}");
         }
+        // When the reads cannot be recorded, the page is not shown.
+        db.sql("ALTER TABLE audit_log RENAME TO audit_log_away").await.unwrap();
+        let r = cm.get(app.url(&format!("/personen/{}", second.id))).send().await.unwrap();
+        let head = cm.head(app.url(&format!("/personen/{}", second.id))).send().await.unwrap().status();
+        db.sql("ALTER TABLE audit_log_away RENAME TO audit_log").await.unwrap();
+        assert_eq!((r.status().as_u16(), head.as_u16()), (503, 503));
+        let text = r.text().await.unwrap();
+        assert!(text.contains("nicht im Protokoll vermerkt") && !text.contains(&name), "{text}");
         let (_, html) = page(&cm, &app, &format!("/personen/{}", first.id)).await;
         assert!(!html.contains("wartet auf"));
         // The coordination sees the offer but not who waits.

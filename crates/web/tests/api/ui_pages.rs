@@ -273,6 +273,12 @@ lotse_testkit::both_backends! {
         assert_eq!(api.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status(), 401);
         let r = co.post(app.url("/zugaenge")).form(&[("csrf", csrf.as_str()), ("name", ""), ("days", "9999")]).send().await.unwrap();
         assert_eq!(r.status(), 422);
+        // A wrong number of days marks the days, not the name, and keeps both.
+        let r = co.post(app.url("/zugaenge")).form(&[("csrf", csrf.as_str()), ("name", "Nächtlicher Import"), ("days", "drei")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("name=\"days\" value=\"drei\" inputmode=\"numeric\" aria-invalid=\"true\""), "{html}");
+        assert!(html.contains("value=\"Nächtlicher Import\" required>"), "the name is kept and not marked: {html}");
 
         // The audit trail: auditors only; the account just created is in it; the chain verifies.
         assert_eq!(page(&co, &app, "/protokoll").await.0, 403);

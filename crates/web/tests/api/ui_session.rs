@@ -59,12 +59,88 @@ lotse_testkit::both_backends! {
         let (s, _) = json(c.post(app.url("/api/v1/tokens")).header("x-csrf-token", &page_csrf).json(&serde_json::json!({"name": "X", "login": "case_manager"})).send().await.unwrap()).await;
         assert_eq!(s, 403);
 
+        // The usual headers on every page.
+        let r = c.get(app.url("/")).send().await.unwrap();
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "no-referrer"),
+            ("cache-control", "no-store"),
+            ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+        ] {
+            assert_eq!(r.headers()[name].to_str().unwrap(), value, "{name}");
+        }
+        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+
         // Logging out ends the session.
         let r = c.post(app.url("/abmelden")).form(&[("csrf", page_csrf.as_str())]).send().await.unwrap();
         assert_eq!(r.status(), 303);
         let (s, _) = json(c.get(app.url("/api/v1/me")).send().await.unwrap()).await;
         assert_eq!(s, 401);
         let _ = t;
+    }
+
+    async fn a_session_ends_after_30_idle_minutes_and_after_10_hours(db) {
+        use lotse_db::entity::session;
+        use lotse_testkit::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        fixture::tenant(&db.lotse, "idle").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let sign_in = || async {
+            let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+            let csrf = hidden_csrf(&c.get(app.url("/anmelden")).send().await.unwrap().text().await.unwrap());
+            let r = c.post(app.url("/anmelden")).form(&[("login", "admin@idle"), ("password", "test-passwort"), ("csrf", &csrf)]).send().await.unwrap();
+            assert_eq!(r.status(), 303);
+            assert_eq!(c.get(app.url("/")).send().await.unwrap().status(), 200);
+            c
+        };
+        let now = chrono::Utc::now();
+        // Idle for 31 minutes: the session's end has passed.
+        let c = sign_in().await;
+        session::Entity::update_many()
+            .col_expr(session::Column::ExpiresAt, Expr::value(now - chrono::Duration::minutes(1)))
+            .filter(session::Column::TenantId.eq("idle"))
+            .exec(&db.lotse.db)
+            .await
+            .unwrap();
+        let r = c.get(app.url("/")).send().await.unwrap();
+        assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/anmelden"));
+        // Busy all along, but signed in for more than 10 hours.
+        let c = sign_in().await;
+        session::Entity::update_many()
+            .col_expr(session::Column::CreatedAt, Expr::value(now - chrono::Duration::hours(10) - chrono::Duration::minutes(1)))
+            .col_expr(session::Column::ExpiresAt, Expr::value(now + chrono::Duration::minutes(29)))
+            .filter(session::Column::TenantId.eq("idle"))
+            .exec(&db.lotse.db)
+            .await
+            .unwrap();
+        let r = c.get(app.url("/")).send().await.unwrap();
+        assert_eq!(r.status(), 303, "a working day is the most a session lasts");
+        // Just within both limits the session holds.
+        let c = sign_in().await;
+        session::Entity::update_many()
+            .col_expr(session::Column::CreatedAt, Expr::value(now - chrono::Duration::hours(10) + chrono::Duration::minutes(2)))
+            .col_expr(session::Column::ExpiresAt, Expr::value(now + chrono::Duration::minutes(2)))
+            .filter(session::Column::TenantId.eq("idle"))
+            .exec(&db.lotse.db)
+            .await
+            .unwrap();
+        assert_eq!(c.get(app.url("/verwaltung/benutzer")).send().await.unwrap().status(), 200);
+    }
+
+    async fn behind_https_browsers_are_told_to_stay_on_https(db) {
+        use tower::ServiceExt;
+        let ask = |public_url: Option<&str>| {
+            let config = lotse_web::WebConfig { public_url: public_url.map(str::to_owned), trust_proxy: false };
+            let app = lotse_web::app(db.lotse.clone(), config);
+            async move {
+                let req = axum::http::Request::get("/anmelden").body(axum::body::Body::empty()).unwrap();
+                app.oneshot(req).await.unwrap()
+            }
+        };
+        let r = ask(Some("https://lotse.example.de")).await;
+        assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+        assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+        assert!(ask(None).await.headers().get("strict-transport-security").is_none(), "not over plain HTTP");
     }
 
     async fn concurrent_attempts_cannot_slip_past_the_throttle(db) {

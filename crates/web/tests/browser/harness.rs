@@ -78,8 +78,14 @@ impl Browser {
     /// The old page is marked, so that waiting ends on the new one (the
     /// answer may be the same address, after a redirect).
     pub async fn submit(&self, action: &str) {
+        self.click_and_load(&format!("form[action$='/{action}'] button")).await;
+    }
+
+    /// Clicks the element `css` and waits until the page it leads to has
+    /// loaded (the old page is marked, as in `submit`).
+    pub async fn click_and_load(&self, css: &str) {
         self.c.execute("document.body.dataset.old = '1';", vec![]).await.unwrap();
-        self.c.find(Locator::Css(&format!("form[action$='/{action}'] button"))).await.unwrap().click().await.unwrap();
+        self.c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
         for _ in 0..200 {
             let fresh = self
                 .c
@@ -95,7 +101,7 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the page after sending the form /{action} did not load within 10 s");
+        panic!("the page after clicking {css} did not load within 10 s");
     }
 
     pub async fn sign_out(&self) {

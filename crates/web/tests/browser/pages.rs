@@ -199,8 +199,8 @@ async fn a_case_manager_finds_a_person_opens_a_case_and_closes_it_with_an_outcom
     let family = first.split_whitespace().last().unwrap().to_owned();
     let typed = family.replace('ü', "ue").replace('ö', "oe").replace('ä', "ae");
     b.c.find(Locator::Id("q")).await.unwrap().send_keys(&typed).await.unwrap();
-    b.c.find(Locator::Css("form[role=search] button")).await.unwrap().click().await.unwrap();
-    b.c.wait().for_element(Locator::Css("tbody th a")).await.unwrap();
+    // (The list before the search has rows too: wait for the new page.)
+    b.click_and_load("form[role=search] button").await;
     assert!(b.text().await.contains(&family), "{typed} finds {family}");
     b.check("personen", &mut failures).await;
     b.c.find(Locator::LinkText(&first)).await.unwrap().click().await.unwrap();
