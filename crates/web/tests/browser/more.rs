@@ -27,6 +27,18 @@ async fn programmes_offers_sessions_and_attendance() {
     b.c.find(Locator::LinkText("Förderbausteine")).await.unwrap().click().await.unwrap();
     b.c.wait().for_element(Locator::Id("f-program_id")).await.unwrap();
     b.check("foerderbausteine", &mut failures).await;
+    // The forms for a new programme and a new module.
+    b.goto("/programme/neu").await;
+    b.c.wait().for_element(Locator::Css("form.form")).await.unwrap();
+    assert!(b.text().await.contains("Programm"));
+    b.check("programm-neu", &mut failures).await;
+    b.goto("/foerderbausteine/neu").await;
+    b.c.wait().for_element(Locator::Css("form.form")).await.unwrap();
+    b.check("foerderbaustein-neu", &mut failures).await;
+    b.c.find(Locator::LinkText("Programme und Angebote")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("th[aria-sort]")).await.unwrap();
+    b.c.find(Locator::LinkText("Förderbausteine")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("f-program_id")).await.unwrap();
     b.c.find(Locator::LinkText("Angebote")).await.unwrap().click().await.unwrap();
     b.c.wait().for_element(Locator::Id("f-delivery")).await.unwrap();
     b.c.find(Locator::Css("#f-delivery option[value=group]")).await.unwrap().click().await.unwrap();

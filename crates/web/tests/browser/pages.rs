@@ -180,6 +180,12 @@ async fn administration_and_the_audit_trail_pass_the_accessibility_check() {
     b.c.wait().for_element(Locator::Css("[role=status]")).await.unwrap();
     assert!(b.text().await.contains("Die Kette ist unversehrt"));
     b.check("protokoll", &mut failures).await;
+    // Controlling: the start page shows figures only.
+    b.sign_out().await;
+    b.sign_in("controller@krefeld").await;
+    let text = b.text().await;
+    assert!(text.contains("Kennzahlen 2023") && !text.contains("Verspätete Meilensteine"), "{text}");
+    b.check("start-controlling", &mut failures).await;
     b.close().await;
     assert!(failures.is_empty(), "accessibility violations (serious/critical):\n{}", failures.join("\n"));
 }
@@ -236,6 +242,7 @@ async fn a_case_manager_finds_a_person_opens_a_case_and_closes_it_with_an_outcom
     b.submit("abschluss").await;
     let text = b.text().await;
     assert!(text.contains("Der Fall ist abgeschlossen") && text.contains("Verbleib: Ausbildung"), "{text}");
+    b.check("fall-abgeschlossen", &mut failures).await;
     b.c.find(Locator::LinkText("Fälle")).await.unwrap().click().await.unwrap();
     b.c.wait().for_element(Locator::Id("phase")).await.unwrap();
     b.check("faelle", &mut failures).await;
