@@ -2657,6 +2657,7 @@ pub fn agreement_html(a: &Agreement) -> String {
 <div class="signature"><div class="line">Ort, Datum, Unterschrift {staff_sig}</div></div>
 </div>
 <p class="note">Die Teilnahme ist freiwillig. Diese Vereinbarung kann jederzeit gemeinsam geändert werden. Ihre Daten werden nur für die Unterstützung im Fallmanagement verarbeitet.</p>
+<p class="noprint"><a href="/barrierefreiheit">Erklärung zur Barrierefreiheit</a></p>
 </body>
 </html>
 "#,

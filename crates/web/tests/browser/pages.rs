@@ -228,6 +228,19 @@ async fn a_case_manager_finds_a_person_opens_a_case_and_closes_it_with_an_outcom
     let text = b.text().await;
     assert!(text.contains("Ausbildungsplatz in der Pflege") && text.contains("Hilfeplanung"), "{text}");
     b.check("fall", &mut failures).await;
+    // The plan agreement to print and sign, with the goal just agreed.
+    let case_url = b.c.current_url().await.unwrap();
+    b.c.find(Locator::LinkText("Vereinbarung zum Ausdrucken und Unterschreiben")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Css("div.signatures")).await.unwrap();
+    let text = b.text().await;
+    assert!(
+        text.contains("Vereinbarung zur Zusammenarbeit") && text.contains("Ausbildungsplatz in der Pflege"),
+        "{text}"
+    );
+    b.c.find(Locator::LinkText("Erklärung zur Barrierefreiheit")).await.unwrap();
+    b.check("vereinbarung", &mut failures).await;
+    b.c.goto(case_url.as_str()).await.unwrap();
+    b.c.wait().for_element(Locator::Id("exit_reason")).await.unwrap();
     // Closing without an outcome is refused at the form; with one it closes.
     b.c.find(Locator::Css("#exit_reason option[value=completed]")).await.unwrap().click().await.unwrap();
     b.submit("abschluss").await;
