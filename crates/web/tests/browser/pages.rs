@@ -131,6 +131,21 @@ async fn a_coordinator_imports_a_bundle_with_an_error_and_then_opens_the_status_
     assert!(text.contains("2 Fehler – es wurde nichts übernommen"), "{text}");
     assert!(text.contains("persons.csv 2 gender") && text.contains("persons.csv 3 birth_date"), "{text}");
     b.check("import-fehler", &mut failures).await;
+    // The mistake mended: checked without errors, then taken over.
+    std::fs::write(
+        &file,
+        "person_id;provider_id;gender;birth_date\nkr-neu-1;kzb;female;01.02.2001\nkr-neu-2;kzb;female;28.02.2001\n",
+    )
+    .unwrap();
+    b.c.find(Locator::Id("bundle")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    b.click_and_load("form.form button[type=submit]").await;
+    let text = b.text().await;
+    assert!(text.contains("geprüft, noch nichts geändert") && !text.contains("Fehler –"), "{text}");
+    b.check("import-geprueft", &mut failures).await;
+    b.submit("uebernehmen").await;
+    let text = b.text().await;
+    assert!(text.contains("(übernommen)"), "{text}");
+    b.check("import-uebernommen", &mut failures).await;
 
     b.c.find(Locator::LinkText("Berichte")).await.unwrap().click().await.unwrap();
     b.c.wait().for_element(Locator::Id("year")).await.unwrap();
@@ -149,6 +164,14 @@ async fn a_coordinator_imports_a_bundle_with_an_error_and_then_opens_the_status_
         .unwrap();
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
+    // Published: frozen, with its title.
+    let title = b.c.find(Locator::Id("title")).await.unwrap();
+    title.clear().await.unwrap();
+    title.send_keys("Sachstand 2023 für den Ausschuss").await.unwrap();
+    b.submit("veroeffentlichen").await;
+    let text = b.text().await;
+    assert!(text.contains("Veröffentlicht als „Sachstand 2023 für den Ausschuss“"), "{text}");
+    b.check("bericht-veroeffentlicht", &mut failures).await;
     b.close().await;
     assert!(failures.is_empty(), "accessibility violations (serious/critical):\n{}", failures.join("\n"));
 }
