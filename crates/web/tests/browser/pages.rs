@@ -243,6 +243,12 @@ async fn a_case_manager_finds_a_person_opens_a_case_and_closes_it_with_an_outcom
     b.c.find(Locator::Css("#r-language option[value='2']")).await.unwrap().click().await.unwrap();
     b.c.find(Locator::Css("#r-housing option[value='4']")).await.unwrap().click().await.unwrap();
     b.submit("einschaetzung").await;
+    // A second assessment: the progress over time, as a table.
+    b.c.find(Locator::Css("#r-language option[value='4']")).await.unwrap().click().await.unwrap();
+    b.submit("einschaetzung").await;
+    let text = b.text().await;
+    assert!(text.contains("Verlauf der Einschätzungen") && text.contains("+2"), "{text}");
+    b.check("fall-verlauf", &mut failures).await;
     b.c.find(Locator::Css("#phase option[value=planning]")).await.unwrap().click().await.unwrap();
     b.submit("phase").await;
     b.c.find(Locator::Id("goal-title")).await.unwrap().send_keys("Ausbildungsplatz in der Pflege").await.unwrap();
