@@ -224,6 +224,11 @@ lotse_testkit::both_backends! {
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
         assert!(html.contains("Anmeldename") && html.contains("value=\"Frau Müller\"") && !html.contains("geheim-genug-1"));
+        // A password too short: the password field points at the error too.
+        let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "c.mueller"), ("display_name", ""), ("role", "case_manager"), ("provider_id", "kja"), ("password", "abc")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("aria-describedby=\"password-hint fehler\" aria-invalid=\"true\""), "{html}");
         let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "a.mueller"), ("display_name", "Anna Müller"), ("role", "case_manager"), ("provider_id", "kja"), ("password", "geheim-genug-1")]).send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("Das Konto „a.mueller“ wurde angelegt"));
