@@ -569,13 +569,17 @@ impl ReadLog {
     }
 }
 
+/// Records the reads of several readers in one transaction.
 async fn write_reads(db: &lotse_db::Db, batch: &[PendingRead]) -> Result<(), DomainError> {
+    let reads: Vec<&(Actor, Vec<OwnedEvent>)> = batch.iter().flat_map(|p| &p.reads).collect();
+    write_all(db, &reads).await
+}
+
+async fn write_all(db: &lotse_db::Db, reads: &[&(Actor, Vec<OwnedEvent>)]) -> Result<(), DomainError> {
     let txn = lotse_db::backend::begin_write(db).await.map_err(db_err)?;
-    for p in batch {
-        for (actor, events) in &p.reads {
-            for e in events {
-                record(&txn, actor, e.event()).await?;
-            }
+    for (actor, events) in reads.iter().copied() {
+        for e in events {
+            record(&txn, actor, e.event()).await?;
         }
     }
     txn.commit().await.map_err(db_err)
@@ -611,13 +615,7 @@ impl Lotse {
             }
             return Err(DomainError::internal("read log stopped"));
         }
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
-        for (actor, events) in &reads {
-            for e in events {
-                record(&txn, actor, e.event()).await?;
-            }
-        }
-        txn.commit().await.map_err(db_err)
+        write_all(&self.db, &reads.iter().collect::<Vec<_>>()).await
     }
 
     /// Runs `work` — one answer that only reads, such as a web page made
