@@ -322,10 +322,148 @@ pub fn person_scope(actor: &Actor) -> Result<PersonScope, DomainError> {
     }
 }
 
+/// How far a role reaches in one capability of [`role_overview`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// For the whole tenant.
+    All,
+    /// For the role's own provider only.
+    OwnProvider,
+    /// Only with a logged emergency access giving a reason (break glass).
+    BreakGlass,
+    /// Not at all.
+    No,
+}
+
+impl Reach {
+    pub fn label_de(self) -> &'static str {
+        match self {
+            Reach::All => "ja",
+            Reach::OwnProvider => "eigener Träger",
+            Reach::BreakGlass => "nur Notfallzugriff",
+            Reach::No => "nein",
+        }
+    }
+}
+
+/// One row of the roles screen: a capability in words and, per role of
+/// [`Role::ALL`], how far the role reaches in it.
+#[derive(Clone, Debug)]
+pub struct Capability {
+    pub label_de: &'static str,
+    pub reach: Vec<(Role, Reach)>,
+}
+
+/// What each role may do, in the words of the users, asked of
+/// [`is_allowed`] itself, so that the overview cannot say other than the
+/// policy does. A provider's role is asked about its own provider and about
+/// another one; the head of department also with an emergency access.
+pub fn role_overview() -> Vec<Capability> {
+    use Action::*;
+    let own = EntityId::parse("eigener-traeger").expect("valid id");
+    let other = EntityId::parse("anderer-traeger").expect("valid id");
+    // A capability asks one question, about a provider (`Some`) or not.
+    type Ask = fn(Option<&EntityId>) -> (Action, Resource<'_>);
+    let rows: [(&str, bool, Ask); 18] = [
+        ("Personen und Fälle einsehen", true, |p| (Read, Resource::Person { provider: p.expect("provider") })),
+        ("Personen und Fälle anlegen und bearbeiten", true, |p| {
+            (Update, Resource::Person { provider: p.expect("provider") })
+        }),
+        ("Übergaben annehmen oder ablehnen", true, |p| {
+            (Update, Resource::IncomingHandover { to: p.expect("provider") })
+        }),
+        ("Vertretungen eintragen", true, |p| (Create, Resource::Deputy { provider: p })),
+        ("Kontakte ohne Anmeldung (aufsuchende Arbeit) erfassen", true, |p| {
+            (Create, Resource::Outreach { provider: p })
+        }),
+        ("Einzeldatensätze hinter einer Zahl (pseudonymisiert)", false, |_| (Read, Resource::Records)),
+        ("Berichte und Kennzahlen ansehen", false, |_| (Read, Resource::Report)),
+        ("Berichte veröffentlichen", false, |_| (Create, Resource::Publication)),
+        ("Anfragen des Rates beantworten", false, |_| (Create, Resource::Inquiry)),
+        ("Programme, Module und Angebote pflegen", true, |p| (Update, Resource::ProgramData { provider: p })),
+        ("Finanzen ansehen", false, |_| (Read, Resource::Finance)),
+        ("Finanzen buchen und planen", false, |_| (Create, Resource::Finance)),
+        ("Anträge an den Innovationsfonds stellen", true, |p| (Create, Resource::Proposal { provider: p })),
+        ("Anträge an den Innovationsfonds bewerten und auswählen", false, |_| (Update, Resource::Review)),
+        ("Datenpakete einlesen", false, |_| (Create, Resource::Import)),
+        ("Benutzerkonten der Fachkräfte eines Trägers verwalten", true, |p| {
+            (Update, Resource::User { provider: p, role: Role::CaseManager })
+        }),
+        ("Aufbewahrungsregeln festlegen", false, |_| (Update, Resource::Retention)),
+        ("Protokoll der Zugriffe einsehen", false, |_| (Read, Resource::AuditTrail)),
+    ];
+    let actor = |role: Role, break_glass: bool| Actor {
+        tenant: crate::ids::TenantId::parse("rollen").expect("valid id"),
+        user_id: "rolle".into(),
+        login: crate::ids::Login::parse("rolle").expect("valid login"),
+        role,
+        provider: role.needs_provider().then(|| own.clone()),
+        break_glass: break_glass.then(|| "Übersicht".to_owned()),
+        address: None,
+        via_token: false,
+        staff_id: None,
+    };
+    rows.iter()
+        .map(|(label, per_provider, ask)| Capability {
+            label_de: label,
+            reach: Role::ALL
+                .into_iter()
+                .map(|role| {
+                    let may = |break_glass: bool, p: Option<&EntityId>| {
+                        let (action, resource) = ask(p);
+                        is_allowed(&actor(role, break_glass), action, &resource)
+                    };
+                    let reach = if !per_provider {
+                        if may(false, None) { Reach::All } else { Reach::No }
+                    } else if may(false, Some(&other)) {
+                        Reach::All
+                    } else if may(false, Some(&own)) {
+                        Reach::OwnProvider
+                    } else if may(true, Some(&other)) {
+                        Reach::BreakGlass
+                    } else {
+                        Reach::No
+                    };
+                    (role, reach)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ids::{Login, TenantId};
+
+    #[test]
+    fn the_role_overview_says_what_the_policy_does() {
+        let rows = role_overview();
+        let reach = |label: &str, role: Role| {
+            rows.iter().find(|c| c.label_de == label).unwrap().reach.iter().find(|(r, _)| *r == role).unwrap().1
+        };
+        assert_eq!(reach("Personen und Fälle einsehen", Role::CaseManager), Reach::OwnProvider);
+        assert_eq!(reach("Personen und Fälle einsehen", Role::Head), Reach::BreakGlass);
+        assert_eq!(reach("Personen und Fälle einsehen", Role::Controller), Reach::No);
+        assert_eq!(reach("Personen und Fälle einsehen", Role::Admin), Reach::No);
+        assert_eq!(reach("Berichte und Kennzahlen ansehen", Role::Controller), Reach::All);
+        assert_eq!(reach("Protokoll der Zugriffe einsehen", Role::Auditor), Reach::All);
+        assert_eq!(reach("Protokoll der Zugriffe einsehen", Role::Admin), Reach::No);
+        assert_eq!(
+            reach("Benutzerkonten der Fachkräfte eines Trägers verwalten", Role::ProviderAdmin),
+            Reach::OwnProvider
+        );
+        assert_eq!(reach("Benutzerkonten der Fachkräfte eines Trägers verwalten", Role::Admin), Reach::All);
+        assert_eq!(reach("Programme, Module und Angebote pflegen", Role::ProviderAdmin), Reach::OwnProvider);
+        assert_eq!(reach("Programme, Module und Angebote pflegen", Role::Coordinator), Reach::All);
+        assert_eq!(reach("Datenpakete einlesen", Role::Coordinator), Reach::All);
+        assert!(rows.iter().all(|c| c.reach.len() == Role::ALL.len()));
+        // Every role can do something, and every capability belongs to someone.
+        for role in Role::ALL {
+            assert!(rows.iter().any(|c| c.reach.iter().any(|(r, x)| *r == role && *x != Reach::No)), "{role}");
+        }
+        assert!(rows.iter().all(|c| c.reach.iter().any(|(_, x)| *x != Reach::No)));
+    }
 
     fn actor(role: Role, provider: Option<&str>) -> Actor {
         Actor {

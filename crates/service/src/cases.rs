@@ -254,6 +254,9 @@ pub struct CaseQuery {
     pub staff: Option<String>,
     /// Cases currently in this phase.
     pub phase: Option<String>,
+    /// `true`: only open cases (not in the closure phase); `false`: only
+    /// closed ones.
+    pub open: Option<bool>,
     /// Cases of this person.
     pub person: Option<String>,
     pub limit: Option<u64>,
@@ -555,15 +558,20 @@ fn case_select(actor: &Actor, query: &CaseQuery) -> Result<sea_orm::Select<parti
         q = q.filter(participation::Column::PersonId.eq(p));
     }
     if let Some(p) = phase {
-        q = q.filter(current_phase_is(p));
+        q = q.filter(current_phase_sql().eq(p.as_str()));
+    }
+    match query.open {
+        Some(true) => q = q.filter(current_phase_sql().ne(Phase::Closure.as_str())),
+        Some(false) => q = q.filter(current_phase_sql().eq(Phase::Closure.as_str())),
+        None => {}
     }
     Ok(q)
 }
 
-/// The case's current phase is `phase`, in SQL: the newest entry of its
-/// history (as [`current_phase`] reads it), or closure for a closed case
-/// without one and intake for an open one.
-fn current_phase_is(phase: Phase) -> Expr {
+/// The case's current phase in SQL: the newest entry of its history (as
+/// [`current_phase`] reads it), or closure for a closed case without one
+/// and intake for an open one.
+fn current_phase_sql() -> Expr {
     use sea_orm::sea_query::{ExprTrait, Func, Order as SqlOrder, Query, SubQueryStatement};
     let newest = Query::select()
         .column((case_phase::Entity, case_phase::Column::Phase))
@@ -586,7 +594,7 @@ fn current_phase_is(phase: Phase) -> Expr {
     )
     .finally(Phase::Closure.as_str());
     let newest = Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(newest)));
-    Expr::expr(Func::coalesce([newest, implicit.into()])).eq(phase.as_str())
+    Expr::expr(Func::coalesce([newest, implicit.into()]))
 }
 
 fn summary(part: &participation::Model, history: &[case_phase::Model]) -> CaseSummary {

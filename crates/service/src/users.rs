@@ -24,6 +24,8 @@ pub struct User {
     #[schema(value_type = String, example = "coordinator")]
     pub role: Role,
     pub provider_id: Option<String>,
+    /// The staff record (staff.csv) the account works as.
+    pub staff_id: Option<String>,
     pub active: bool,
 }
 
@@ -36,6 +38,7 @@ impl TryFrom<user::Model> for User {
             login: m.login,
             display_name: m.display_name,
             provider_id: m.provider_id,
+            staff_id: m.staff_id,
             active: m.active,
         })
     }
@@ -58,37 +61,33 @@ pub struct NewUser {
     pub staff_id: Option<String>,
 }
 
+/// What an administrator may change of an account; all of it is sent (the
+/// form shows all of it), so that nothing is changed by leaving it out.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    /// Empty: the login is shown as the name.
+    pub display_name: String,
+    #[schema(value_type = String, example = "case_manager")]
+    pub role: Role,
+    #[schema(value_type = Option<String>)]
+    #[serde(default)]
+    pub provider_id: Option<EntityId>,
+    #[serde(default)]
+    pub staff_id: Option<String>,
+    /// false: the account is locked (it cannot sign in; its sessions and
+    /// tokens end). Accounts are never deleted: the audit trail names them.
+    pub active: bool,
+}
+
 impl Lotse {
     pub async fn create_user(&self, actor: &Actor, mut new: NewUser) -> Result<User, DomainError> {
         authorize(actor, Action::Create, &Resource::User { provider: new.provider_id.as_ref(), role: new.role })?;
-        match (&new.provider_id, new.role.needs_provider()) {
-            (None, true) => {
-                return Err(DomainError::invalid(
-                    "provider_id",
-                    format!("Die Rolle {} gehört zu einem Träger: bitte den Träger angeben.", new.role),
-                    format!("The role {} belongs to a provider: please name it.", new.role),
-                ));
-            }
-            (Some(p), _) => {
-                let exists = provider::Entity::find_by_id((actor.tenant.to_string(), p.to_string()))
-                    .one(&self.db)
-                    .await
-                    .map_err(db_err)?
-                    .is_some();
-                if !exists {
-                    return Err(DomainError::invalid(
-                        "provider_id",
-                        format!("Den Träger „{p}“ gibt es in diesem Mandanten nicht."),
-                        format!("There is no provider \"{p}\" in this tenant."),
-                    ));
-                }
-            }
-            _ => {}
-        }
+        self.check_role_provider(actor, new.role, new.provider_id.as_ref()).await?;
         if let Some(sid) = new.staff_id.as_deref() {
             self.check_account_staff(actor, sid, new.provider_id.as_ref().map(EntityId::as_str)).await?;
         }
-        crypto::check_password_policy(&new.password)?;
+        crypto::check_password_policy(&new.password, new.login.as_str())?;
         new.display_name = lotse_domain::text::clean_opt("display_name", new.display_name.as_deref(), 200)?;
         let password = std::mem::take(&mut new.password);
         let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password))
@@ -140,6 +139,171 @@ impl Lotse {
         User::try_from(m)
     }
 
+    /// A role of a provider needs its provider, which must exist; the
+    /// department's roles belong to no provider.
+    async fn check_role_provider(
+        &self,
+        actor: &Actor,
+        role: Role,
+        provider: Option<&EntityId>,
+    ) -> Result<(), DomainError> {
+        match (provider, role.needs_provider()) {
+            (None, true) => Err(DomainError::invalid(
+                "provider_id",
+                format!("Die Rolle {} gehört zu einem Träger: bitte den Träger angeben.", role.label_de()),
+                format!("The role {role} belongs to a provider: please name it."),
+            )),
+            (Some(_), false) => Err(DomainError::invalid(
+                "provider_id",
+                format!(
+                    "Die Rolle {} gehört zum Amt, nicht zu einem Träger: bitte keinen Träger angeben.",
+                    role.label_de()
+                ),
+                format!("The role {role} belongs to the department, not to a provider: please name none."),
+            )),
+            (Some(p), true) => {
+                let exists = provider::Entity::find_by_id((actor.tenant.to_string(), p.to_string()))
+                    .one(&self.db)
+                    .await
+                    .map_err(db_err)?
+                    .is_some();
+                if exists {
+                    Ok(())
+                } else {
+                    Err(DomainError::invalid(
+                        "provider_id",
+                        format!("Den Träger „{p}“ gibt es in diesem Mandanten nicht."),
+                        format!("There is no provider \"{p}\" in this tenant."),
+                    ))
+                }
+            }
+            (None, false) => Ok(()),
+        }
+    }
+
+    /// Changes an account: name, role, provider, staff record, active.
+    /// Whoever may manage the account as it is and as it would be may change
+    /// it; nobody changes the rights of their own account (so that an
+    /// administrator cannot lock the tenant out by mistake). A change of
+    /// rights (role, provider, deactivation) ends the account's sessions and
+    /// tokens: they were issued under the old rights.
+    pub async fn update_user(&self, actor: &Actor, login: &Login, upd: UserUpdate) -> Result<User, DomainError> {
+        Self::may_manage_some_users(actor)?;
+        let m = self.user_by_login(actor, login).await?;
+        let role = Role::parse(&m.role)?;
+        if authorize(actor, Action::Update, &Resource::User { provider: opt_id(&m.provider_id).as_ref(), role })
+            .is_err()
+        {
+            return Err(DomainError::NotFound { entity: "user" });
+        }
+        authorize(actor, Action::Update, &Resource::User { provider: upd.provider_id.as_ref(), role: upd.role })?;
+        let new_provider = upd.provider_id.as_ref().map(|p| p.to_string());
+        let rights_change = upd.role != role || new_provider != m.provider_id || (m.active && !upd.active);
+        if m.id == actor.user_id && rights_change {
+            return Err(DomainError::invalid(
+                if upd.role != role {
+                    "role"
+                } else if !upd.active {
+                    "active"
+                } else {
+                    "provider_id"
+                },
+                "Rolle, Träger und Sperre des eigenen Kontos ändert eine andere Person mit Administrationsrechten – so sperrt sich niemand versehentlich aus.",
+                "Another administrator changes the role, provider or state of one's own account.",
+            ));
+        }
+        self.check_role_provider(actor, upd.role, upd.provider_id.as_ref()).await?;
+        let staff_id = lotse_domain::text::clean_opt("staff_id", upd.staff_id.as_deref(), 100)?;
+        if let Some(sid) = staff_id.as_deref() {
+            self.check_account_staff(actor, sid, new_provider.as_deref()).await?;
+        }
+        let display_name = lotse_domain::text::clean_opt("display_name", Some(&upd.display_name), 200)?
+            .unwrap_or_else(|| m.login.clone());
+        let mut changes = serde_json::Map::new();
+        let mut note = |field: &str, before: serde_json::Value, after: serde_json::Value| {
+            if before != after {
+                changes.insert(field.into(), serde_json::json!({ "before": before, "after": after }));
+            }
+        };
+        note("display_name", m.display_name.clone().into(), display_name.clone().into());
+        note("role", m.role.clone().into(), upd.role.as_str().into());
+        note("provider_id", m.provider_id.clone().into(), new_provider.clone().into());
+        note("staff_id", m.staff_id.clone().into(), staff_id.clone().into());
+        note("active", m.active.into(), upd.active.into());
+        if changes.is_empty() {
+            return User::try_from(m);
+        }
+        let id = m.id.clone();
+        let mut am: user::ActiveModel = m.into();
+        am.display_name = Set(display_name);
+        am.role = Set(upd.role.as_str().to_owned());
+        am.provider_id = Set(new_provider);
+        am.staff_id = Set(staff_id);
+        am.active = Set(upd.active);
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        let saved = am.update(&txn).await.map_err(db_err)?;
+        if rights_change {
+            let revoked = end_sign_ins(&txn, actor.tenant.as_str(), &id, None).await?;
+            changes.insert("tokens_revoked".into(), revoked.into());
+        }
+        record(&txn, actor, Event::new(AuditAction::Update, "user", &id).changes(changes.into())).await?;
+        txn.commit().await.map_err(db_err)?;
+        User::try_from(saved)
+    }
+
+    /// Someone changes their own password, proving the current one. Their
+    /// other browser sessions end (`session_cookie`: the one they use now,
+    /// which stays); their API tokens stay.
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new: String,
+        session_cookie: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let m = user::Entity::find_by_id((actor.tenant.to_string(), actor.user_id.clone()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .filter(|u| u.active)
+            .ok_or(DomainError::NotFound { entity: "user" })?;
+        let (cur, hash) = (current.to_owned(), m.password_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&cur, &hash))
+            .await
+            .map_err(DomainError::internal)?;
+        if !ok {
+            return Err(DomainError::invalid(
+                "current",
+                "Das bisherige Passwort stimmt nicht.",
+                "The current password is wrong.",
+            ));
+        }
+        crypto::check_password_policy(&new, &m.login)?;
+        if new == current {
+            return Err(DomainError::invalid(
+                "password",
+                "Das neue Passwort ist dasselbe wie das bisherige.",
+                "The new password is the current one.",
+            ));
+        }
+        let hash =
+            tokio::task::spawn_blocking(move || crypto::hash_password(&new)).await.map_err(DomainError::internal)??;
+        let id = m.id.clone();
+        let mut am: user::ActiveModel = m.into();
+        am.password_hash = Set(hash);
+        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        am.update(&txn).await.map_err(db_err)?;
+        let keep = session_cookie.and_then(|c| c.split_once('.')).map(|(_, secret)| crypto::sha256_hex(secret));
+        end_sign_ins(&txn, actor.tenant.as_str(), &id, Some(keep.as_deref().unwrap_or(""))).await?;
+        record(
+            &txn,
+            actor,
+            Event::new(AuditAction::Update, "user", &id).changes(serde_json::json!({ "password": "changed" })),
+        )
+        .await?;
+        txn.commit().await.map_err(db_err)
+    }
+
     async fn user_by_login(&self, actor: &Actor, login: &Login) -> Result<user::Model, DomainError> {
         user::Entity::find()
             .filter(user::Column::TenantId.eq(actor.tenant.as_str()))
@@ -162,7 +326,24 @@ impl Lotse {
 
     pub async fn user(&self, actor: &Actor, login: &Login) -> Result<User, DomainError> {
         Self::may_manage_some_users(actor)?;
-        let u = User::try_from(self.user_by_login(actor, login).await?)?;
+        Self::visible(actor, self.user_by_login(actor, login).await?)
+    }
+
+    /// An account by its id (the web interface names accounts by id, so
+    /// that no login stands in an address).
+    pub async fn user_by_id(&self, actor: &Actor, id: &str) -> Result<User, DomainError> {
+        Self::may_manage_some_users(actor)?;
+        let m = user::Entity::find_by_id((actor.tenant.to_string(), id.to_owned()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?
+            .ok_or(DomainError::NotFound { entity: "user" })?;
+        Self::visible(actor, m)
+    }
+
+    /// The account as the actor may see it; outside their scope, not found.
+    fn visible(actor: &Actor, m: user::Model) -> Result<User, DomainError> {
+        let u = User::try_from(m)?;
         if authorize(actor, Action::Read, &Resource::User { provider: opt_id(&u.provider_id).as_ref(), role: u.role })
             .is_err()
         {
@@ -217,7 +398,7 @@ impl Lotse {
         {
             return Err(DomainError::NotFound { entity: "user" });
         }
-        crypto::check_password_policy(&password)?;
+        crypto::check_password_policy(&password, &m.login)?;
         let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password))
             .await
             .map_err(DomainError::internal)??;
@@ -227,21 +408,7 @@ impl Lotse {
         am.password_hash = Set(hash);
         am.update(&txn).await.map_err(db_err)?;
         // Signed-in sessions and tokens of the account end with the old password.
-        lotse_db::entity::session::Entity::delete_many()
-            .filter(lotse_db::entity::session::Column::TenantId.eq(actor.tenant.as_str()))
-            .filter(lotse_db::entity::session::Column::UserId.eq(&id))
-            .exec(&txn)
-            .await
-            .map_err(db_err)?;
-        let revoked = lotse_db::entity::api_token::Entity::update_many()
-            .col_expr(lotse_db::entity::api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-            .filter(lotse_db::entity::api_token::Column::TenantId.eq(actor.tenant.as_str()))
-            .filter(lotse_db::entity::api_token::Column::UserId.eq(&id))
-            .filter(lotse_db::entity::api_token::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(db_err)?
-            .rows_affected;
+        let revoked = end_sign_ins(&txn, actor.tenant.as_str(), &id, None).await?;
         record(
             &txn,
             actor,
@@ -251,6 +418,38 @@ impl Lotse {
         .await?;
         txn.commit().await.map_err(db_err)
     }
+}
+
+/// Ends what the account is signed in with: its browser sessions (but the
+/// one whose cookie hash is `keep`) and its API tokens unless a session is
+/// kept (someone changing their own password keeps their tokens). Returns
+/// how many tokens were revoked.
+async fn end_sign_ins(
+    txn: &sea_orm::DatabaseTransaction,
+    tenant: &str,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, DomainError> {
+    use lotse_db::entity::{api_token, session};
+    let mut q = session::Entity::delete_many()
+        .filter(session::Column::TenantId.eq(tenant))
+        .filter(session::Column::UserId.eq(user_id));
+    if let Some(k) = keep {
+        q = q.filter(session::Column::SecretSha256.ne(k));
+    }
+    q.exec(txn).await.map_err(db_err)?;
+    if keep.is_some() {
+        return Ok(0);
+    }
+    Ok(api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(api_token::Column::TenantId.eq(tenant))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(db_err)?
+        .rows_affected)
 }
 
 pub(crate) fn opt_id(s: &Option<String>) -> Option<EntityId> {

@@ -195,6 +195,12 @@ lotse_testkit::both_backends! {
         let close: CloseInput = from(json!({"exit_date": "2026-06-30", "exit_reason": "completed", "outcome": "apprenticeship"}));
         let closed = lotse.close_case(&cm, &c, close).await.unwrap();
         assert_eq!(closed.summary.phase, "closure");
+        // Open and closed cases are told apart in the query.
+        for (open, listed) in [(false, true), (true, false)] {
+            let q = lotse_service::cases::CaseQuery { open: Some(open), ..Default::default() };
+            let ids: Vec<String> = lotse.cases(&cm, q).await.unwrap().items.into_iter().map(|c| c.id).collect();
+            assert_eq!(ids.contains(&c.to_string()), listed, "open: {open}");
+        }
         assert_eq!((closed.summary.exit_date, closed.summary.exit_reason.as_deref()), (Some(d(2026, 6, 30)), Some("completed")));
         assert_eq!(closed.outcomes.len(), 1);
         assert_eq!((closed.outcomes[0].kind.as_str(), closed.outcomes[0].timing.as_str(), closed.outcomes[0].date), ("apprenticeship", "at_exit", d(2026, 6, 30)));
@@ -423,7 +429,7 @@ lotse_testkit::both_backends! {
         let other = lotse.cases(&cm2, Default::default()).await.unwrap();
         assert_eq!(other.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [c2.as_str()]);
         let q = |staff: Option<&str>, phase: Option<&str>| lotse_service::cases::CaseQuery {
-            staff: staff.map(str::to_owned), phase: phase.map(str::to_owned), person: None, limit: None, offset: None, sort: None };
+            staff: staff.map(str::to_owned), phase: phase.map(str::to_owned), open: None, person: None, limit: None, offset: None, sort: None };
         assert_eq!(lotse.cases(&cm, q(Some("s1"), Some("assessment"))).await.unwrap().total, 1);
         assert_eq!(lotse.cases(&cm, q(None, Some("intake"))).await.unwrap().total, 0);
         assert_eq!(lotse.cases(&cm, q(Some("s2"), None)).await.unwrap().total, 0);
@@ -439,6 +445,8 @@ lotse_testkit::both_backends! {
         assert_eq!(lotse.case_count(&cm, &Default::default()).await.unwrap(), 2);
         assert_eq!(lotse.case_count(&cm, &q(None, Some("assessment"))).await.unwrap(), 1, "the phase is filtered in SQL");
         assert_eq!(lotse.case_count(&cm2, &Default::default()).await.unwrap(), 1, "another provider's cases are not counted");
+        let open = |o: bool| lotse_service::cases::CaseQuery { open: Some(o), ..Default::default() };
+        assert_eq!((lotse.case_count(&cm, &open(true)).await.unwrap(), lotse.case_count(&cm, &open(false)).await.unwrap()), (2, 0));
         // A staff member's list is counted exactly.
         let own = lotse.cases(&cm, lotse_service::cases::CaseQuery { limit: Some(1), ..q(Some("s1"), None) }).await.unwrap();
         assert!(!own.total_capped);

@@ -6,12 +6,15 @@ use chrono::{Datelike, Duration, NaiveDate};
 use lotse_bundle::source::Bundle;
 use lotse_domain::{Actor, DomainError, EntityId, Login, Role, TenantId};
 use lotse_service::Lotse;
+use lotse_service::audit::AuditFilter;
+use lotse_service::auth::NewToken;
 use lotse_service::caseload::{CaseloadQuery, DeputyInput, ReassignInput};
 use lotse_service::consents::{ConsentInput, WithdrawInput};
 use lotse_service::handover::{HandoverInput, HandoverQuery};
+use lotse_service::page::PageRequest;
 use lotse_service::reports::ReportParams;
 use lotse_service::retention::RetentionRule;
-use lotse_service::users::NewUser;
+use lotse_service::users::{NewUser, UserUpdate};
 
 fn id(s: &str) -> EntityId {
     EntityId::parse(s).unwrap()
@@ -464,5 +467,132 @@ lotse_testkit::both_backends! {
         assert!(html.contains(r#"lang="de" dir="ltr""#) && html.contains("Art. 9 Abs. 2 Buchst. a DSGVO") && html.contains("Unterschrift"));
         let e = lotse.consent_form(&cm, &id("anna"), "xx").await.unwrap_err();
         assert_eq!(invalid_field(&e).0, "lang");
+    }
+
+    async fn accounts_are_changed_locked_and_given_new_passwords(db) {
+        let lotse = &db.lotse;
+        setup(lotse).await;
+        let tid = TenantId::parse("t").unwrap();
+        let admin = account(lotse, "t", "admin1", Role::Admin, None).await;
+        let pa = account(lotse, "t", "pa1", Role::ProviderAdmin, Some("p1")).await;
+        let auditor = account(lotse, "t", "pruefung", Role::Auditor, None).await;
+        account(lotse, "t", "cm1", Role::CaseManager, Some("p1")).await;
+        account(lotse, "t", "cm3", Role::CaseManager, Some("p2")).await;
+        let login = |l: &str| Login::parse(l).unwrap();
+        let upd = |role: Role, provider: Option<&str>, active: bool| UserUpdate {
+            display_name: "Carla Meier".into(),
+            role,
+            provider_id: provider.map(id),
+            staff_id: None,
+            active,
+        };
+        let session = lotse.login(&tid, &login("cm1"), "test-passwort", None).await.unwrap();
+        let cm = session.actor.clone();
+        let token = lotse.create_token(&cm, NewToken { name: "Abgleich".into(), days: None, login: None }).await.unwrap();
+        assert!(lotse.authenticate_token(&token.token, None).await.is_ok());
+
+        // A new name keeps the account signed in; the trail says before and after.
+        let u = lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, Some("p1"), true)).await.unwrap();
+        assert_eq!((u.display_name.as_str(), u.role, u.active), ("Carla Meier", Role::CaseManager, true));
+        assert!(lotse.session(&session.cookie, None).await.is_ok());
+        let trail = lotse
+            .audit_entries(&auditor, &AuditFilter { entity: Some("user".into()), entity_id: Some(u.id.clone()), action: Some("update".into()), ..Default::default() }, PageRequest::default())
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(trail[0].changes, serde_json::json!({"display_name": {"before": "cm1", "after": "Carla Meier"}}));
+        // The same again changes nothing and writes nothing.
+        lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, Some("p1"), true)).await.unwrap();
+        let again = lotse
+            .audit_entries(&auditor, &AuditFilter { entity: Some("user".into()), entity_id: Some(u.id.clone()), action: Some("update".into()), ..Default::default() }, PageRequest::default())
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(again.len(), 1);
+
+        // Refused changes change nothing.
+        let before = lotse.user(&admin, &login("cm1")).await.unwrap();
+        let e = lotse.update_user(&admin, &login("cm1"), upd(Role::Coordinator, Some("p1"), true)).await.unwrap_err();
+        assert_eq!(invalid_field(&e), ("provider_id", "Die Rolle Koordination gehört zum Amt, nicht zu einem Träger: bitte keinen Träger angeben."));
+        let e = lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, None, true)).await.unwrap_err();
+        assert_eq!(invalid_field(&e).0, "provider_id");
+        let e = lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, Some("p9"), true)).await.unwrap_err();
+        assert_eq!(invalid_field(&e).0, "provider_id");
+        let e = lotse
+            .update_user(&admin, &login("cm1"), UserUpdate { staff_id: Some("s3".into()), ..upd(Role::CaseManager, Some("p1"), true) })
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), ("staff_id", "„s3“ ist keine Fachkraft des Trägers dieses Kontos."));
+        // A provider administrator manages their own provider's staff only:
+        // no promotion to the department, no move to another provider, and
+        // another provider's account is not found.
+        let e = lotse.update_user(&pa, &login("cm1"), upd(Role::Coordinator, None, true)).await.unwrap_err();
+        assert!(matches!(e, DomainError::Forbidden { .. }), "{e:?}");
+        let e = lotse.update_user(&pa, &login("cm1"), upd(Role::CaseManager, Some("p2"), true)).await.unwrap_err();
+        assert!(matches!(e, DomainError::Forbidden { .. }), "{e:?}");
+        let e = lotse.update_user(&pa, &login("cm3"), upd(Role::CaseManager, Some("p2"), true)).await.unwrap_err();
+        assert!(matches!(e, DomainError::NotFound { .. }), "{e:?}");
+        assert!(matches!(lotse.update_user(&cm, &login("cm1"), upd(Role::CaseManager, Some("p1"), true)).await, Err(DomainError::Forbidden { .. })));
+        // Nobody changes the rights of their own account; their name they may.
+        let e = lotse.update_user(&admin, &login("admin1"), upd(Role::Admin, None, false)).await.unwrap_err();
+        assert_eq!(invalid_field(&e).0, "active");
+        let e = lotse.update_user(&admin, &login("admin1"), upd(Role::Coordinator, None, true)).await.unwrap_err();
+        assert_eq!(invalid_field(&e).0, "role");
+        assert!(lotse.update_user(&admin, &login("admin1"), upd(Role::Admin, None, true)).await.is_ok());
+        let after = lotse.user(&admin, &login("cm1")).await.unwrap();
+        assert_eq!(
+            (after.role, after.provider_id.clone(), after.staff_id.clone(), after.active),
+            (before.role, before.provider_id.clone(), before.staff_id.clone(), before.active)
+        );
+        assert!(lotse.session(&session.cookie, None).await.is_ok());
+
+        // Locking ends the sessions and tokens; the account cannot sign in.
+        let u = lotse.update_user(&pa, &login("cm1"), upd(Role::CaseManager, Some("p1"), false)).await.unwrap();
+        assert!(!u.active);
+        assert!(matches!(lotse.session(&session.cookie, None).await, Err(DomainError::Unauthenticated)));
+        assert!(matches!(lotse.authenticate_token(&token.token, None).await, Err(DomainError::Unauthenticated)));
+        assert!(matches!(lotse.login(&tid, &login("cm1"), "test-passwort", None).await, Err(DomainError::Unauthenticated)));
+        let trail = lotse
+            .audit_entries(&auditor, &AuditFilter { entity: Some("user".into()), entity_id: Some(u.id.clone()), action: Some("update".into()), ..Default::default() }, PageRequest::default())
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(trail[0].changes, serde_json::json!({"active": {"before": true, "after": false}, "tokens_revoked": 1}));
+        assert_eq!(trail[0].actor, "pa1");
+        // Unlocked, it signs in again; a role change ends that session too.
+        lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, Some("p1"), true)).await.unwrap();
+        let session = lotse.login(&tid, &login("cm1"), "test-passwort", None).await.unwrap();
+        let u = lotse.update_user(&admin, &login("cm1"), upd(Role::ProviderAdmin, Some("p1"), true)).await.unwrap();
+        assert_eq!(u.role, Role::ProviderAdmin);
+        assert!(lotse.session(&session.cookie, None).await.is_err());
+        lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, Some("p1"), true)).await.unwrap();
+
+        // Passwords: at least 12 characters, not the login, not one repeated character.
+        for (bad, why) in [("kurz-11-zch", "mindestens 12 Zeichen"), ("ich-bin-cm1-hallo", "Anmeldenamen"), ("aaaaaaaaaaaaaa", "wiederholten")] {
+            let e = lotse.reset_password(&admin, &login("cm1"), bad.into()).await.unwrap_err();
+            assert!(invalid_field(&e).1.contains(why), "{bad}: {e:?}");
+        }
+        lotse.reset_password(&admin, &login("cm1"), "neues-passwort-1".into()).await.unwrap();
+        assert!(lotse.login(&tid, &login("cm1"), "test-passwort", None).await.is_err());
+        let here = lotse.login(&tid, &login("cm1"), "neues-passwort-1", None).await.unwrap();
+        let elsewhere = lotse.login(&tid, &login("cm1"), "neues-passwort-1", None).await.unwrap();
+        let token = lotse.create_token(&here.actor, NewToken { name: "Abgleich".into(), days: None, login: None }).await.unwrap();
+        // One's own password: the current one proves it is them.
+        let own = |cur: &'static str, new: &'static str| lotse.change_own_password(&here.actor, cur, new.into(), Some(&here.cookie));
+        assert_eq!(invalid_field(&own("falsch", "mein-eigenes-passwort").await.unwrap_err()).0, "current");
+        assert_eq!(invalid_field(&own("neues-passwort-1", "zu-kurz").await.unwrap_err()).0, "password");
+        assert_eq!(invalid_field(&own("neues-passwort-1", "neues-passwort-1").await.unwrap_err()).0, "password");
+        assert!(lotse.login(&tid, &login("cm1"), "neues-passwort-1", None).await.is_ok());
+        own("neues-passwort-1", "mein-eigenes-passwort").await.unwrap();
+        // This session stays, the other ends, the token stays.
+        assert!(lotse.session(&here.cookie, None).await.is_ok());
+        assert!(lotse.session(&elsewhere.cookie, None).await.is_err());
+        assert!(lotse.authenticate_token(&token.token, None).await.is_ok());
+        assert!(lotse.login(&tid, &login("cm1"), "mein-eigenes-passwort", None).await.is_ok());
+        // Accounts are read by id as by login, within the same scope.
+        let by_id = lotse.user_by_id(&pa, &u.id).await.unwrap();
+        assert_eq!(by_id.login, "cm1");
+        let cm3 = lotse.user(&admin, &login("cm3")).await.unwrap();
+        assert!(matches!(lotse.user_by_id(&pa, &cm3.id).await, Err(DomainError::NotFound { .. })));
     }
 }

@@ -15,10 +15,10 @@ lotse_testkit::both_backends! {
             let cases: &[(&[&str], Option<&str>, &str)] = &[
                 (&["admin", "tenant", "create", "t", "--name", "Doppelt"], None, "gibt es schon"),
                 (&["admin", "tenant", "create", "Groß", "--name", "X"], None, "Kleinbuchstaben"),
-                (&["admin", "user", "create", "--tenant", "t", "--login", "x", "--role", "chef", "--password-stdin"], Some("pw12\n"), "unbekannte Rolle „chef“"),
-                (&["admin", "user", "create", "--tenant", "t", "--login", "y", "--role", "case_manager", "--password-stdin"], Some("pw12\n"), "gehört zu einem Träger"),
-                (&["admin", "user", "create", "--tenant", "nirgends", "--login", "y", "--role", "admin", "--password-stdin"], Some("pw12\n"), "Mandant nicht gefunden"),
-                (&["admin", "user", "create", "--tenant", "t", "--login", "cm", "--role", "admin", "--password-stdin"], Some("pw12\n"), "schon vergeben"),
+                (&["admin", "user", "create", "--tenant", "t", "--login", "x", "--role", "chef", "--password-stdin"], Some("ein-langes-passwort\n"), "unbekannte Rolle „chef“"),
+                (&["admin", "user", "create", "--tenant", "t", "--login", "y", "--role", "case_manager", "--password-stdin"], Some("ein-langes-passwort\n"), "gehört zu einem Träger"),
+                (&["admin", "user", "create", "--tenant", "nirgends", "--login", "y", "--role", "admin", "--password-stdin"], Some("ein-langes-passwort\n"), "Mandant nicht gefunden"),
+                (&["admin", "user", "create", "--tenant", "t", "--login", "cm", "--role", "admin", "--password-stdin"], Some("ein-langes-passwort\n"), "schon vergeben"),
                 (&["admin", "token", "create", "--tenant", "t", "--login", "niemand"], None, "Benutzerkonto nicht gefunden"),
                 (&["admin", "user", "create", "--tenant", "t", "--login", "z", "--role", "case_manager", "--provider", "p1", "--staff", "nicht-da", "--password-stdin"], Some("ein-langes-passwort\n"), "„nicht-da“ ist keine Fachkraft des Trägers"),
             ];
@@ -42,7 +42,7 @@ lotse_testkit::both_backends! {
             assert!(list.contains("widerrufen"), "{list}");
 
             // Password reset, then the audit trail lists it and verifies.
-            ok(&["--db", &url, "admin", "user", "reset-password", "--tenant", "t", "--login", "cm", "--password-stdin"], Some("neu-geheim\n"));
+            ok(&["--db", &url, "admin", "user", "reset-password", "--tenant", "t", "--login", "cm", "--password-stdin"], Some("neu-und-geheim\n"));
             let audit = ok(&["--db", &url, "audit", "--tenant", "t", "--format", "json"], None);
             let entries: serde_json::Value = serde_json::from_str(&audit).unwrap();
             let first = &entries[0];

@@ -59,7 +59,7 @@ pub fn setup(url: &str) -> String {
             "--db",
             url,
         ],
-        Some("geheim123\n"),
+        Some("geheim-und-lang-123\n"),
     );
     ok(&["--db", url, "admin", "token", "create", "--tenant", "t", "--login", "cm"], None).trim().to_owned()
 }

@@ -65,7 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(persons::eligibility))
         .routes(routes!(persons::residence_reminders))
         .routes(routes!(users::list, users::create))
-        .routes(routes!(users::get))
+        .routes(routes!(users::get, users::update))
         .routes(routes!(users::reset_password))
         .routes(routes!(users::tokens, users::create_token))
         .routes(routes!(users::revoke_token))

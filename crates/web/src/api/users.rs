@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 use lotse_domain::{DomainError, Login};
 use lotse_service::auth::{IssuedToken, NewToken, TokenInfo};
 use lotse_service::page::{Page, PageRequest};
-use lotse_service::users::{NewUser, User};
+use lotse_service::users::{NewUser, User, UserUpdate};
 use serde::Deserialize;
 
 use super::created;
@@ -47,6 +47,21 @@ pub async fn get(
 ) -> Result<JsonOut<User>, ApiError> {
     let login = login_of(&login, lang)?;
     s.lotse.user(&a, &login).await.map(JsonOut).map_err(|e| ApiError::from_domain(e, lang))
+}
+
+/// Changes an account (name, role, provider, staff record, locked or not);
+/// a change of rights ends its sessions and tokens. One's own role,
+/// provider and state are changed by another administrator.
+#[utoipa::path(put, path = "/api/v1/users/{login}", tag = "accounts", params(("login" = String, Path)), request_body = UserUpdate,
+    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(s): State<AppState>,
+    Authed(a, lang): Authed,
+    Path(login): Path<String>,
+    Json(u): Json<UserUpdate>,
+) -> Result<JsonOut<User>, ApiError> {
+    let login = login_of(&login, lang)?;
+    s.lotse.update_user(&a, &login, u).await.map(JsonOut).map_err(|e| ApiError::from_domain(e, lang))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

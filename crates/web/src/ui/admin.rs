@@ -70,6 +70,7 @@ impl Pager {
 // ---------------------------------------------------------------- accounts
 
 pub struct UserRow {
+    id: String,
     login: String,
     name: String,
     role: &'static str,
@@ -173,6 +174,7 @@ async fn users_page(
             .items
             .into_iter()
             .map(|x| UserRow {
+                id: x.id,
                 login: x.login,
                 name: x.display_name,
                 role: x.role.label_de(),

@@ -67,6 +67,9 @@ pub struct ListForm {
 const CASE_COLUMNS: [(&str, &str); 6] =
     [("", "Fall"), ("person", "Person"), ("offer", "Angebot"), ("entry_date", "Beginn"), ("", "Phase"), ("", "seit")];
 
+/// The phase filter's choice "all open cases".
+const OPEN: &str = "offen";
+
 fn phase_label(code: &str) -> &'static str {
     Phase::parse(code).map(Phase::label_de).unwrap_or("unbekannt")
 }
@@ -80,9 +83,12 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm
     let own = u.actor.staff_id.clone().filter(|_| u.actor.role == lotse_domain::Role::CaseManager);
     let chrome = Chrome::new(&s, &u, "/faelle").await;
     let all = own.is_none() || f.alle.as_deref() == Some("1");
+    // "offen": every phase but closure.
+    let open_only = phase.as_deref() == Some(OPEN);
     let q = CaseQuery {
         staff: if all { None } else { own.clone() },
-        phase: phase.clone(),
+        phase: phase.clone().filter(|_| !open_only),
+        open: open_only.then_some(true),
         person: None,
         limit: Some(50),
         offset: Some(offset),

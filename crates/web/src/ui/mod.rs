@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use crate::AppState;
 use crate::extract::{SESSION_COOKIE, client_address};
 
+mod accounts;
 mod admin;
 mod cases;
 mod import;
@@ -53,6 +54,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/import/uebernehmen", axum::routing::post(import::confirm))
         .route("/verwaltung/benutzer", get(admin::users).post(admin::create_user))
+        .route("/verwaltung/benutzer/{id}", get(accounts::show).post(accounts::update))
+        .route("/verwaltung/benutzer/{id}/passwort", axum::routing::post(accounts::reset_password))
+        .route("/verwaltung/rollen", get(accounts::roles))
+        .route("/konto", get(accounts::own).post(accounts::change_password))
         .route("/zugaenge", get(admin::tokens).post(admin::create_token))
         .route("/zugaenge/widerrufen", axum::routing::post(admin::revoke_token))
         .route("/protokoll", get(admin::audit))
@@ -147,13 +152,31 @@ struct Work {
     follow_ups: Vec<(String, String)>,
     residence: Vec<(String, String)>,
     open_cases: u64,
+    /// The newest open cases (own, else the provider's): (case id, person
+    /// id, person, offer, phase, since).
+    cases: Vec<HomeCase>,
+    /// The list is the account's own cases (it works as a staff member).
+    own: bool,
     caseload: Vec<String>,
 }
+
+struct HomeCase {
+    id: String,
+    person_id: String,
+    person: String,
+    offer: String,
+    phase: &'static str,
+    since: String,
+}
+
+/// How many open cases the start page lists.
+const HOME_CASES: u64 = 10;
 
 /// What a case manager has to do: due steps of the next two weeks, the
 /// six-month follow-ups due, residence titles ending within 30 days, and
 /// the caseload against its target.
-async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
+async fn work_of(s: &AppState, u: &UiUser) -> Work {
+    let a = &u.actor;
     let today = chrono::Local::now().date_naive();
     let until = today + chrono::Duration::days(14);
     let steps = s.lotse.due_steps(a, until).await.unwrap_or_default();
@@ -166,15 +189,31 @@ async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
     // One's own cases when the account works as a staff member, else the
     // provider's.
     let own = a.staff_id.clone();
-    let count = |phase: Option<&str>| {
-        let q = lotse_service::cases::CaseQuery {
-            staff: own.clone(),
-            phase: phase.map(str::to_owned),
-            ..Default::default()
-        };
-        async move { s.lotse.case_count(a, &q).await.unwrap_or(0) }
+    let open = lotse_service::cases::CaseQuery { staff: own.clone(), open: Some(true), ..Default::default() };
+    let open_cases = s.lotse.case_count(a, &open).await.unwrap_or(0);
+    let newest = lotse_service::cases::CaseQuery { limit: Some(HOME_CASES), ..open };
+    let cases = match s.lotse.cases_with_names(a, newest).await {
+        Ok((page, names)) => {
+            let offer_ids: Vec<String> = page.items.iter().map(|c| c.offer_id.clone()).collect();
+            let offers = records::names_of(s, u, "offers", &offer_ids).await;
+            page.items
+                .into_iter()
+                .map(|c| HomeCase {
+                    person: names
+                        .get(&c.person_id)
+                        .filter(|n| !n.is_empty())
+                        .cloned()
+                        .unwrap_or_else(|| format!("(ohne Namen) {}", c.person_id)),
+                    offer: offers.get(&c.offer_id).cloned().unwrap_or_else(|| c.offer_id.clone()),
+                    phase: lotse_domain::case::Phase::parse(&c.phase).map(|p| p.label_de()).unwrap_or("unbekannt"),
+                    since: c.phase_since.map(page::date).unwrap_or_default(),
+                    person_id: c.person_id,
+                    id: c.id,
+                })
+                .collect()
+        }
+        Err(_) => vec![],
     };
-    let open_cases = count(None).await.saturating_sub(count(Some("closure")).await);
     let caseload = s
         .lotse
         .caseload(a, lotse_service::caseload::CaseloadQuery { date: None, program: None })
@@ -248,6 +287,8 @@ async fn work_of(s: &AppState, a: &lotse_domain::Actor) -> Work {
             })
             .collect(),
         open_cases,
+        cases,
+        own: own.is_some(),
         caseload,
     }
 }
@@ -335,7 +376,7 @@ async fn home(
     } else {
         vec![]
     };
-    let work = if a.role == Role::CaseManager { Some(work_of(&s, a).await) } else { None };
+    let work = if a.role == Role::CaseManager { Some(work_of(&s, &u).await) } else { None };
     render(&HomePage {
         work,
         display_name: a.login.to_string(),
@@ -422,7 +463,7 @@ async fn logout(State(s): State<AppState>, jar: CookieJar, Form(f): Form<LogoutF
             Ok(session) if crypto::constant_time_eq(&session.csrf_token, &f.csrf) => {
                 let _ = s.lotse.logout(c.value()).await;
             }
-            Ok(_) => return (StatusCode::FORBIDDEN, "CSRF-Token fehlt oder ist falsch.").into_response(),
+            Ok(_) => return page::expired(),
             Err(_) => {}
         }
     }

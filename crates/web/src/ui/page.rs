@@ -40,13 +40,18 @@ impl UiUser {
     /// A form's CSRF token against the session's (constant time); a wrong
     /// one is refused with a German 403 before anything is read or written.
     pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
-        if lotse_service::crypto::constant_time_eq(&self.csrf, token) {
-            Ok(())
-        } else {
-            Err((axum::http::StatusCode::FORBIDDEN, "Das Formular ist abgelaufen. Bitte die Seite neu laden.")
-                .into_response())
-        }
+        if lotse_service::crypto::constant_time_eq(&self.csrf, token) { Ok(()) } else { Err(expired()) }
     }
+}
+
+/// The page for a form whose CSRF token does not match the session's.
+#[derive(askama::Template)]
+#[template(path = "expired.html")]
+struct Expired;
+
+/// A 403 page for a form sent with a CSRF token that does not match.
+pub fn expired() -> Response {
+    (axum::http::StatusCode::FORBIDDEN, super::render(&Expired)).into_response()
 }
 
 pub struct NavItem {
@@ -74,7 +79,7 @@ impl Chrome {
         let cases = matches!(a.role, Role::CaseManager);
         let handovers =
             a.provider.as_ref().is_some_and(|p| is_allowed(a, Action::Read, &Resource::IncomingHandover { to: p }));
-        let items: [(&'static str, &'static str, bool); 16] = [
+        let items: [(&'static str, &'static str, bool); 17] = [
             ("/", "Start", true),
             ("/personen", "Personen", cases),
             ("/faelle", "Fälle", cases),
@@ -88,6 +93,7 @@ impl Chrome {
             ("/berichte", "Berichte", is_allowed(a, Action::Read, &Resource::Report)),
             ("/import", "Daten einlesen", is_allowed(a, Action::Create, &Resource::Import)),
             ("/verwaltung/benutzer", "Benutzerkonten", users),
+            ("/verwaltung/rollen", "Rollen", users),
             ("/verwaltung/aufbewahrung", "Aufbewahrung", is_allowed(a, Action::Read, &Resource::Retention)),
             ("/protokoll", "Protokoll", is_allowed(a, Action::Read, &Resource::AuditTrail)),
             ("/zugaenge", "API-Zugänge", !a.via_token),

@@ -537,9 +537,27 @@ lotse_testkit::both_backends! {
         assert!(all.contains("<h1>Fälle des Trägers</h1>") && all.contains("<a href=\"/faelle\">Nur meine Fälle zeigen</a>"), "{all}");
         assert!(all.contains("<input type=\"hidden\" name=\"alle\" value=\"1\">"));
         assert!(all.contains("href=\"/faelle?alle=1&#38;sort=person\""), "the column heads keep the choice: {all}");
-        // The start page counts one's own open cases.
+        // The start page counts one's own open cases and lists the newest of them.
         let closed = db.lotse.case_count(&krefeld, &CaseQuery { phase: Some("closure".into()), ..own.clone() }).await.unwrap();
+        let open = n - closed;
         let (_, home) = page(&cm, &app, "/").await;
-        assert!(home.contains(&format!("{} offene Fälle", n - closed)), "{home}");
+        assert!(home.contains(&format!("{open} offene Fälle")), "{home}");
+        assert!(home.contains("<h2 id=\"faelle\">Meine offenen Fälle</h2>"), "{home}");
+        let listed: Vec<&str> = home.split("<td><a href=\"/faelle/").skip(1).map(|r| r.split('"').next().unwrap()).collect();
+        assert_eq!(listed.len() as u64, open.min(10));
+        if open > 10 {
+            assert!(home.contains(&format!("<caption>Die neuesten 10 von {open} offenen Fällen, nach Beginn</caption>")), "{home}");
+        }
+        let mut entries = vec![];
+        for id in &listed {
+            let c = db.lotse.case(&krefeld, &EntityId::parse(id).unwrap()).await.unwrap();
+            assert_eq!(c.summary.staff_id.as_deref(), Some(staff.as_str()), "{id}");
+            assert_ne!(c.summary.phase, "closure", "{id}");
+            entries.push(c.summary.entry_date);
+        }
+        assert!(entries.windows(2).all(|w| w[0] >= w[1]), "newest first: {entries:?}");
+        // The case list offers all open cases as a filter.
+        let (_, list) = page(&cm, &app, "/faelle?phase=offen").await;
+        assert!(list.contains(&format!("<caption>Meine Fälle ({open})</caption>")) && list.contains("<option value=\"offen\" selected>"), "{list}");
     }
 }

@@ -444,3 +444,139 @@ lotse_testkit::both_backends! {
         assert!(html.contains(&format!("widerrufen am {today}")));
     }
 }
+
+/// The id in the account page link that stands before `>LOGIN<` in a list.
+fn account_link(html: &str, login: &str) -> String {
+    let at = html.find(&format!(">{login}</a>")).unwrap_or_else(|| panic!("{login} listed"));
+    let start = html[..at].rfind("/verwaltung/benutzer/").unwrap();
+    html[start..at].trim_end_matches('"').to_owned()
+}
+
+async fn sign_in(app: &TestApp, login: &str, password: &str) -> (u16, reqwest::Client) {
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = c.get(app.url("/anmelden")).send().await.unwrap().text().await.unwrap();
+    let r = c
+        .post(app.url("/anmelden"))
+        .form(&[("login", login), ("password", password), ("csrf", &hidden_csrf(&form))])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), c)
+}
+
+lotse_testkit::both_backends! {
+    async fn administration_changes_locks_and_resets_accounts(db) {
+        lotse_service::demo::load(&db.lotse).await.unwrap();
+        let app = TestApp::spawn(&db.lotse).await;
+        let admin = signed_in(&app, "admin@leverkusen").await;
+        let (_, list) = page(&admin, &app, "/verwaltung/benutzer?sort=login").await;
+        assert!(list.contains("href=\"/verwaltung/rollen\""), "the roles are reached from the navigation");
+        assert!(list.contains("href=\"/konto\">Mein Konto</a>"));
+        let dekra = account_link(&list, "case_manager.dekra");
+        assert!(!dekra.contains("case_manager"), "no login in the address: {dekra}");
+        let (s, html) = page(&admin, &app, &dekra).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("<h1>Konto case_manager.dekra</h1>") && html.contains("name=\"active\" value=\"ja\" checked"));
+        let csrf = hidden_csrf(&html);
+        let form = |role: &'static str, provider: &'static str, active: bool| {
+            let mut f = vec![("csrf", csrf.clone()), ("display_name", "Dana Ek".to_owned()), ("role", role.to_owned()), ("provider_id", provider.to_owned()), ("staff_id", String::new())];
+            if active {
+                f.push(("active", "ja".to_owned()));
+            }
+            f
+        };
+        // A department role with a provider: the error at the provider, the choice kept, nothing saved.
+        let r = admin.post(app.url(&dekra)).form(&form("coordinator", "dekra", true)).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<a href=\"#provider_id\">Die Rolle Koordination gehört zum Amt"), "{html}");
+        assert!(html.contains("aria-describedby=\"provider-hint provider_id-fehler\" aria-invalid=\"true\""));
+        assert!(html.contains("<option value=\"coordinator\" selected>") && html.contains("value=\"Dana Ek\""));
+        assert!(html.contains("<dt>Name</dt><dd>Demo Fallmanagement (case_manager.dekra)"), "the account is unchanged");
+        // A wrong form token: a German page, nothing saved.
+        let mut bad = form("case_manager", "dekra", false);
+        bad[0].1 = "falsch".into();
+        let r = admin.post(app.url(&dekra)).form(&bad).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<html lang=\"de\">") && html.contains("Das Formular ist abgelaufen") && html.contains("nicht gespeichert"));
+        assert_eq!(sign_in(&app, "case_manager.dekra@leverkusen", "demo").await.0, 303, "not locked by the refused form");
+
+        // Locked: saved, shown, the account cannot sign in; unlocked, it can.
+        let (_, dekra_client) = sign_in(&app, "case_manager.dekra@leverkusen", "demo").await;
+        assert_eq!(page(&dekra_client, &app, "/faelle").await.0, 200);
+        let r = admin.post(app.url(&dekra)).form(&form("case_manager", "dekra", false)).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let back = r.headers()["location"].to_str().unwrap().to_owned();
+        let (_, html) = page(&admin, &app, &back).await;
+        assert!(html.contains("Die Änderungen sind gespeichert") && html.contains("gesperrt – kann sich nicht anmelden") && html.contains("<dt>Name</dt><dd>Dana Ek"));
+        assert_eq!(page(&dekra_client, &app, "/faelle").await.0, 303, "the open session ended");
+        assert_eq!(sign_in(&app, "case_manager.dekra@leverkusen", "demo").await.0, 401);
+        let r = admin.post(app.url(&dekra)).form(&form("case_manager", "dekra", true)).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(sign_in(&app, "case_manager.dekra@leverkusen", "demo").await.0, 303);
+
+        // A new password: too short at its field (and never sent back); then set.
+        let r = admin.post(app.url(&format!("{dekra}/passwort"))).form(&[("csrf", csrf.as_str()), ("password", "zu-kurz")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("aria-describedby=\"password-hint password-fehler\" aria-invalid=\"true\"") && html.contains("mindestens 12 Zeichen") && !html.contains("zu-kurz"));
+        let r = admin.post(app.url(&format!("{dekra}/passwort"))).form(&[("csrf", csrf.as_str()), ("password", "neu-fuer-dana-2027")]).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(sign_in(&app, "case_manager.dekra@leverkusen", "demo").await.0, 401);
+        let (s, dana) = sign_in(&app, "case_manager.dekra@leverkusen", "neu-fuer-dana-2027").await;
+        assert_eq!(s, 303);
+
+        // One's own account: rights stay; the password is changed with the current one.
+        let own = account_link(&list, "admin");
+        let (_, html) = page(&admin, &app, &own).await;
+        assert!(html.contains("Das ist Ihr eigenes Konto"));
+        let r = admin.post(app.url(&own)).form(&[("csrf", csrf.as_str()), ("display_name", "Admin"), ("role", "admin"), ("provider_id", ""), ("staff_id", "")]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("aria-describedby=\"active-hint active-fehler\" aria-invalid=\"true\""));
+        let (s, html) = page(&dana, &app, "/konto").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("<dd>case_manager.dekra</dd>") && html.contains("mindestens 12 Zeichen"));
+        let dcsrf = hidden_csrf(&html);
+        let change = |cur: &'static str, new: &'static str, rep: &'static str| [("csrf", dcsrf.clone()), ("current", cur.into()), ("password", new.into()), ("repeat", rep.into())];
+        let r = dana.post(app.url("/konto")).form(&change("falsch", "mein-eigenes-passwort", "mein-eigenes-passwort")).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<a href=\"#current\">Das bisherige Passwort stimmt nicht.</a>") && html.contains("id=\"current\" name=\"current\" type=\"password\" autocomplete=\"current-password\" aria-invalid=\"true\""));
+        let r = dana.post(app.url("/konto")).form(&change("neu-fuer-dana-2027", "mein-eigenes-passwort", "mein-eigenes-passwort!")).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("<a href=\"#repeat\">Die Wiederholung stimmt nicht"));
+        let (_, other) = sign_in(&app, "case_manager.dekra@leverkusen", "neu-fuer-dana-2027").await;
+        let r = dana.post(app.url("/konto")).form(&change("neu-fuer-dana-2027", "mein-eigenes-passwort", "mein-eigenes-passwort")).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let (s, html) = page(&dana, &app, "/konto?geaendert=1").await;
+        assert_eq!(s, 200, "this session stays");
+        assert!(html.contains("Ihr neues Passwort gilt"));
+        assert_eq!(page(&other, &app, "/konto").await.0, 303, "the other session ended");
+        assert_eq!(sign_in(&app, "case_manager.dekra@leverkusen", "mein-eigenes-passwort").await.0, 303);
+
+        // The roles screen says what the policy says.
+        let (s, html) = page(&admin, &app, "/verwaltung/rollen").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("<caption>Wer darf was?</caption>") && html.matches("<th scope=\"row\">").count() >= 15);
+        let row = html.split("<th scope=\"row\">Personen und Fälle einsehen</th>").nth(1).unwrap().split("</tr>").next().unwrap();
+        assert_eq!(
+            row.matches("<td").count(),
+            7,
+            "a cell per role: {row}"
+        );
+        assert!(row.contains("eigener Träger") && row.contains("nur Notfallzugriff"), "{row}");
+        // A provider's administrator reaches another provider's account by no address.
+        let padm = signed_in(&app, "provider_admin.kja@leverkusen").await;
+        assert_eq!(page(&padm, &app, &dekra).await.0, 404);
+        let r = padm.post(app.url(&dekra)).form(&form("case_manager", "dekra", false)).send().await.unwrap();
+        assert_eq!(r.status(), 403, "the other session's form token does not fit");
+        let (_, html) = page(&padm, &app, "/verwaltung/benutzer").await;
+        let pcsrf = hidden_csrf(&html);
+        let mut f = form("case_manager", "dekra", false);
+        f[0].1 = pcsrf;
+        let r = padm.post(app.url(&dekra)).form(&f).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert_eq!(sign_in(&app, "case_manager.dekra@leverkusen", "mein-eigenes-passwort").await.0, 303, "still active");
+    }
+}

@@ -167,7 +167,7 @@ lotse_testkit::both_backends! {
         let app = TestApp::spawn(&db.lotse).await;
         let cm = &t.tokens["case_manager"];
         assert_eq!(json(app.get("/api/v1/me", cm).send().await.unwrap()).await.0, 200);
-        let (s, _) = json(app.post("/api/v1/users/case_manager/password", &t.tokens["admin"]).json(&serde_json::json!({"password": "ganz-neu"})).send().await.unwrap()).await;
+        let (s, _) = json(app.post("/api/v1/users/case_manager/password", &t.tokens["admin"]).json(&serde_json::json!({"password": "ganz-neu-und-lang"})).send().await.unwrap()).await;
         assert_eq!(s, 204);
         assert_eq!(json(app.get("/api/v1/me", cm).send().await.unwrap()).await.0, 401);
         // A provider administrator of p1 does not learn which logins exist at p2.
