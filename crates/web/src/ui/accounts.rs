@@ -33,6 +33,8 @@ struct UserPage {
     /// This is the signed-in user's own account (its rights are changed by
     /// someone else).
     own: bool,
+    /// The provider's name (its id if it is not among the choices).
+    provider: String,
     roles: Vec<(String, &'static str)>,
     providers: Vec<(String, String)>,
     sent: SentBack,
@@ -68,7 +70,7 @@ async fn user_page(
         Ok(x) => x,
         Err(e) => return error_page(status_of(&e), chrome, message(&e)),
     };
-    let providers = s
+    let providers: Vec<(String, String)> = s
         .lotse
         .providers(&u.actor, PageRequest { limit: Some(500), offset: None })
         .await
@@ -85,7 +87,12 @@ async fn user_page(
         .filter(|r| u.actor.role == Role::Admin || r.needs_provider())
         .map(|r| (r.as_str().to_owned(), r.label_de()))
         .collect();
+    let provider = match &user.provider_id {
+        None => "–".to_owned(),
+        Some(p) => providers.iter().find(|(id, _)| id == p).map_or_else(|| p.clone(), |(_, name)| name.clone()),
+    };
     let page = UserPage {
+        provider,
         own: user.id == u.actor.user_id,
         role: user.role.label_de(),
         user,

@@ -13,7 +13,7 @@ use lotse_service::page::PageRequest;
 use lotse_service::users::NewUser;
 use serde::Deserialize;
 
-use super::page::{Chrome, Head, Sorting, UiUser, date, message};
+use super::page::{Chrome, Head, SortValue, Sorting, UiUser, date, message, page_of};
 use super::programme::{enc, error_page};
 use super::render;
 use crate::AppState;
@@ -273,6 +273,9 @@ pub struct TokenRow {
 #[template(path = "tokens.html")]
 struct TokensPage {
     chrome: Chrome,
+    heads: Vec<Head>,
+    pager: Pager,
+    total: usize,
     tokens: Vec<TokenRow>,
     issued: Option<String>,
     error: Option<String>,
@@ -282,17 +285,37 @@ struct TokensPage {
     days: String,
 }
 
-async fn tokens_page(s: &AppState, u: &UiUser) -> Result<TokensPage, Response> {
+/// The token list's columns (sorted in memory: one's own tokens are few).
+const TOKEN_COLUMNS: [(&str, &str); 5] = [
+    ("name", "Zweck"),
+    ("created", "angelegt"),
+    ("expires", "gültig bis"),
+    ("used", "zuletzt benutzt"),
+    ("", "Status"),
+];
+
+async fn tokens_page(s: &AppState, u: &UiUser, offset: u64, sort: Option<&str>) -> Result<TokensPage, Response> {
     let chrome = Chrome::new(s, u, "/zugaenge").await;
     let list = match s.lotse.tokens(&u.actor, PageRequest { limit: Some(500), offset: None }).await {
         Ok(l) => l,
         Err(e) => return Err(error_page(StatusCode::FORBIDDEN, chrome, message(&e))),
     };
+    let mut own: Vec<_> = list.items.into_iter().filter(|t| t.user_id == u.actor.user_id).collect();
+    let sorting = Sorting::read(sort, &TOKEN_COLUMNS, ("created", true));
+    sorting.sort(&mut own, |t, key| match key {
+        "name" => SortValue::text(&t.name),
+        "expires" => SortValue::Date(t.expires_at.date_naive()),
+        "used" => t.last_used_at.map_or(SortValue::Empty, |d| SortValue::Date(d.date_naive())),
+        _ => SortValue::Date(t.created_at.date_naive()),
+    });
+    let total = own.len();
+    let shown = page_of(own, offset, PAGE);
     Ok(TokensPage {
-        tokens: list
-            .items
+        heads: sorting.heads("/zugaenge", "", &TOKEN_COLUMNS),
+        pager: Pager::new("/zugaenge", &format!("sort={}", sorting.param()), offset, shown.len(), total as u64),
+        total,
+        tokens: shown
             .into_iter()
-            .filter(|t| t.user_id == u.actor.user_id)
             .map(|t| TokenRow {
                 id: t.id,
                 name: t.name,
@@ -311,8 +334,8 @@ async fn tokens_page(s: &AppState, u: &UiUser) -> Result<TokensPage, Response> {
     })
 }
 
-pub async fn tokens(State(s): State<AppState>, u: UiUser) -> Response {
-    match tokens_page(&s, &u).await {
+pub async fn tokens(State(s): State<AppState>, u: UiUser, Query(p): Query<Paging>) -> Response {
+    match tokens_page(&s, &u, p.offset.unwrap_or(0), p.sort.as_deref()).await {
         Ok(p) => render(&p),
         Err(r) => r,
     }
@@ -340,7 +363,7 @@ pub async fn create_token(State(s): State<AppState>, u: UiUser, Form(f): Form<To
         Ok(days) => s.lotse.create_token(&u.actor, NewToken { name: f.name.clone(), days, login: None }).await,
         Err(e) => Err(e),
     };
-    let mut page = match tokens_page(&s, &u).await {
+    let mut page = match tokens_page(&s, &u, 0, None).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -372,7 +395,7 @@ pub async fn revoke_token(State(s): State<AppState>, u: UiUser, Form(f): Form<Re
         return r;
     }
     let result = s.lotse.revoke_token(&u.actor, &f.id).await;
-    let mut page = match tokens_page(&s, &u).await {
+    let mut page = match tokens_page(&s, &u, 0, None).await {
         Ok(p) => p,
         Err(r) => return r,
     };

@@ -273,9 +273,69 @@ impl Sorting {
     }
 }
 
+/// A value a list held in memory sorts by (see [`Sorting::sort`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SortValue {
+    Num(i64),
+    Date(chrono::NaiveDate),
+    /// Compared without case.
+    Text(String),
+    /// Sorts last in either direction, as the database lists do (decision 44).
+    Empty,
+}
+
+impl SortValue {
+    pub fn text(s: &str) -> SortValue {
+        if s.is_empty() { SortValue::Empty } else { SortValue::Text(s.to_lowercase()) }
+    }
+}
+
+impl Sorting {
+    /// Sorts a short list that is held whole (one's own tokens, the
+    /// retention rules) by the chosen column: `value(item, key)`; equal
+    /// values keep their order. Empty values last in both directions.
+    pub fn sort<T>(&self, items: &mut [T], value: impl Fn(&T, &str) -> SortValue) {
+        items.sort_by(|a, b| {
+            let (x, y) = (value(a, self.key), value(b, self.key));
+            match (&x, &y) {
+                (SortValue::Empty, SortValue::Empty) => std::cmp::Ordering::Equal,
+                (SortValue::Empty, _) => std::cmp::Ordering::Greater,
+                (_, SortValue::Empty) => std::cmp::Ordering::Less,
+                _ if self.descending => y.cmp(&x),
+                _ => x.cmp(&y),
+            }
+        });
+    }
+}
+
+/// One page (`offset`, `size`) of a list held whole.
+pub fn page_of<T>(items: Vec<T>, offset: u64, size: u64) -> Vec<T> {
+    items.into_iter().skip(offset as usize).take(size as usize).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_in_memory_sorts_with_empty_values_last() {
+        let cols = [("name", "Name"), ("n", "Zahl")];
+        let rows = vec![("beta", 2), ("", 1), ("Alpha", 3)];
+        let value = |r: &(&str, i64), key: &str| match key {
+            "name" => SortValue::text(r.0),
+            _ => SortValue::Num(r.1),
+        };
+        let mut asc = rows.clone();
+        Sorting::read(Some("name"), &cols, ("n", false)).sort(&mut asc, value);
+        assert_eq!(asc, [("Alpha", 3), ("beta", 2), ("", 1)]);
+        let mut desc = rows.clone();
+        Sorting::read(Some("-name"), &cols, ("n", false)).sort(&mut desc, value);
+        assert_eq!(desc, [("beta", 2), ("Alpha", 3), ("", 1)], "empty last also descending");
+        let mut by_n = rows;
+        Sorting::read(Some("-n"), &cols, ("name", false)).sort(&mut by_n, value);
+        assert_eq!(by_n.iter().map(|r| r.1).collect::<Vec<_>>(), [3, 2, 1]);
+        assert_eq!(page_of(vec![1, 2, 3, 4, 5], 2, 2), [3, 4]);
+    }
 
     #[test]
     fn sorting_is_whitelisted_and_turns_round() {

@@ -11,7 +11,7 @@ use lotse_service::retention::RetentionRule;
 use serde::Deserialize;
 
 use super::admin::Pager;
-use super::page::{Chrome, Head, Sorting, UiUser, date, message, status_of};
+use super::page::{Chrome, Head, SortValue, Sorting, UiUser, date, message, page_of, status_of};
 use super::programme::error_page;
 use super::render;
 use crate::AppState;
@@ -177,6 +177,11 @@ pub struct RuleForm {
 #[template(path = "retention.html")]
 struct RetentionPage {
     chrome: Chrome,
+    heads: Vec<Head>,
+    pager: Pager,
+    total: usize,
+    /// The sort order, carried by the links to change a rule.
+    sort: String,
     rules: Vec<RuleRow>,
     kinds: Vec<(&'static str, &'static str)>,
     programs: Vec<(String, String)>,
@@ -195,9 +200,14 @@ fn kind_de(kind: &str) -> &'static str {
     }
 }
 
+/// The rule list's columns (sorted in memory: a tenant has a few rules).
+const RULE_COLUMNS: [(&str, &str); 5] =
+    [("nr", "Nr."), ("kind", "Frist"), ("years", "Jahre"), ("program", "gilt für"), ("", "Bearbeiten")];
+
 async fn retention_page(
     s: &AppState,
     u: &UiUser,
+    list: &ListQuery,
     status: StatusCode,
     form: RuleForm,
     failure: Option<DomainError>,
@@ -238,24 +248,41 @@ async fn retention_page(
         Some(e) => (Some(message(&e)), String::new()),
         None => (None, String::new()),
     };
+    let mut rows: Vec<RuleRow> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RuleRow {
+            index: i + 1,
+            kind: kind_de(&r.kind),
+            years: r.years,
+            program: match &r.program_id {
+                Some(p) => programs
+                    .iter()
+                    .find(|(id, _)| id == p)
+                    .map(|(_, name)| format!("{name} ({p})"))
+                    .unwrap_or_else(|| p.clone()),
+                None => "alle Personen".into(),
+            },
+        })
+        .collect();
+    // Each row keeps its number (the rule's place, which applies it), whatever the order.
+    let sorting = Sorting::read(list.sort.as_deref(), &RULE_COLUMNS, ("nr", false));
+    sorting.sort(&mut rows, |r, key| match key {
+        "kind" => SortValue::text(r.kind),
+        "years" => SortValue::Num(r.years.into()),
+        "program" => SortValue::text(&r.program),
+        _ => SortValue::Num(r.index as i64),
+    });
+    let total = rows.len();
+    let offset = list.offset.unwrap_or(0);
+    let rows = page_of(rows, offset, super::admin::PAGE);
+    const PATH: &str = "/verwaltung/aufbewahrung";
     let page = RetentionPage {
-        rules: rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| RuleRow {
-                index: i + 1,
-                kind: kind_de(&r.kind),
-                years: r.years,
-                program: match &r.program_id {
-                    Some(p) => programs
-                        .iter()
-                        .find(|(id, _)| id == p)
-                        .map(|(_, name)| format!("{name} ({p})"))
-                        .unwrap_or_else(|| p.clone()),
-                    None => "alle Personen".into(),
-                },
-            })
-            .collect(),
+        heads: sorting.heads_num(PATH, "", &RULE_COLUMNS, &["nr", "years"]),
+        pager: Pager::new(PATH, &format!("sort={}", sorting.param()), offset, rows.len(), total as u64),
+        total,
+        sort: sorting.param(),
+        rules: rows,
         kinds: vec![("after_case_closed", kind_de("after_case_closed")), ("esf", kind_de("esf"))],
         programs,
         editing: !form.index.is_empty(),
@@ -273,6 +300,16 @@ pub struct EditQuery {
     /// The rule to change (its place in the list, from 1).
     regel: Option<usize>,
     gespeichert: Option<String>,
+    // Not a flattened ListQuery: serde_urlencoded cannot read numbers through `flatten`.
+    sort: Option<String>,
+    offset: Option<u64>,
+}
+
+/// Order and page of the rule list.
+#[derive(Default)]
+pub struct ListQuery {
+    sort: Option<String>,
+    offset: Option<u64>,
 }
 
 pub async fn retention(State(s): State<AppState>, u: UiUser, Query(q): Query<EditQuery>) -> Response {
@@ -290,7 +327,8 @@ pub async fn retention(State(s): State<AppState>, u: UiUser, Query(q): Query<Edi
         };
     }
     let notice = q.gespeichert.map(|_| "Die Regeln sind gespeichert.".to_owned());
-    retention_page(&s, &u, StatusCode::OK, form, None, notice).await
+    let list = ListQuery { sort: q.sort, offset: q.offset };
+    retention_page(&s, &u, &list, StatusCode::OK, form, None, notice).await
 }
 
 /// Adds a rule or changes one; the service checks every rule.
@@ -325,7 +363,7 @@ pub async fn save_rule(State(s): State<AppState>, u: UiUser, Form(f): Form<RuleF
     .await;
     match result {
         Ok(_) => Redirect::to("/verwaltung/aufbewahrung?gespeichert=ja").into_response(),
-        Err(e) => retention_page(&s, &u, status_of(&e), f, Some(e), None).await,
+        Err(e) => retention_page(&s, &u, &ListQuery::default(), status_of(&e), f, Some(e), None).await,
     }
 }
 
@@ -350,6 +388,8 @@ pub async fn remove_rule(State(s): State<AppState>, u: UiUser, Form(f): Form<Rem
     .await;
     match result {
         Ok(_) => Redirect::to("/verwaltung/aufbewahrung").into_response(),
-        Err(e) => retention_page(&s, &u, status_of(&e), RuleForm::default(), Some(e), None).await,
+        Err(e) => {
+            retention_page(&s, &u, &ListQuery::default(), status_of(&e), RuleForm::default(), Some(e), None).await
+        }
     }
 }

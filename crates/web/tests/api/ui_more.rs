@@ -413,6 +413,15 @@ lotse_testkit::both_backends! {
         assert_eq!(s, 303);
         let rules = db.lotse.retention_rules(&sys("krefeld")).await.unwrap();
         assert_eq!((rules.len(), rules[1].years), (2, 12));
+        // The list sorts by its headers; each rule keeps its number (its place).
+        let (_, html) = page(&admin, &app, &format!("{path}?sort=-years")).await;
+        assert!(html.contains("aria-sort=\"descending\""), "{html}");
+        let first = html.split("<tbody>").nth(1).unwrap().split("</tr>").next().unwrap();
+        assert!(first.contains("<td class=\"num\">2</td>") && first.contains("<td class=\"num\">12</td>"), "{first}");
+        assert!(first.contains("?regel=2&amp;sort=-years#regel"), "the edit link keeps the order: {first}");
+        let (_, html) = page(&admin, &app, &format!("{path}?sort=years")).await;
+        let first = html.split("<tbody>").nth(1).unwrap().split("</tr>").next().unwrap();
+        assert!(first.contains("<td class=\"num\">1</td>"), "{first}");
         let (s, _, _) = post(&admin, &app, "/verwaltung/aufbewahrung/entfernen", &[("csrf", &csrf), ("index", "1")]).await;
         assert_eq!(s, 303);
         let rules = db.lotse.retention_rules(&sys("krefeld")).await.unwrap();
@@ -487,6 +496,18 @@ lotse_testkit::both_backends! {
         let mut turned = row_heads(&desc);
         turned.reverse();
         assert_eq!(row_heads(&asc), turned);
+        // One's own API tokens: by purpose both ways.
+        let (_, html) = page(&admin, &app, "/zugaenge").await;
+        let csrf = hidden_csrf(&html);
+        for name in ["Berta", "Anton", "Cäsar"] {
+            let (s, _, _) = post(&admin, &app, "/zugaenge", &[("csrf", &csrf), ("name", name), ("days", "30")]).await;
+            assert_eq!(s, 200);
+        }
+        let (_, asc) = page(&admin, &app, "/zugaenge?sort=name").await;
+        assert_eq!(row_heads(&asc), ["Anton", "Berta", "Cäsar"]);
+        assert!(asc.contains("<caption>Tokens (3)</caption>") && asc.contains("aria-sort=\"ascending\""));
+        let (_, desc) = page(&admin, &app, "/zugaenge?sort=-name").await;
+        assert_eq!(row_heads(&desc), ["Cäsar", "Berta", "Anton"]);
         let auditor = signed_in(&app, "auditor@krefeld").await;
         let (s, html) = page(&auditor, &app, "/protokoll?sort=actor&action=read").await;
         assert_eq!(s, 200);

@@ -194,6 +194,47 @@ async fn administration_and_the_audit_trail_pass_the_accessibility_check() {
     assert_eq!(login.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
     assert_eq!(login.prop("value").await.unwrap().as_deref(), Some("Neue Kollegin"));
     b.check("benutzerkonten-fehler", &mut failures).await;
+    // One account: locked and unlocked again on its own page.
+    b.c.find(Locator::LinkText("case_manager")).await.unwrap().click().await.unwrap();
+    b.c.wait().for_element(Locator::Id("active")).await.unwrap();
+    b.check("benutzerkonto", &mut failures).await;
+    let active = b.c.find(Locator::Id("active")).await.unwrap();
+    assert_eq!(active.prop("checked").await.unwrap().as_deref(), Some("true"));
+    active.click().await.unwrap();
+    b.click_and_load("#form-konto button").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Die Änderungen sind gespeichert") && text.contains("gesperrt – kann sich nicht anmelden"),
+        "{text}"
+    );
+    b.c.find(Locator::Id("active")).await.unwrap().click().await.unwrap();
+    b.click_and_load("#form-konto button").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Die Änderungen sind gespeichert") && !text.contains("gesperrt – kann sich nicht anmelden"),
+        "{text}"
+    );
+    // A password too short: the message beside the field.
+    b.c.find(Locator::Id("password")).await.unwrap().send_keys("kurz").await.unwrap();
+    b.click_and_load("#form-passwort button").await;
+    let pw = b.c.find(Locator::Id("password")).await.unwrap();
+    assert_eq!(pw.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(pw.prop("value").await.unwrap().as_deref(), Some(""), "a password is never sent back");
+    b.check("benutzerkonto-fehler", &mut failures).await;
+    // The roles, reached from the navigation.
+    b.click_and_load("nav a[href='/verwaltung/rollen']").await;
+    assert!(b.text().await.contains("Wer darf was?"));
+    b.check("rollen", &mut failures).await;
+    // One's own account: a wrong current password is named at its field.
+    b.click_and_load("a[href='/konto']").await;
+    b.c.find(Locator::Id("current")).await.unwrap().send_keys("falsch").await.unwrap();
+    b.c.find(Locator::Id("password")).await.unwrap().send_keys("ein-neues-langes-passwort").await.unwrap();
+    b.c.find(Locator::Id("repeat")).await.unwrap().send_keys("ein-neues-langes-passwort").await.unwrap();
+    b.click_and_load("#form-passwort button").await;
+    let current = b.c.find(Locator::Id("current")).await.unwrap();
+    assert_eq!(current.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert!(b.text().await.contains("Das bisherige Passwort stimmt nicht."));
+    b.check("mein-konto", &mut failures).await;
     b.goto("/zugaenge").await;
     b.check("api-zugaenge", &mut failures).await;
     b.sign_out().await;
