@@ -15,7 +15,7 @@ use lotse_service::records::Record;
 use lotse_service::reports::ReportParams;
 use serde::Deserialize;
 
-use super::page::{Chrome, UiUser, date, decimal, euro, message, parse_euro};
+use super::page::{Chrome, Head, SortValue, Sorting, UiUser, date, decimal, euro, message, parse_euro};
 use super::render;
 use crate::AppState;
 
@@ -334,10 +334,30 @@ struct CallView {
 #[template(path = "fund.html")]
 struct FundPage {
     chrome: Chrome,
+    heads: Vec<Head>,
     calls: Vec<CallView>,
 }
 
-pub async fn fund(State(s): State<AppState>, u: UiUser) -> Response {
+/// The ranking's columns; by rank unless another is chosen. The ranking
+/// is shown whole, not paged: whether a proposal fits the budget is read
+/// against all above it (docs/ui.md).
+const RANKING_COLUMNS: [(&str, &str); 7] = [
+    ("rank", "Rang"),
+    ("title", "Antrag"),
+    ("applicant", "Antragsteller"),
+    ("score", "Punkte"),
+    ("budget", "Budget"),
+    ("fits", "Im Budget"),
+    ("decision", "Entscheidung"),
+];
+
+#[derive(Deserialize, Default)]
+pub struct FundQuery {
+    sort: Option<String>,
+}
+
+pub async fn fund(State(s): State<AppState>, u: UiUser, Query(q): Query<FundQuery>) -> Response {
+    let sorting = Sorting::read(q.sort.as_deref(), &RANKING_COLUMNS, ("rank", false));
     let chrome = Chrome::new(&s, &u, "/innovationsfonds").await;
     let calls = match s.lotse.fund_calls(&u.actor).await {
         Ok(c) => c,
@@ -369,26 +389,41 @@ pub async fn fund(State(s): State<AppState>, u: UiUser) -> Response {
                 .map(|x| format!("{} %", decimal(x * 100.0, 1)))
                 .unwrap_or_else(|| "–".into()),
             may_select,
-            rows: r
-                .ranking
-                .iter()
-                .map(|p| ProposalRow {
-                    rank: p.rank,
-                    title: p.title.clone(),
-                    applicant: p.applicant.clone().or(p.provider_id.clone()).unwrap_or_default(),
-                    score: decimal(p.score, 2) + if p.incomplete { " (unvollständig)" } else { "" },
-                    budget: cents(&p.budget_eur),
-                    fits: if p.fits { "ja" } else { "nein" },
-                    decision: match p.decision.as_deref() {
-                        Some("selected") => "ausgewählt",
-                        Some("rejected") => "abgelehnt",
-                        _ => "offen",
-                    },
-                })
-                .collect(),
+            rows: {
+                let mut ranked: Vec<_> = r.ranking.iter().collect();
+                sorting.sort(&mut ranked, |p, key| match key {
+                    "title" => SortValue::text(&p.title),
+                    "applicant" => {
+                        SortValue::text(p.applicant.as_deref().or(p.provider_id.as_deref()).unwrap_or_default())
+                    }
+                    // Hundredths of a point, as shown.
+                    "score" => SortValue::Num((p.score * 100.0).round() as i64),
+                    "budget" => parse_euro(&p.budget_eur).map_or(SortValue::Empty, SortValue::Num),
+                    "fits" => SortValue::Num(i64::from(!p.fits)),
+                    "decision" => SortValue::text(p.decision.as_deref().unwrap_or_default()),
+                    _ => SortValue::Num(p.rank as i64),
+                });
+                ranked
+            }
+            .into_iter()
+            .map(|p| ProposalRow {
+                rank: p.rank,
+                title: p.title.clone(),
+                applicant: p.applicant.clone().or(p.provider_id.clone()).unwrap_or_default(),
+                score: decimal(p.score, 2) + if p.incomplete { " (unvollständig)" } else { "" },
+                budget: cents(&p.budget_eur),
+                fits: if p.fits { "ja" } else { "nein" },
+                decision: match p.decision.as_deref() {
+                    Some("selected") => "ausgewählt",
+                    Some("rejected") => "abgelehnt",
+                    _ => "offen",
+                },
+            })
+            .collect(),
         });
     }
-    render(&FundPage { chrome, calls: views })
+    let heads = sorting.heads_num("/innovationsfonds", "", &RANKING_COLUMNS, &["rank", "score", "budget"]);
+    render(&FundPage { chrome, heads, calls: views })
 }
 
 #[derive(Deserialize)]
