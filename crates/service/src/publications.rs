@@ -46,7 +46,7 @@ pub struct Comparison {
 /// May this report be published? Lists of persons, and caseload with its
 /// staff names and workloads, are not for the council or the public; nor is
 /// an allocation (it is a working table).
-pub(crate) fn publishable(name: &str) -> bool {
+pub fn publishable(name: &str) -> bool {
     lotse_reports::NAMES.contains(&name)
         && !lotse_reports::lists_persons(name)
         && !matches!(name, "allocation" | "caseload")

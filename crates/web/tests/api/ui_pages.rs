@@ -171,6 +171,47 @@ lotse_testkit::both_backends! {
         let r = kr.post(app.url("/berichte/veroeffentlichen")).form(&form).send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("Veröffentlicht als „Sachstandsbericht 2023“"));
+        // The typed title is kept when publishing fails, the error beside it.
+        let long = "T".repeat(301);
+        let r = kr.post(app.url("/berichte/veroeffentlichen")).form(&[("csrf", csrf.as_str()), ("name", "key-figures"), ("year", "2023"), ("title", long.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("id=\"title\" name=\"title\" value=\"{long}\" aria-invalid=\"true\" aria-describedby=\"title-fehler\"")), "{html}");
+        assert!(html.contains("<a href=\"#title\">") && html.contains("1.351"), "the report stays in view");
+        // A period from–to in German dates, carried into the downloads and the publish form.
+        let (s, html) = page(&kr, &app, "/berichte?name=key-figures&from=01.01.2023&to=30.06.2023").await;
+        assert_eq!(s, 200, "{html}");
+        assert!(html.contains("/api/v1/reports/key-figures?from=2023-01-01&#38;to=2023-06-30&#38;format=pdf"), "{html}");
+        assert!(html.contains("<input type=\"hidden\" name=\"from\" value=\"01.01.2023\">") && html.contains("value=\"Sachstandsbericht – Kennzahlen 01.01.2023–30.06.2023\""), "{}", &html[html.find("form-veroeffentlichen").unwrap_or(0)..]);
+        let half: serde_json::Value = kr.get(app.url("/api/v1/reports/key-figures?from=2023-01-01&to=2023-06-30&format=json")).send().await.unwrap().json().await.unwrap();
+        let whole: serde_json::Value = kr.get(app.url("/api/v1/reports/key-figures?year=2023&format=json")).send().await.unwrap().json().await.unwrap();
+        assert_ne!(half, whole, "half a year is not the year");
+        let r = kr.post(app.url("/berichte/veroeffentlichen")).form(&[("csrf", csrf.as_str()), ("name", "key-figures"), ("from", "01.01.2023"), ("to", "30.06.2023"), ("title", "Erstes Halbjahr 2023")]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Veröffentlicht als „Erstes Halbjahr 2023“"));
+        // A date that is none, and an end before the start: each at its field, the typed text kept.
+        let (s, html) = page(&kr, &app, "/berichte?name=key-figures&from=31.02.2023&to=30.06.2023").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("<a href=\"#from\">„31.02.2023“ ist kein Datum") && html.contains("value=\"31.02.2023\" size=\"12\" aria-invalid=\"true\" aria-describedby=\"from-fehler\""), "{html}");
+        let (s, html) = page(&kr, &app, "/berichte?name=key-figures&from=01.07.2023&to=30.06.2023").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("<a href=\"#to\">Das Ende liegt vor dem Anfang"), "{html}");
+        let (s, html) = page(&kr, &app, "/berichte?name=key-figures&year=2023&from=01.01.2023&to=30.06.2023").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("<a href=\"#year\">"), "{html}");
+        // Every report of reports.md but the allocation (a page of its own) is offered.
+        let (_, html) = page(&kr, &app, "/berichte").await;
+        for name in ["key-figures", "programme", "esf", "reach", "caseload", "eligibility", "query", "proof-of-use"] {
+            assert!(html.contains(&format!("<option value=\"{name}\"")), "{name}");
+        }
+        // The caseload on a day, against a target; not publishable (staff workloads).
+        let (s, html) = page(&kr, &app, "/berichte?name=caseload&date=31.12.2023&target=80").await;
+        assert_eq!(s, 200, "{html}");
+        assert!(html.contains("date=2023-12-31") && !html.contains("/berichte/veroeffentlichen"), "{html}");
+        // An evaluation by two dimensions.
+        let (s, html) = page(&kr, &app, "/berichte?name=query&year=2023&rows=gender&cols=entry_year&measure=persons").await;
+        assert_eq!(s, 200, "{html}");
+        assert!(html.contains("weiblich") && html.contains("rows=gender&#38;cols=entry_year&#38;measure=persons"), "{html}");
         // Controlling may read reports but not publish: no publish form.
         let ctl = signed_in(&app, "controller@krefeld").await;
         let (s, html) = page(&ctl, &app, "/berichte?name=key-figures&year=2023").await;

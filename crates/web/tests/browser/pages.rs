@@ -86,6 +86,48 @@ async fn a_coordinator_works_through_allocation_offer_map_governance_finance_and
         .await
         .unwrap();
     assert!(pdf.starts_with(b"%PDF"), "the download is a PDF");
+    // The other downloads of the same report, as the browser's links give them.
+    for (link, kind) in [("Excel (XLSX)", "spreadsheetml"), ("CSV", "text/csv"), ("JSON", "application/json")] {
+        let href = b.c.find(Locator::LinkText(link)).await.unwrap().attr("href").await.unwrap().unwrap();
+        let url = if href.starts_with("http") { href } else { b.app.url(&href) };
+        let res = reqwest::Client::new()
+            .get(url)
+            .header("cookie", format!("lotse_session={}", cookie.value()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{link}");
+        let ctype = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(ctype.contains(kind), "{link}: {ctype}");
+        let body = res.bytes().await.unwrap();
+        match link {
+            "Excel (XLSX)" => assert!(body.starts_with(b"PK"), "an XLSX is a zip"),
+            "JSON" => {
+                let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                assert!(v.to_string().contains("1351"), "the JSON has the figure");
+            }
+            _ => assert!(String::from_utf8_lossy(&body).contains("1351"), "the CSV has the figure"),
+        }
+    }
+    // An evaluation of a half year by gender: the period as German dates, the
+    // dimension among the further details.
+    b.goto("/berichte").await;
+    b.c.find(Locator::Css("#name option[value=query]")).await.unwrap().click().await.unwrap();
+    b.c.find(Locator::Id("from")).await.unwrap().send_keys("01.01.2023").await.unwrap();
+    b.c.find(Locator::Id("to")).await.unwrap().send_keys("30.06.2023").await.unwrap();
+    b.c.find(Locator::Css("details summary")).await.unwrap().click().await.unwrap();
+    b.c.find(Locator::Css("#rows option[value=gender]")).await.unwrap().click().await.unwrap();
+    // Without columns: the error at the columns' field.
+    b.click_and_load("#form-bericht button[type=submit]").await;
+    let cols = b.c.find(Locator::Id("cols")).await.unwrap();
+    assert_eq!(cols.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert!(b.text().await.contains("Der Bericht wurde nicht erstellt: Spalten: erwartet wird eine Dimension"));
+    b.check("bericht-auswertung-fehler", &mut failures).await;
+    b.c.find(Locator::Css("#cols option[value=entry_year]")).await.unwrap().click().await.unwrap();
+    b.click_and_load("#form-bericht button[type=submit]").await;
+    let text = b.text().await;
+    assert!(text.contains("weiblich") && text.contains("01.01.2023"), "{text}");
+    b.check("bericht-auswertung", &mut failures).await;
 
     b.goto("/barrierefreiheit").await;
     b.check("barrierefreiheit", &mut failures).await;
