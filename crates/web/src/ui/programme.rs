@@ -149,6 +149,8 @@ pub struct MapForm {
 #[template(path = "offer_map.html")]
 struct OfferMapPage {
     chrome: Chrome,
+    /// The year typed is none: said at its input, and no map shown.
+    year_error: Option<String>,
     providers: Vec<(String, String)>,
     topics: Vec<(String, String)>,
     programs: Vec<(String, String)>,
@@ -185,12 +187,13 @@ pub async fn offer_map(State(s): State<AppState>, u: UiUser, Query(f): Query<Map
     let chrome = Chrome::new(&s, &u, "/angebotslandkarte").await;
     let nonempty = |v: &Option<String>| v.clone().filter(|x| !x.trim().is_empty());
     let year = nonempty(&f.year);
-    let year_num = match year.as_deref().map(|y| y.trim().parse::<i32>()) {
-        Some(Ok(y)) => Some(y),
-        Some(Err(_)) => {
-            return error_page(StatusCode::UNPROCESSABLE_ENTITY, chrome, "Das Jahr ist keine Jahreszahl.".into());
+    // A year that is none: the form again with the error at the year, no map.
+    let (year_num, year_error) = match year.as_deref().map(|y| y.trim().parse::<i32>()) {
+        Some(Ok(y)) if (1900..=2200).contains(&y) => (Some(y), None),
+        Some(_) => {
+            (None, Some(format!("„{}“ ist keine Jahreszahl, z. B. 2023.", year.as_deref().unwrap_or_default().trim())))
         }
-        None => None,
+        None => (None, None),
     };
     let q = OfferMapQuery {
         provider: nonempty(&f.provider),
@@ -202,13 +205,15 @@ pub async fn offer_map(State(s): State<AppState>, u: UiUser, Query(f): Query<Map
         Ok(m) => m,
         Err(e) => return error_page(StatusCode::FORBIDDEN, chrome, message(&e)),
     };
+    let status = if year_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let providers = match s.lotse.providers(&u.actor, PageRequest { limit: Some(500), offset: None }).await {
         Ok(p) => p.items.into_iter().map(|p| (p.id, p.name)).collect(),
         Err(_) => vec![],
     };
     let stage_label = |s: &str| labels::code("life_stage", s).de;
     let offers = map.rows.iter().flat_map(|r| r.cells.iter()).map(Vec::len).sum();
-    render(&OfferMapPage {
+    let page = OfferMapPage {
+        year_error,
         providers,
         topics: spec::TOPIC.iter().map(|t| (t.to_string(), labels::code("topic", t).de)).collect(),
         programs: choices(&s, &u, "programs", "program_id").await,
@@ -228,7 +233,8 @@ pub async fn offer_map(State(s): State<AppState>, u: UiUser, Query(f): Query<Map
         offers,
         unplaced: map.unplaced,
         chrome,
-    })
+    };
+    (status, render(&page)).into_response()
 }
 
 // ------------------------------------------------------------ governance
@@ -464,8 +470,17 @@ struct FinancePage {
     year: String,
     funder: String,
     error: Option<String>,
+    /// The input the error belongs to (year, program, funder), else none.
+    error_field: String,
     result: Option<String>,
     downloads: Vec<(&'static str, String)>,
+}
+
+impl FinancePage {
+    /// The error, if it belongs to the input `field`.
+    fn err(&self, field: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field == field)
+    }
 }
 
 pub async fn finance(State(s): State<AppState>, u: UiUser, Query(f): Query<FinanceForm>) -> Response {
@@ -479,6 +494,7 @@ pub async fn finance(State(s): State<AppState>, u: UiUser, Query(f): Query<Finan
         programs,
         chrome,
         error: None,
+        error_field: String::new(),
         result: None,
         downloads: vec![],
     };
@@ -510,7 +526,14 @@ pub async fn finance(State(s): State<AppState>, u: UiUser, Query(f): Query<Finan
             error_page(StatusCode::FORBIDDEN, page.chrome, message(&e))
         }
         Err(e) => {
-            page.error = Some(message(&e));
+            if let lotse_domain::DomainError::Invalid { field, de, .. } = &e
+                && ["year", "program", "funder"].contains(&field.as_str())
+            {
+                page.error_field = field.clone();
+                page.error = Some(de.clone());
+            } else {
+                page.error = Some(message(&e));
+            }
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
     }

@@ -100,8 +100,10 @@ lotse_testkit::both_backends! {
         let (s, html) = page(&kr, &app, "/angebotslandkarte").await;
         assert_eq!(s, 200);
         assert!(html.contains("Schwangerschaft und Geburt") && html.contains("<h2>Lücken</h2>"));
-        let (s, html) = page(&kr, &app, "/angebotslandkarte?year=abc").await;
+        let (s, html) = page(&kr, &app, "/angebotslandkarte?year=abc&topic=parents").await;
         assert_eq!(s, 422, "{html}");
+        assert!(html.contains("value=\"abc\" inputmode=\"numeric\" aria-invalid=\"true\" aria-describedby=\"year-fehler\"") && html.contains("<a href=\"#year\">„abc“ ist keine Jahreszahl"), "{html}");
+        assert!(html.contains("<option value=\"parents\" selected>") && !html.contains("<h2>Lücken</h2>"), "the filters kept, no map");
         let (s, html) = page(&kr, &app, "/gremien").await;
         assert_eq!(s, 200);
         assert!(html.contains("Lenkungskreis") && html.contains("Steuerungsgruppe") && html.contains("– verspätet"));
@@ -110,6 +112,11 @@ lotse_testkit::both_backends! {
         for expected in ["Verwendungsnachweis", "Zuwendung: Land", "1.420.000,00", "7.000.000,00", "Personalausgaben", "proof-of-use?year=2023&#38;program=kommunal&#38;funder=land&#38;format=pdf"] {
             assert!(html.contains(expected), "{expected} missing");
         }
+        // A year that is none: the error at the year, the typed text kept.
+        let (s, html) = page(&kr, &app, "/finanzen?program=kommunal&year=zweitausend&funder=land").await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("value=\"zweitausend\" inputmode=\"numeric\" aria-invalid=\"true\" aria-describedby=\"year-fehler\""), "{html}");
+        assert!(html.contains("<a href=\"#year\">"), "{html}");
 
         // A case manager sees neither money nor the fund in the navigation, and is refused there.
         let cm = signed_in(&app, "case_manager@krefeld").await;
