@@ -334,6 +334,7 @@ struct CallView {
     women: String,
     may_select: bool,
     rows: Vec<ProposalRow>,
+    pager: super::admin::Pager,
 }
 
 #[derive(Template)]
@@ -344,9 +345,9 @@ struct FundPage {
     calls: Vec<CallView>,
 }
 
-/// The ranking's columns; by rank unless another is chosen. The ranking
-/// is shown whole, not paged: whether a proposal fits the budget is read
-/// against all above it (docs/ui.md).
+/// The ranking's columns; by rank unless another is chosen. Whether a
+/// proposal fits the budget is decided over the whole ranking (by the
+/// service), so a page of it still says so.
 const RANKING_COLUMNS: [(&str, &str); 7] = [
     ("rank", "Rang"),
     ("title", "Antrag"),
@@ -360,10 +361,12 @@ const RANKING_COLUMNS: [(&str, &str); 7] = [
 #[derive(Deserialize, Default)]
 pub struct FundQuery {
     sort: Option<String>,
+    offset: Option<u64>,
 }
 
 pub async fn fund(State(s): State<AppState>, u: UiUser, Query(q): Query<FundQuery>) -> Response {
     let sorting = Sorting::read(q.sort.as_deref(), &RANKING_COLUMNS, ("rank", false));
+    let offset = q.offset.unwrap_or(0);
     let chrome = Chrome::new(&s, &u, "/innovationsfonds").await;
     let calls = match s.lotse.fund_calls(&u.actor).await {
         Ok(c) => c,
@@ -382,7 +385,22 @@ pub async fn fund(State(s): State<AppState>, u: UiUser, Query(q): Query<FundQuer
             Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, chrome, message(&e)),
         };
         let cents = |e: &str| parse_euro(e).map(euro).unwrap_or_else(|| e.to_owned());
+        let mut ranked: Vec<_> = r.ranking.iter().collect();
+        sorting.sort(&mut ranked, |p, key| match key {
+            "title" => SortValue::text(&p.title),
+            "applicant" => SortValue::text(p.applicant.as_deref().or(p.provider_id.as_deref()).unwrap_or_default()),
+            // Hundredths of a point, as shown.
+            "score" => SortValue::Num((p.score * 100.0).round() as i64),
+            "budget" => parse_euro(&p.budget_eur).map_or(SortValue::Empty, SortValue::Num),
+            "fits" => SortValue::Num(i64::from(!p.fits)),
+            "decision" => SortValue::text(p.decision.as_deref().unwrap_or_default()),
+            _ => SortValue::Num(p.rank as i64),
+        });
+        let total = ranked.len() as u64;
+        let shown = super::page::page_of(ranked, offset, super::admin::PAGE);
+        let query = format!("sort={}", sorting.param());
         views.push(CallView {
+            pager: super::admin::Pager::new("/innovationsfonds", &query, offset, shown.len(), total),
             id: r.call_id.clone(),
             name: r.name.clone(),
             budget: cents(&r.budget_eur),
@@ -395,37 +413,22 @@ pub async fn fund(State(s): State<AppState>, u: UiUser, Query(q): Query<FundQuer
                 .map(|x| format!("{} %", decimal(x * 100.0, 1)))
                 .unwrap_or_else(|| "–".into()),
             may_select,
-            rows: {
-                let mut ranked: Vec<_> = r.ranking.iter().collect();
-                sorting.sort(&mut ranked, |p, key| match key {
-                    "title" => SortValue::text(&p.title),
-                    "applicant" => {
-                        SortValue::text(p.applicant.as_deref().or(p.provider_id.as_deref()).unwrap_or_default())
-                    }
-                    // Hundredths of a point, as shown.
-                    "score" => SortValue::Num((p.score * 100.0).round() as i64),
-                    "budget" => parse_euro(&p.budget_eur).map_or(SortValue::Empty, SortValue::Num),
-                    "fits" => SortValue::Num(i64::from(!p.fits)),
-                    "decision" => SortValue::text(p.decision.as_deref().unwrap_or_default()),
-                    _ => SortValue::Num(p.rank as i64),
-                });
-                ranked
-            }
-            .into_iter()
-            .map(|p| ProposalRow {
-                rank: p.rank,
-                title: p.title.clone(),
-                applicant: p.applicant.clone().or(p.provider_id.clone()).unwrap_or_default(),
-                score: decimal(p.score, 2) + if p.incomplete { " (unvollständig)" } else { "" },
-                budget: cents(&p.budget_eur),
-                fits: if p.fits { "ja" } else { "nein" },
-                decision: match p.decision.as_deref() {
-                    Some("selected") => "ausgewählt",
-                    Some("rejected") => "abgelehnt",
-                    _ => "offen",
-                },
-            })
-            .collect(),
+            rows: shown
+                .into_iter()
+                .map(|p| ProposalRow {
+                    rank: p.rank,
+                    title: p.title.clone(),
+                    applicant: p.applicant.clone().or(p.provider_id.clone()).unwrap_or_default(),
+                    score: decimal(p.score, 2) + if p.incomplete { " (unvollständig)" } else { "" },
+                    budget: cents(&p.budget_eur),
+                    fits: if p.fits { "ja" } else { "nein" },
+                    decision: match p.decision.as_deref() {
+                        Some("selected") => "ausgewählt",
+                        Some("rejected") => "abgelehnt",
+                        _ => "offen",
+                    },
+                })
+                .collect(),
         });
     }
     let heads = sorting.heads_num("/innovationsfonds", "", &RANKING_COLUMNS, &["rank", "score", "budget"]);

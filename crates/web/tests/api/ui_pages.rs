@@ -64,26 +64,30 @@ lotse_testkit::both_backends! {
         for expected in ["Eingereichte Anträge</dt><dd>93", "Ausgewählt</dt><dd>19", "5.000.000,00 €", "70,1 %", "ausgewählt", "abgelehnt"] {
             assert!(html.contains(expected), "{expected} missing");
         }
-        // The ranking sorts by its headers: by rank first, then by budget, largest first.
+        // The ranking sorts by its headers and pages by 50: by rank first, then by budget, largest first.
         let ranks = |html: &str| -> Vec<u32> {
             html.split("<tr><td class=\"num\">").skip(1).map(|r| r.split('<').next().unwrap().parse().unwrap()).collect()
         };
-        let by_rank = ranks(&html);
-        assert_eq!(by_rank.len(), 93);
-        assert!(by_rank.windows(2).all(|w| w[0] < w[1]), "{by_rank:?}");
-        let (_, html) = page(&nrw, &app, "/innovationsfonds?sort=-budget").await;
-        assert!(html.contains("aria-sort=\"descending\""));
-        let budgets: Vec<f64> = html
-            .split("<tr><td class=\"num\">")
-            .skip(1)
-            .map(|r| {
-                let cell = r.split("<td class=\"num\">").nth(2).unwrap().split(" €").next().unwrap();
-                cell.replace('.', "").replace(',', ".").parse().unwrap()
-            })
-            .collect();
-        assert_eq!(budgets.len(), 93);
-        assert!(budgets.windows(2).all(|w| w[0] >= w[1]) && budgets[0] > budgets[92], "{budgets:?}");
-        assert_ne!(ranks(&html), by_rank);
+        let budgets = |html: &str| -> Vec<f64> {
+            html.split("<tr><td class=\"num\">")
+                .skip(1)
+                .map(|r| {
+                    let cell = r.split("<td class=\"num\">").nth(2).unwrap().split(" €").next().unwrap();
+                    cell.replace('.', "").replace(',', ".").parse().unwrap()
+                })
+                .collect()
+        };
+        assert_eq!(ranks(&html), (1..=50).collect::<Vec<_>>());
+        assert!(html.contains("Einträge 1–50 von 93") && html.contains("/innovationsfonds?sort=rank&#38;offset=50"), "{html}");
+        let (_, rest) = page(&nrw, &app, "/innovationsfonds?sort=rank&offset=50").await;
+        assert_eq!(ranks(&rest), (51..=93).collect::<Vec<_>>());
+        let (_, first) = page(&nrw, &app, "/innovationsfonds?sort=-budget").await;
+        let (_, second) = page(&nrw, &app, "/innovationsfonds?sort=-budget&offset=50").await;
+        assert!(first.contains("aria-sort=\"descending\""));
+        let all: Vec<f64> = budgets(&first).into_iter().chain(budgets(&second)).collect();
+        assert_eq!(all.len(), 93);
+        assert!(all.windows(2).all(|w| w[0] >= w[1]) && all[0] > all[92], "{all:?}");
+        assert_ne!(ranks(&first), ranks(&html));
 
         // krefeld: the coordinator's start page has the latest year's key figures and the late milestones.
         let kr = signed_in(&app, "coordinator@krefeld").await;

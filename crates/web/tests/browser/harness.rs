@@ -127,13 +127,34 @@ impl Browser {
         v.as_array().unwrap().iter().map(|x| x.as_str().unwrap_or_default().to_owned()).collect()
     }
 
+    /// The height of the page's viewport (the window without its frame).
+    async fn inner_height(&self) -> u32 {
+        self.c.execute("return window.innerHeight;", vec![]).await.ok().and_then(|v| v.as_u64()).unwrap_or(1000) as u32
+    }
+
     /// Checks the page with axe and, when asked for, saves its screenshot.
     pub async fn check(&self, name: &str, failures: &mut Vec<String>) {
         for v in self.axe().await {
             failures.push(format!("{name}: {v}"));
         }
         if let Ok(dir) = std::env::var("LOTSE_SCREENSHOTS") {
+            // The whole page, not only the first screen: the window grows to
+            // the page's height (at most 6000 px) for the picture, then back.
+            let height = self
+                .c
+                .execute("return document.documentElement.scrollHeight;", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_u64())
+                .unwrap_or(1000)
+                .clamp(1000, 6000);
+            let (w, h) = self.c.get_window_size().await.unwrap();
+            self.c
+                .set_window_size(w as u32, height as u32 + (h as u32).saturating_sub(self.inner_height().await))
+                .await
+                .unwrap();
             let png = self.c.screenshot().await.unwrap();
+            self.c.set_window_size(w as u32, h as u32).await.unwrap();
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
         }
