@@ -315,6 +315,11 @@ async fn css() -> impl IntoResponse {
 /// one per part — on SQLite each commit is an fsync and the pages queued
 /// behind each other's), and the page is sent only once they are: if they
 /// cannot be recorded, it is not shown.
+/// The page shown instead of one whose reads could not be recorded.
+#[derive(Template)]
+#[template(path = "unavailable.html")]
+struct Unavailable;
+
 pub(crate) async fn reads_together(
     State(s): State<AppState>,
     req: axum::extract::Request,
@@ -329,12 +334,12 @@ pub(crate) async fn reads_together(
         Ok(()) => page,
         Err(e) => {
             tracing::warn!(code = e.code(), "page withheld: its reads could not be recorded in the audit trail");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Die Seite wird nicht angezeigt, weil der Zugriff nicht im Protokoll vermerkt werden konnte. \
-                 Bitte versuchen Sie es in einem Moment erneut; hält der Fehler an, verständigen Sie den Betrieb.",
-            )
-                .into_response()
+            let mut withheld = (StatusCode::SERVICE_UNAVAILABLE, render(&Unavailable)).into_response();
+            // Cookies the page set (a sign-in form's token) still reach the browser.
+            for c in page.headers().get_all(axum::http::header::SET_COOKIE) {
+                withheld.headers_mut().append(axum::http::header::SET_COOKIE, c.clone());
+            }
+            withheld
         }
     }
 }

@@ -313,7 +313,7 @@ lotse_testkit::both_backends! {
         db.sql("ALTER TABLE audit_log_away RENAME TO audit_log").await.unwrap();
         assert_eq!((r.status().as_u16(), head.as_u16()), (503, 503));
         let text = r.text().await.unwrap();
-        assert!(text.contains("nicht im Protokoll vermerkt") && !text.contains(&name), "{text}");
+        assert!(text.contains("nicht im Protokoll vermerkt") && text.contains("<html lang=\"de\">") && !text.contains(&name), "{text}");
         let (_, html) = page(&cm, &app, &format!("/personen/{}", first.id)).await;
         assert!(!html.contains("wartet auf"));
         // The coordination sees the offer but not who waits.

@@ -461,6 +461,11 @@ lotse_testkit::both_backends! {
         assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
         let (_, html) = page(&cm, &app, &base).await;
         assert!(html.contains("Der Fall ist abgeschlossen") && html.contains("Verbleib: Ausbildung"));
+        // A form sent to a case closed meanwhile (an old tab): the error is said, and no link points at a form no longer shown.
+        let r = post(format!("{base}/kontakte"), vec![("csrf", csrf.clone()), ("kind", "phone".into()), ("minutes", "5".into()), ("note", "".into())]).await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Das wurde nicht gespeichert: ") && html.contains("abgeschlossen") && !html.contains("<a href=\"#form-contact\">") && !html.contains("id=\"form-contact\""), "{html}");
         // Forms need the token; another provider's case manager does not find the case.
         assert_eq!(post(format!("{base}/kontakte"), vec![("csrf", "x".into()), ("kind", "phone".into()), ("minutes", "5".into()), ("note", "".into())]).await.status(), 403);
         let other = signed_in(&app, "case_manager.kja@leverkusen").await;
