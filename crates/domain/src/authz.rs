@@ -414,7 +414,13 @@ pub fn role_overview() -> Vec<Capability> {
                         is_allowed(&actor(role, break_glass), action, &resource)
                     };
                     let reach = if !per_provider {
-                        if may(false, None) { Reach::All } else { Reach::No }
+                        if may(false, None) {
+                            Reach::All
+                        } else if may(true, None) {
+                            Reach::BreakGlass
+                        } else {
+                            Reach::No
+                        }
                     } else if may(false, Some(&other)) {
                         Reach::All
                     } else if may(false, Some(&own)) {
@@ -457,6 +463,8 @@ mod tests {
         assert_eq!(reach("Programme, Module und Angebote pflegen", Role::ProviderAdmin), Reach::OwnProvider);
         assert_eq!(reach("Programme, Module und Angebote pflegen", Role::Coordinator), Reach::All);
         assert_eq!(reach("Datenpakete einlesen", Role::Coordinator), Reach::All);
+        assert_eq!(reach("Einzeldatensätze hinter einer Zahl (pseudonymisiert)", Role::Head), Reach::BreakGlass);
+        assert_eq!(reach("Einzeldatensätze hinter einer Zahl (pseudonymisiert)", Role::Controller), Reach::No);
         assert!(rows.iter().all(|c| c.reach.len() == Role::ALL.len()));
         // Every role can do something, and every capability belongs to someone.
         for role in Role::ALL {

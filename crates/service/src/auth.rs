@@ -27,7 +27,7 @@ pub const SESSION_MAX: Duration = Duration::from_secs(10 * 3600);
 /// Sliding expiry is written at most this often, not on every request.
 const SESSION_TOUCH: Duration = Duration::from_secs(60);
 
-const MAX_FAILURES_PER_LOGIN: u32 = 5;
+pub(crate) const MAX_FAILURES_PER_LOGIN: u32 = 5;
 const MAX_FAILURES_PER_ADDRESS: u32 = 30;
 const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
@@ -42,7 +42,7 @@ impl Throttle {
     /// Counts an attempt, or refuses it when `key` has had `max` failures in
     /// the window. Check and count happen under one lock, so attempts sent at
     /// the same moment cannot all slip through.
-    fn attempt(&self, key: &str, max: u32) -> Result<(), DomainError> {
+    pub(crate) fn attempt(&self, key: &str, max: u32) -> Result<(), DomainError> {
         let mut map = self.failures.lock().expect("throttle lock");
         if map.len() > 100_000 {
             map.retain(|_, (_, t)| t.elapsed() < THROTTLE_WINDOW);
@@ -61,7 +61,7 @@ impl Throttle {
     }
 
     /// Takes back one counted attempt (it succeeded).
-    fn forgive(&self, key: &str) {
+    pub(crate) fn forgive(&self, key: &str) {
         if let Some(e) = self.failures.lock().expect("throttle lock").get_mut(key) {
             e.0 = e.0.saturating_sub(1);
         }

@@ -3,7 +3,7 @@ use lotse_db::entity::{provider, user};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError, EntityId, Login, Role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::Lotse;
@@ -70,14 +70,24 @@ pub struct UserUpdate {
     pub display_name: String,
     #[schema(value_type = String, example = "case_manager")]
     pub role: Role,
-    #[schema(value_type = Option<String>)]
-    #[serde(default)]
+    /// The provider (null for the department's roles); must be sent.
+    #[schema(value_type = Option<String>, required = true)]
+    #[serde(deserialize_with = "present")]
     pub provider_id: Option<EntityId>,
-    #[serde(default)]
+    /// The staff record the account works as, or null; must be sent, so
+    /// that leaving it out does not unlink it.
+    #[schema(required = true)]
+    #[serde(deserialize_with = "present")]
     pub staff_id: Option<String>,
     /// false: the account is locked (it cannot sign in; its sessions and
     /// tokens end). Accounts are never deleted: the audit trail names them.
     pub active: bool,
+}
+
+/// A field that must be sent but may be null: with `deserialize_with`,
+/// serde reports a missing `Option` field instead of taking it as null.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(d)
 }
 
 impl Lotse {
@@ -234,6 +244,7 @@ impl Lotse {
             return User::try_from(m);
         }
         let id = m.id.clone();
+        let was_active = m.active;
         let mut am: user::ActiveModel = m.into();
         am.display_name = Set(display_name);
         am.role = Set(upd.role.as_str().to_owned());
@@ -241,6 +252,25 @@ impl Lotse {
         am.staff_id = Set(staff_id);
         am.active = Set(upd.active);
         let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        // The tenant keeps an active administrator (counted in the write
+        // transaction, so that two changes at once see each other on SQLite).
+        if role == Role::Admin && was_active && (upd.role != Role::Admin || !upd.active) {
+            let others = user::Entity::find()
+                .filter(user::Column::TenantId.eq(actor.tenant.as_str()))
+                .filter(user::Column::Role.eq(Role::Admin.as_str()))
+                .filter(user::Column::Active.eq(true))
+                .filter(user::Column::Id.ne(&id))
+                .count(&txn)
+                .await
+                .map_err(db_err)?;
+            if others == 0 {
+                return Err(DomainError::invalid(
+                    if upd.active { "role" } else { "active" },
+                    "Das ist das letzte aktive Konto mit Administrationsrechten in diesem Mandanten; es bleibt, bis es ein anderes gibt.",
+                    "This is the tenant's last active administrator account.",
+                ));
+            }
+        }
         let saved = am.update(&txn).await.map_err(db_err)?;
         if rights_change {
             let revoked = end_sign_ins(&txn, actor.tenant.as_str(), &id, None).await?;
@@ -267,17 +297,31 @@ impl Lotse {
             .map_err(db_err)?
             .filter(|u| u.active)
             .ok_or(DomainError::NotFound { entity: "user" })?;
+        // Counted with the sign-in attempts of the account: a session left
+        // open is no way round the throttle.
+        let key = format!("{}/{}", actor.tenant, m.login);
+        self.throttle.attempt(&key, crate::auth::MAX_FAILURES_PER_LOGIN)?;
         let (cur, hash) = (current.to_owned(), m.password_hash.clone());
         let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&cur, &hash))
             .await
             .map_err(DomainError::internal)?;
         if !ok {
+            let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+            record(
+                &txn,
+                actor,
+                Event::new(AuditAction::Update, "user", &m.id)
+                    .changes(serde_json::json!({ "password": "change refused: current password wrong" })),
+            )
+            .await?;
+            txn.commit().await.map_err(db_err)?;
             return Err(DomainError::invalid(
                 "current",
                 "Das bisherige Passwort stimmt nicht.",
                 "The current password is wrong.",
             ));
         }
+        self.throttle.forgive(&key);
         crypto::check_password_policy(&new, &m.login)?;
         if new == current {
             return Err(DomainError::invalid(
@@ -392,6 +436,15 @@ impl Lotse {
     pub async fn reset_password(&self, actor: &Actor, login: &Login, password: String) -> Result<(), DomainError> {
         Self::may_manage_some_users(actor)?;
         let m = self.user_by_login(actor, login).await?;
+        // One's own password is changed with the current one (change_own_password):
+        // a session left open must not be enough to take the account over.
+        if m.id == actor.user_id {
+            return Err(DomainError::invalid(
+                "password",
+                "Ihr eigenes Passwort ändern Sie unter „Mein Konto“ mit dem bisherigen Passwort.",
+                "Change your own password with the current one (own account).",
+            ));
+        }
         let role = Role::parse(&m.role)?;
         if authorize(actor, Action::Update, &Resource::User { provider: opt_id(&m.provider_id).as_ref(), role })
             .is_err()

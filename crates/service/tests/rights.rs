@@ -589,6 +589,30 @@ lotse_testkit::both_backends! {
         assert!(lotse.session(&elsewhere.cookie, None).await.is_err());
         assert!(lotse.authenticate_token(&token.token, None).await.is_ok());
         assert!(lotse.login(&tid, &login("cm1"), "mein-eigenes-passwort", None).await.is_ok());
+        // A refused change of one's own password is in the trail; five wrong
+        // ones in a row stop even the right one for a while (the sign-in throttle).
+        let refused = lotse
+            .audit_entries(&auditor, &AuditFilter { entity: Some("user".into()), entity_id: Some(u.id.clone()), action: Some("update".into()), ..Default::default() }, PageRequest::default())
+            .await
+            .unwrap()
+            .items;
+        assert!(refused.iter().any(|e| e.changes == serde_json::json!({"password": "change refused: current password wrong"})), "{refused:?}");
+        for _ in 0..5 {
+            let _ = lotse.change_own_password(&here.actor, "falsch", "noch-ein-passwort".into(), None).await;
+        }
+        let e = lotse.change_own_password(&here.actor, "mein-eigenes-passwort", "noch-ein-passwort".into(), None).await.unwrap_err();
+        assert!(matches!(e, DomainError::Throttled { .. }), "{e:?}");
+        // An administrator's own password is not reset as another's.
+        let e = lotse.reset_password(&admin, &login("admin1"), "ein-neues-passwort".into()).await.unwrap_err();
+        assert!(invalid_field(&e).1.contains("Mein Konto"), "{e:?}");
+        // The tenant keeps an active administrator, even against the operator.
+        let sys = Actor::system(tid.clone());
+        let e = lotse.update_user(&sys, &login("admin1"), UserUpdate { display_name: String::new(), ..upd(Role::Admin, None, false) }).await.unwrap_err();
+        assert!(invalid_field(&e).1.contains("letzte aktive Konto mit Administrationsrechten"), "{e:?}");
+        let e = lotse.update_user(&sys, &login("admin1"), UserUpdate { display_name: String::new(), ..upd(Role::Coordinator, None, true) }).await.unwrap_err();
+        assert_eq!(invalid_field(&e).0, "role");
+        account(lotse, "t", "admin2", Role::Admin, None).await;
+        assert!(!lotse.update_user(&sys, &login("admin1"), upd(Role::Admin, None, false)).await.unwrap().active, "with a second one it may be locked");
         // Accounts are read by id as by login, within the same scope.
         let by_id = lotse.user_by_id(&pa, &u.id).await.unwrap();
         assert_eq!(by_id.login, "cm1");

@@ -39,6 +39,7 @@ struct UserPage {
     providers: Vec<(String, String)>,
     sent: SentBack,
     notice: Option<String>,
+    min_chars: usize,
 }
 
 /// The inputs of the account page's forms an error can belong to.
@@ -100,6 +101,7 @@ async fn user_page(
         providers,
         sent,
         notice,
+        min_chars: lotse_service::crypto::MIN_PASSWORD_CHARS,
         chrome,
     };
     (status, render(&page)).into_response()
@@ -235,7 +237,10 @@ async fn own_page(s: &AppState, u: &UiUser, status: StatusCode, sent: SentBack, 
         chrome: Chrome::new(s, u, "/konto").await,
         login: u.actor.login.to_string(),
         role: u.actor.role.label_de(),
-        provider: u.actor.provider.as_ref().map(|p| p.to_string()).unwrap_or_else(|| "–".into()),
+        provider: match &u.actor.provider {
+            None => "–".into(),
+            Some(p) => s.lotse.provider(&u.actor, p).await.map_or_else(|_| p.to_string(), |x| x.name),
+        },
         sent,
         notice,
         min_chars: lotse_service::crypto::MIN_PASSWORD_CHARS,

@@ -111,6 +111,21 @@ struct UsersPage {
     error: Option<String>,
     error_field: String,
     notice: Option<String>,
+    min_chars: usize,
+}
+
+impl TokensPage {
+    /// The error, if it belongs to the input `field`.
+    fn err(&self, field: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field == field)
+    }
+}
+
+impl UsersPage {
+    /// The error, if it belongs to the input `field` (the service's field names are the form's).
+    fn err(&self, field: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.error_field == field)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -188,6 +203,7 @@ async fn users_page(
         error: None,
         error_field: String::new(),
         notice: None,
+        min_chars: lotse_service::crypto::MIN_PASSWORD_CHARS,
         chrome,
     })
 }
@@ -241,14 +257,18 @@ pub async fn create_user(State(s): State<AppState>, u: UiUser, Form(mut f): Form
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let field = match &e {
-                DomainError::Invalid { field, .. } => field.clone(),
-                DomainError::Conflict { .. } => "login".into(),
-                _ => String::new(),
+            const INPUTS: [&str; 6] = ["login", "display_name", "role", "provider_id", "staff_id", "password"];
+            // At its input the message goes without the service's field name.
+            let (field, text) = match &e {
+                DomainError::Invalid { field, de, .. } if INPUTS.contains(&field.as_str()) => {
+                    (field.clone(), de.clone())
+                }
+                DomainError::Conflict { .. } => ("login".into(), message(&e)),
+                _ => (String::new(), message(&e)),
             };
             match users_page(&s, &u, 0, None, f).await {
                 Ok(mut page) => {
-                    page.error = Some(message(&e));
+                    page.error = Some(text);
                     page.error_field = field;
                     (status, render(&page)).into_response()
                 }
@@ -374,8 +394,11 @@ pub async fn create_token(State(s): State<AppState>, u: UiUser, Form(f): Form<To
         }
         Err(e) => {
             page.error = Some(message(&e));
-            if let DomainError::Invalid { field, .. } = &e {
+            if let DomainError::Invalid { field, de, .. } = &e
+                && ["name", "days"].contains(&field.as_str())
+            {
                 page.error_field = field.clone();
+                page.error = Some(de.clone());
             }
             page.name = f.name;
             page.days = f.days;

@@ -309,16 +309,17 @@ async fn css() -> impl IntoResponse {
     )
 }
 
+/// The page shown instead of one whose reads could not be recorded.
+#[derive(Template)]
+#[template(path = "unavailable.html")]
+struct Unavailable;
+
 /// A page that only reads (GET, HEAD) is made of many parts, each of which
 /// records in the audit trail what it read. The parts' entries are
 /// committed together when the page is ready (one wait for the trail, not
 /// one per part — on SQLite each commit is an fsync and the pages queued
 /// behind each other's), and the page is sent only once they are: if they
 /// cannot be recorded, it is not shown.
-/// The page shown instead of one whose reads could not be recorded.
-#[derive(Template)]
-#[template(path = "unavailable.html")]
-struct Unavailable;
 
 pub(crate) async fn reads_together(
     State(s): State<AppState>,

@@ -362,6 +362,8 @@ const RANKING_COLUMNS: [(&str, &str); 7] = [
 pub struct FundQuery {
     sort: Option<String>,
     offset: Option<u64>,
+    /// The call whose ranking `offset` pages (a tenant may have several).
+    aufruf: Option<String>,
 }
 
 pub async fn fund(State(s): State<AppState>, u: UiUser, Query(q): Query<FundQuery>) -> Response {
@@ -397,8 +399,9 @@ pub async fn fund(State(s): State<AppState>, u: UiUser, Query(q): Query<FundQuer
             _ => SortValue::Num(p.rank as i64),
         });
         let total = ranked.len() as u64;
+        let offset = if q.aufruf.as_deref() == Some(r.call_id.as_str()) { offset } else { 0 };
         let shown = super::page::page_of(ranked, offset, super::admin::PAGE);
-        let query = format!("sort={}", sorting.param());
+        let query = format!("aufruf={}&sort={}", enc(&r.call_id), sorting.param());
         views.push(CallView {
             pager: super::admin::Pager::new("/innovationsfonds", &query, offset, shown.len(), total),
             id: r.call_id.clone(),

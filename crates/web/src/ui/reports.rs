@@ -254,8 +254,25 @@ async fn page(s: &AppState, u: &UiUser, f: &ReportForm, publishing: Publishing) 
                 DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
+            // The period's rules in the form's words (the service's speak of --year and --from/--to).
+            let e = match &e {
+                DomainError::Invalid { field, .. } if field == "period" => {
+                    let missing = if f.from.trim().is_empty() { "from" } else { "to" };
+                    DomainError::invalid(missing, "Bitte Anfang und Ende des Zeitraums angeben.", "from and to")
+                }
+                DomainError::Invalid { field, .. }
+                    if field == "year" && !(f.from.trim().is_empty() && f.to.trim().is_empty()) =>
+                {
+                    DomainError::invalid(
+                        "year",
+                        "Bitte entweder ein Jahr oder einen Zeitraum von … bis angeben, nicht beides.",
+                        "year or period",
+                    )
+                }
+                _ => e,
+            };
             if let DomainError::Invalid { field, de, .. } = &e {
-                let field = if field == "period" { "from" } else { field.as_str() };
+                let field = field.as_str();
                 if INPUTS.contains(&field) {
                     p.error_field = field.to_owned();
                     // The report crate speaks of its command-line option ("--cols: …"): named as the form does.

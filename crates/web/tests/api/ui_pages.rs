@@ -78,11 +78,12 @@ lotse_testkit::both_backends! {
                 .collect()
         };
         assert_eq!(ranks(&html), (1..=50).collect::<Vec<_>>());
-        assert!(html.contains("Einträge 1–50 von 93") && html.contains("/innovationsfonds?sort=rank&#38;offset=50"), "{html}");
-        let (_, rest) = page(&nrw, &app, "/innovationsfonds?sort=rank&offset=50").await;
+        let next = html.split("rel=\"next\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&#38;", "&");
+        assert!(html.contains("Einträge 1–50 von 93") && next.starts_with("/innovationsfonds?aufruf=") && next.ends_with("&sort=rank&offset=50"), "{next}");
+        let (_, rest) = page(&nrw, &app, &next).await;
         assert_eq!(ranks(&rest), (51..=93).collect::<Vec<_>>());
         let (_, first) = page(&nrw, &app, "/innovationsfonds?sort=-budget").await;
-        let (_, second) = page(&nrw, &app, "/innovationsfonds?sort=-budget&offset=50").await;
+        let (_, second) = page(&nrw, &app, &next.replace("sort=rank", "sort=-budget")).await;
         assert!(first.contains("aria-sort=\"descending\""));
         let all: Vec<f64> = budgets(&first).into_iter().chain(budgets(&second)).collect();
         assert_eq!(all.len(), 93);
@@ -209,7 +210,10 @@ lotse_testkit::both_backends! {
         assert!(html.contains("<a href=\"#to\">Das Ende liegt vor dem Anfang"), "{html}");
         let (s, html) = page(&kr, &app, "/berichte?name=key-figures&year=2023&from=01.01.2023&to=30.06.2023").await;
         assert_eq!(s, 422);
-        assert!(html.contains("<a href=\"#year\">"), "{html}");
+        assert!(html.contains("<a href=\"#year\">Bitte entweder ein Jahr oder einen Zeitraum von … bis angeben, nicht beides.</a>") && !html.contains("--year"), "{html}");
+        let (s, html) = page(&kr, &app, "/berichte?name=key-figures&from=01.01.2023").await;
+        assert_eq!(s, 422);
+        assert!(html.contains("<a href=\"#to\">Bitte Anfang und Ende des Zeitraums angeben.</a>") && html.contains("aria-describedby=\"to-fehler\""), "the missing end is marked: {html}");
         // Every report of reports.md but the allocation (a page of its own) is offered.
         let (_, html) = page(&kr, &app, "/berichte").await;
         for name in ["key-figures", "programme", "esf", "reach", "caseload", "eligibility", "query", "proof-of-use"] {
@@ -300,7 +304,7 @@ lotse_testkit::both_backends! {
         let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "c.mueller"), ("display_name", ""), ("role", "case_manager"), ("provider_id", "kja"), ("password", "abc")]).send().await.unwrap();
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
-        assert!(html.contains("aria-describedby=\"password-hint fehler\" aria-invalid=\"true\""), "{html}");
+        assert!(html.contains("aria-describedby=\"password-hint password-fehler\" aria-invalid=\"true\"") && html.contains("<span class=\"error\" id=\"password-fehler\">Das Passwort muss mindestens 12 Zeichen haben") && html.contains("<a href=\"#password\">"), "{html}");
         let r = admin.post(app.url("/verwaltung/benutzer")).form(&[("csrf", csrf.as_str()), ("login", "a.mueller"), ("display_name", "Anna Müller"), ("role", "case_manager"), ("provider_id", "kja"), ("password", "geheim-genug-1")]).send().await.unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().contains("Das Konto „a.mueller“ wurde angelegt"));
@@ -309,7 +313,7 @@ lotse_testkit::both_backends! {
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
         assert!(html.contains("„dekra-c1“ ist keine Fachkraft des Trägers") && html.contains("value=\"dekra-c1\""), "{html}");
-        assert!(html.contains("aria-describedby=\"staff-hint fehler\" aria-invalid=\"true\""));
+        assert!(html.contains("aria-describedby=\"staff-hint staff_id-fehler\" aria-invalid=\"true\"") && html.contains("id=\"staff_id-fehler\""));
         let (_, list) = page(&admin, &app, "/verwaltung/benutzer?sort=login").await;
         assert!(!list.contains("b.mueller"));
         // One of the provider's own: the account opens on that member's cases.
@@ -354,7 +358,8 @@ lotse_testkit::both_backends! {
         let r = co.post(app.url("/zugaenge")).form(&[("csrf", csrf.as_str()), ("name", "Nächtlicher Import"), ("days", "drei")]).send().await.unwrap();
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
-        assert!(html.contains("name=\"days\" value=\"drei\" inputmode=\"numeric\" aria-invalid=\"true\""), "{html}");
+        assert!(html.contains("name=\"days\" value=\"drei\" inputmode=\"numeric\" aria-invalid=\"true\" aria-describedby=\"days-fehler\"><span class=\"error\" id=\"days-fehler\">"), "{html}");
+        assert!(html.contains("Kein Token angelegt: <a href=\"#days\">"), "{html}");
         assert!(html.contains("value=\"Nächtlicher Import\" required>"), "the name is kept and not marked: {html}");
 
         // The audit trail: auditors only; the account just created is in it; the chain verifies.

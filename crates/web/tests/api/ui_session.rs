@@ -176,6 +176,47 @@ lotse_testkit::both_backends! {
         assert_eq!(s, 404);
         let (s, _) = json(app.get("/api/v1/users/gibt-es-nicht", pa).send().await.unwrap()).await;
         assert_eq!(s, 404);
+        // Nobody resets their own password this way: it takes the current one (Mein Konto).
+        let (s, body) = json(app.post("/api/v1/users/admin/password", &t.tokens["admin"]).json(&serde_json::json!({"password": "ganz-neu-und-lang"})).send().await.unwrap()).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.to_string().contains("Mein Konto"), "{body}");
+    }
+
+    async fn an_account_is_changed_through_the_api_with_every_field(db) {
+        let t = fixture::tenant(&db.lotse, "put").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let admin = &t.tokens["admin"];
+        let full = serde_json::json!({"display_name": "Frau Zwei", "role": "case_manager", "provider_id": "p1", "staff_id": null, "active": true});
+        let (s, body) = json(app.put("/api/v1/users/case_manager", admin).json(&full).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!((body["display_name"].as_str(), body["active"].as_bool()), (Some("Frau Zwei"), Some(true)));
+        // Every field must be sent (a left-out staff record would unlink it); no other field is taken.
+        let mut partial = full.clone();
+        partial.as_object_mut().unwrap().remove("staff_id");
+        let (s, body) = json(app.put("/api/v1/users/case_manager", admin).json(&partial).send().await.unwrap()).await;
+        assert!(s == 400 || s == 422, "{s} {body}");
+        assert!(body.to_string().contains("staff_id"), "{body}");
+        let mut extra = full.clone();
+        extra["password"] = "ein-langes-passwort".into();
+        let (s, body) = json(app.put("/api/v1/users/case_manager", admin).json(&extra).send().await.unwrap()).await;
+        assert!(s == 400 || s == 422, "{s} {body}");
+        // A provider's administrator: another provider's account is not found.
+        let pa = &t.tokens["provider_admin"];
+        let other = serde_json::json!({"display_name": "", "role": "case_manager", "provider_id": "p2", "staff_id": null, "active": false});
+        let (s, _) = json(app.put("/api/v1/users/case_manager2", pa).json(&other).send().await.unwrap()).await;
+        assert_eq!(s, 404);
+        // Locked through the API: its token stops working.
+        let cm = &t.tokens["case_manager"];
+        assert_eq!(json(app.get("/api/v1/me", cm).send().await.unwrap()).await.0, 200);
+        let mut locked = full.clone();
+        locked["active"] = false.into();
+        let (s, _) = json(app.put("/api/v1/users/case_manager", admin).json(&locked).send().await.unwrap()).await;
+        assert_eq!(s, 200);
+        assert_eq!(json(app.get("/api/v1/me", cm).send().await.unwrap()).await.0, 401);
+        // Nobody changes their own role.
+        let me = serde_json::json!({"display_name": "", "role": "coordinator", "provider_id": null, "staff_id": null, "active": true});
+        let (s, _) = json(app.put("/api/v1/users/admin", admin).json(&me).send().await.unwrap()).await;
+        assert_eq!(s, 422);
     }
 
     async fn repeated_failures_are_throttled(db) {

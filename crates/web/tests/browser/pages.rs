@@ -231,7 +231,7 @@ async fn administration_and_the_audit_trail_pass_the_accessibility_check() {
     b.c.find(Locator::Id("login")).await.unwrap().send_keys("Neue Kollegin").await.unwrap();
     b.c.find(Locator::Id("password")).await.unwrap().send_keys("lang-genug-2026").await.unwrap();
     b.c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
-    b.c.wait().for_element(Locator::Id("fehler")).await.unwrap();
+    b.c.wait().for_element(Locator::Id("login-fehler")).await.unwrap();
     let login = b.c.find(Locator::Id("login")).await.unwrap();
     assert_eq!(login.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
     assert_eq!(login.prop("value").await.unwrap().as_deref(), Some("Neue Kollegin"));
