@@ -562,9 +562,17 @@ lotse_testkit::both_backends! {
         // Unlocked, it signs in again; a role change ends that session too.
         lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, Some("p1"), true)).await.unwrap();
         let session = lotse.login(&tid, &login("cm1"), "test-passwort", None).await.unwrap();
+        let token = lotse.create_token(&session.actor, NewToken { name: "Abgleich".into(), days: None, login: None }).await.unwrap();
         let u = lotse.update_user(&admin, &login("cm1"), upd(Role::ProviderAdmin, Some("p1"), true)).await.unwrap();
         assert_eq!(u.role, Role::ProviderAdmin);
         assert!(lotse.session(&session.cookie, None).await.is_err());
+        assert!(lotse.authenticate_token(&token.token, None).await.is_err(), "a role change revokes the tokens");
+        // A move to another provider ends them as well; the provider administrator of the first then no longer finds it.
+        let session = lotse.login(&tid, &login("cm1"), "test-passwort", None).await.unwrap();
+        let u = lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, Some("p2"), true)).await.unwrap();
+        assert_eq!(u.provider_id.as_deref(), Some("p2"));
+        assert!(lotse.session(&session.cookie, None).await.is_err());
+        assert!(matches!(lotse.user(&pa, &login("cm1")).await, Err(DomainError::NotFound { .. })));
         lotse.update_user(&admin, &login("cm1"), upd(Role::CaseManager, Some("p1"), true)).await.unwrap();
 
         // Passwords: at least 12 characters, not the login, not one repeated character.

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use lotse_domain::authz::{Reach, role_overview};
 use lotse_domain::{DomainError, EntityId, Login, Role};
-use lotse_service::page::PageRequest;
 use lotse_service::users::{User, UserUpdate};
 use serde::Deserialize;
 
@@ -71,23 +70,7 @@ async fn user_page(
         Ok(x) => x,
         Err(e) => return error_page(status_of(&e), chrome, message(&e)),
     };
-    let providers: Vec<(String, String)> = s
-        .lotse
-        .providers(&u.actor, PageRequest { limit: Some(500), offset: None })
-        .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .filter(|p| u.actor.provider.as_ref().is_none_or(|own| own.as_str() == p.id))
-                .map(|p| (p.id, p.name))
-                .collect()
-        })
-        .unwrap_or_default();
-    let roles = Role::ALL
-        .into_iter()
-        .filter(|r| u.actor.role == Role::Admin || r.needs_provider())
-        .map(|r| (r.as_str().to_owned(), r.label_de()))
-        .collect();
+    let (providers, roles) = super::admin::account_choices(s, u).await;
     let provider = match &user.provider_id {
         None => "–".to_owned(),
         Some(p) => providers.iter().find(|(id, _)| id == p).map_or_else(|| p.clone(), |(_, name)| name.clone()),

@@ -157,24 +157,7 @@ async fn users_page(
         Ok(l) => l,
         Err(e) => return Err(error_page(StatusCode::FORBIDDEN, chrome, message(&e))),
     };
-    let providers = s
-        .lotse
-        .providers(&u.actor, PageRequest { limit: Some(500), offset: None })
-        .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .filter(|p| u.actor.provider.as_ref().is_none_or(|own| own.as_str() == p.id))
-                .map(|p| (p.id, p.name))
-                .collect()
-        })
-        .unwrap_or_default();
-    // Provider administrators create their provider's staff only.
-    let roles = Role::ALL
-        .into_iter()
-        .filter(|r| u.actor.role == Role::Admin || r.needs_provider())
-        .map(|r| (r.as_str().to_owned(), r.label_de()))
-        .collect();
+    let (providers, roles) = account_choices(s, u).await;
     Ok(UsersPage {
         pager: Pager::new(
             "/verwaltung/benutzer",
@@ -206,6 +189,29 @@ async fn users_page(
         min_chars: lotse_service::crypto::MIN_PASSWORD_CHARS,
         chrome,
     })
+}
+
+/// The providers and roles an account form offers the actor: a provider's
+/// administrator only their provider and its roles.
+pub(super) async fn account_choices(s: &AppState, u: &UiUser) -> (Vec<(String, String)>, Vec<(String, &'static str)>) {
+    let providers = s
+        .lotse
+        .providers(&u.actor, PageRequest { limit: Some(500), offset: None })
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .filter(|p| u.actor.provider.as_ref().is_none_or(|own| own.as_str() == p.id))
+                .map(|p| (p.id, p.name))
+                .collect()
+        })
+        .unwrap_or_default();
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| u.actor.role == Role::Admin || r.needs_provider())
+        .map(|r| (r.as_str().to_owned(), r.label_de()))
+        .collect();
+    (providers, roles)
 }
 
 pub async fn users(State(s): State<AppState>, u: UiUser, Query(p): Query<Paging>) -> Response {

@@ -67,6 +67,12 @@ pub struct ListForm {
 const CASE_COLUMNS: [(&str, &str); 6] =
     [("", "Fall"), ("person", "Person"), ("offer", "Angebot"), ("entry_date", "Beginn"), ("", "Phase"), ("", "seit")];
 
+/// A case's person as a list shows it: the name, or the id of a person
+/// without one (anonymised).
+pub(super) fn person_name(names: &std::collections::HashMap<String, String>, person_id: &str) -> String {
+    names.get(person_id).filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| format!("(ohne Namen) {person_id}"))
+}
+
 /// The phase filter's choice "all open cases".
 const OPEN: &str = "offen";
 
@@ -126,11 +132,7 @@ pub async fn list(State(s): State<AppState>, u: UiUser, Query(f): Query<ListForm
                 since: c.phase_since.map(date).unwrap_or_default(),
                 phase: phase_label(&c.phase),
                 entry: date(c.entry_date),
-                person: names
-                    .get(&c.person_id)
-                    .filter(|n| !n.is_empty())
-                    .cloned()
-                    .unwrap_or_else(|| format!("(ohne Namen) {}", c.person_id)),
+                person: person_name(&names, &c.person_id),
                 offer: offers.get(&c.offer_id).cloned().unwrap_or_else(|| c.offer_id.clone()),
                 person_id: c.person_id,
                 id: c.id,

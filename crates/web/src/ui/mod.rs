@@ -199,11 +199,7 @@ async fn work_of(s: &AppState, u: &UiUser) -> Work {
             page.items
                 .into_iter()
                 .map(|c| HomeCase {
-                    person: names
-                        .get(&c.person_id)
-                        .filter(|n| !n.is_empty())
-                        .cloned()
-                        .unwrap_or_else(|| format!("(ohne Namen) {}", c.person_id)),
+                    person: cases::person_name(&names, &c.person_id),
                     offer: offers.get(&c.offer_id).cloned().unwrap_or_else(|| c.offer_id.clone()),
                     phase: lotse_domain::case::Phase::parse(&c.phase).map(|p| p.label_de()).unwrap_or("unbekannt"),
                     since: c.phase_since.map(page::date).unwrap_or_default(),
@@ -320,7 +316,6 @@ struct Unavailable;
 /// one per part — on SQLite each commit is an fsync and the pages queued
 /// behind each other's), and the page is sent only once they are: if they
 /// cannot be recorded, it is not shown.
-
 pub(crate) async fn reads_together(
     State(s): State<AppState>,
     req: axum::extract::Request,

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lotse_domain::authz::{Action, Resource, is_allowed};
 use lotse_domain::{DomainError, Lang};
@@ -12,7 +11,7 @@ use lotse_reports::labels;
 use lotse_service::reports::ReportParams;
 use serde::Deserialize;
 
-use super::page::{Chrome, UiUser, message, typed_date};
+use super::page::{Chrome, UiUser, message, status_of, typed_date};
 use super::programme::{choices, downloads, enc};
 use super::render;
 use crate::AppState;
@@ -235,11 +234,7 @@ async fn page(s: &AppState, u: &UiUser, f: &ReportForm, publishing: Publishing) 
                     render(&p)
                 }
                 Publishing::Failed { title, error } => {
-                    let status = if matches!(error, DomainError::Forbidden { .. }) {
-                        StatusCode::FORBIDDEN
-                    } else {
-                        StatusCode::UNPROCESSABLE_ENTITY
-                    };
+                    let status = status_of(&error);
                     p.publish_title = title;
                     p.publish_error = Some(match &error {
                         DomainError::Invalid { de, .. } => de.clone(),
@@ -250,10 +245,7 @@ async fn page(s: &AppState, u: &UiUser, f: &ReportForm, publishing: Publishing) 
             }
         }
         (Err(e), _) | (_, Err(e)) => {
-            let status = match e {
-                DomainError::Forbidden { .. } => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let status = status_of(&e);
             // The period's rules in the form's words (the service's speak of --year and --from/--to).
             let e = match &e {
                 DomainError::Invalid { field, .. } if field == "period" => {

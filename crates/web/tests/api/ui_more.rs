@@ -566,9 +566,12 @@ lotse_testkit::both_backends! {
         assert!(home.contains("<h2 id=\"faelle\">Meine offenen Fälle</h2>"), "{home}");
         let listed: Vec<&str> = home.split("<td><a href=\"/faelle/").skip(1).map(|r| r.split('"').next().unwrap()).collect();
         assert_eq!(listed.len() as u64, open.min(10));
-        if open > 10 {
-            assert!(home.contains(&format!("<caption>Die neuesten 10 von {open} offenen Fällen, nach Beginn</caption>")), "{home}");
-        }
+        let caption = match open {
+            n if n > 10 => format!("<caption>Die neuesten 10 von {n} offenen Fällen, nach Beginn</caption>"),
+            1 => "<caption>Ein offener Fall, nach Beginn</caption>".to_owned(),
+            n => format!("<caption>{n} offene Fälle, nach Beginn</caption>"),
+        };
+        assert!(home.contains(&caption), "{caption}: {home}");
         let mut entries = vec![];
         for id in &listed {
             let c = db.lotse.case(&krefeld, &EntityId::parse(id).unwrap()).await.unwrap();

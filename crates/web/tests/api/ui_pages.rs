@@ -11,15 +11,8 @@ pub(crate) fn hidden_csrf(html: &str) -> String {
 
 /// A browser-like client signed in as `login` (password `demo`).
 pub(crate) async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let form = c.get(app.url("/anmelden")).send().await.unwrap().text().await.unwrap();
-    let r = c
-        .post(app.url("/anmelden"))
-        .form(&[("login", login), ("password", "demo"), ("csrf", &hidden_csrf(&form))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "login {login}");
+    let (status, c) = sign_in(app, login, "demo").await;
+    assert_eq!(status, 303, "login {login}");
     c
 }
 
