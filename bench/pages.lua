@@ -1,6 +1,6 @@
 -- wrk script: the web interface's case list (/faelle) or person record
 -- (/personen/{id}) as signed-in case managers. Arguments after `--`:
--- the page ("faelle", "faelle-alle" or "personen"), a file of session cookies (one a
+-- the page ("faelle", "faelle-alle", "personen" or "start"), a file of session cookies (one a
 -- line: the users) and a file of person ids of the case managers' provider.
 -- A fourth argument, the mean think time in milliseconds, makes each
 -- connection a user who reads a page before the next (default 0: none).
@@ -34,6 +34,8 @@ request = function()
   local path = "/faelle"
   if page == "faelle-alle" then
     path = "/faelle?alle=1"
+  elseif page == "start" then
+    path = "/"
   elseif page == "personen" then
     j = j % #ids + 1
     path = "/personen/" .. ids[j]

@@ -153,6 +153,20 @@ impl Lotse {
         Ok(Caseload { date, program: q.program, target, staff: rows })
     }
 
+    /// The full-time equivalent of the staff member the account works as
+    /// (None: not linked, or no FTE recorded). For the start page, which
+    /// puts the account's own open cases against it in one count — not the
+    /// `caseload` report, which is computed over the whole provider's data
+    /// and takes seconds at a large provider (docs/performance.md).
+    pub async fn own_fte(&self, actor: &Actor) -> Result<Option<f64>, DomainError> {
+        let Some(sid) = actor.staff_id.as_deref() else { return Ok(None) };
+        let s = staff::Entity::find_by_id((actor.tenant.to_string(), sid.to_owned()))
+            .one(&self.db)
+            .await
+            .map_err(db_err)?;
+        Ok(s.filter(|s| actor.provider.as_ref().is_some_and(|p| p.as_str() == s.provider_id)).and_then(|s| s.fte))
+    }
+
     /// Gives a case to another staff member of the same provider.
     pub async fn reassign_case(
         &self,

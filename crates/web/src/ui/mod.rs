@@ -210,31 +210,24 @@ async fn work_of(s: &AppState, u: &UiUser) -> Work {
         }
         Err(_) => vec![],
     };
-    let caseload = s
-        .lotse
-        .caseload(a, lotse_service::caseload::CaseloadQuery { date: None, program: None })
-        .await
-        .map(|c| {
-            // The provider's team at a glance: who is above the target.
-            let over: Vec<String> = c
-                .staff
-                .iter()
-                .filter(|r| r.warning)
-                .map(|r| {
-                    let per = r.caseload_per_fte.map(|x| page::decimal(x, 1)).unwrap_or_else(|| "–".into());
-                    format!("{}: {} aktive Fälle, {per} je Vollzeitstelle", r.name, r.active_cases)
-                })
-                .collect();
-            let mut lines = vec![format!(
-                "{} Fachkräfte; Zielschlüssel 1:{}; über dem Schlüssel: {}",
-                c.staff.len(),
-                page::decimal(c.target, 0),
-                if over.is_empty() { "niemand".to_owned() } else { over.len().to_string() }
-            )];
-            lines.extend(over);
-            lines
-        })
-        .unwrap_or_default();
+    // One's own open cases against one's FTE, cheaply; the team's caseload
+    // (the `caseload` report over the whole provider) is a link: at a large
+    // provider it takes seconds (docs/performance.md, "Start page").
+    let target = lotse_reports::caseload::DEFAULT_TARGET;
+    let caseload = match s.lotse.own_fte(a).await.ok().flatten() {
+        Some(fte) if fte > 0.0 => {
+            let per = open_cases as f64 / fte;
+            vec![format!(
+                "Ihre offenen Fälle je Vollzeitstelle: {} ({} Fälle bei {} Vollzeitstellen) – Zielschlüssel 1:{}{}",
+                page::decimal(per, 1),
+                open_cases,
+                page::decimal(fte, 2),
+                page::decimal(target, 0),
+                if per > target { ", darüber" } else { "" }
+            )]
+        }
+        _ => vec![format!("Zielschlüssel 1:{}", page::decimal(target, 0))],
+    };
     Work {
         handovers: s.lotse.incoming_handover_count(a).await.unwrap_or(0),
         until: page::date(until),

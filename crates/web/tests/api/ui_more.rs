@@ -572,6 +572,14 @@ lotse_testkit::both_backends! {
             n => format!("<caption>{n} offene Fälle, nach Beginn</caption>"),
         };
         assert!(home.contains(&caption), "{caption}: {home}");
+        // The caseload: one's own open cases against one's FTE (from staff.csv), the team's as a report.
+        let mut filter = lotse_service::records::Record::new();
+        filter.insert("staff_id".into(), staff.clone().into());
+        let rec = db.lotse.records(&krefeld, "staff", &filter, lotse_service::page::PageRequest { limit: Some(1), offset: None }).await.unwrap();
+        let fte = rec.items[0].get("fte").and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))).expect("fte");
+        let per = format!("{:.1}", open as f64 / fte).replace('.', ",");
+        assert!(home.contains(&format!("Ihre offenen Fälle je Vollzeitstelle: {per} ({open} Fälle bei ")), "{per}: {home}");
+        assert!(home.contains("href=\"/berichte?name=caseload\""));
         let mut entries = vec![];
         for id in &listed {
             let c = db.lotse.case(&krefeld, &EntityId::parse(id).unwrap()).await.unwrap();
