@@ -114,19 +114,7 @@ struct UsersPage {
     min_chars: usize,
 }
 
-impl TokensPage {
-    /// The error, if it belongs to the input `field`.
-    fn err(&self, field: &str) -> Option<&str> {
-        self.error.as_deref().filter(|_| self.error_field == field)
-    }
-}
-
-impl UsersPage {
-    /// The error, if it belongs to the input `field` (the service's field names are the form's).
-    fn err(&self, field: &str) -> Option<&str> {
-        self.error.as_deref().filter(|_| self.error_field == field)
-    }
-}
+super::page::field_errors!(TokensPage, UsersPage);
 
 #[derive(Deserialize, Default)]
 pub struct Paging {

@@ -373,6 +373,20 @@ mod tests {
     }
 }
 
+/// For a page with one form whose error is `error: Option<String>` and the
+/// input it belongs to `error_field: String`: `err(field)` gives the error
+/// when it belongs to that input (templates put it beside the input).
+macro_rules! field_errors {
+    ($($page:ty),+) => {$(
+        impl $page {
+            fn err(&self, field: &str) -> Option<&str> {
+                self.error.as_deref().filter(|_| self.error_field == field)
+            }
+        }
+    )+};
+}
+pub(crate) use field_errors;
+
 /// A form sent back with an error: the page shows it again with what the
 /// user typed, the error at the input it belongs to (or at the top of the
 /// form), and a summary at the top of the page that links there. A page

@@ -482,12 +482,7 @@ struct FinancePage {
     downloads: Vec<(&'static str, String)>,
 }
 
-impl FinancePage {
-    /// The error, if it belongs to the input `field`.
-    fn err(&self, field: &str) -> Option<&str> {
-        self.error.as_deref().filter(|_| self.error_field == field)
-    }
-}
+super::page::field_errors!(FinancePage);
 
 pub async fn finance(State(s): State<AppState>, u: UiUser, Query(f): Query<FinanceForm>) -> Response {
     let chrome = Chrome::new(&s, &u, "/finanzen").await;

@@ -178,12 +178,7 @@ enum Publishing {
     Failed { title: String, error: DomainError },
 }
 
-impl ReportsPage {
-    /// The error, if it belongs to the input `field`.
-    fn err(&self, field: &str) -> Option<&str> {
-        self.error.as_deref().filter(|_| self.error_field == field)
-    }
-}
+super::page::field_errors!(ReportsPage);
 
 async fn page(s: &AppState, u: &UiUser, f: &ReportForm, publishing: Publishing) -> Response {
     let chrome = Chrome::new(s, u, "/berichte").await;
