@@ -108,6 +108,23 @@ impl Bundle {
         Bundle { kind: Kind::Memory(files.into_iter().map(|(_, t)| t).collect()), files: names, label: label.into() }
     }
 
+    /// The size of a file in bytes as far as known without reading it (a
+    /// folder's file, a `.zip` entry as its header states it, a text in
+    /// memory); `None` for a workbook's sheet. For estimates only.
+    pub fn size_hint(&self, name: &str) -> Option<u64> {
+        let pos = self.files.iter().position(|(n, _)| n == name)?;
+        let inner = &self.files[pos].1;
+        match &self.kind {
+            Kind::Memory(texts) => Some(texts[pos].len() as u64),
+            Kind::Folder(dir) => std::fs::metadata(dir.join(inner)).ok().map(|m| m.len()),
+            Kind::Zip(path) => {
+                let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+                zip.by_name(inner).ok().map(|e| e.size())
+            }
+            Kind::Xlsx(_) => None,
+        }
+    }
+
     /// The file names in the bundle (`persons.csv`, …).
     pub fn files(&self) -> impl Iterator<Item = &str> {
         self.files.iter().map(|(n, _)| n.as_str())

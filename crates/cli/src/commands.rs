@@ -527,7 +527,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bar = progress_bar();
             let tick = |file: &str, rows: u64| {
                 if let Some(b) = &bar {
-                    b.set_message(format!("{file}: {rows} Zeilen"));
+                    // Without a row count: a step after the files (indexes).
+                    b.set_message(if rows == 0 { file.to_owned() } else { format!("{file}: {rows} Zeilen") });
                     b.tick();
                 }
             };
@@ -555,6 +556,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if report.written {
                 for f in &report.files {
                     println!("{}", f.line(english));
+                }
+                if !report.rebuilt_indexes.is_empty() {
+                    let tables = report.rebuilt_indexes.join(", ");
+                    println!(
+                        "{}",
+                        if english {
+                            format!("indexes built after loading: {tables}")
+                        } else {
+                            format!("Indizes nach dem Laden aufgebaut: {tables}")
+                        }
+                    );
                 }
             } else {
                 eprintln!(

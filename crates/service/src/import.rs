@@ -22,8 +22,8 @@ use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError};
 use sea_orm::sea_query::{ColumnType, Value};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, FromQueryResult, IdenStatic,
-    IntoActiveModel, ModelTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
+    IdenStatic, IntoActiveModel, ModelTrait, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 
@@ -258,6 +258,9 @@ pub struct ImportReport {
     pub error_count: usize,
     pub warnings: Vec<Problem>,
     pub written: bool,
+    /// Tables whose indexes were built anew after a large first load
+    /// (`lotse_db::bulk::SetAside`); empty for an ordinary import.
+    pub rebuilt_indexes: Vec<String>,
 }
 
 /// Progress: file name and rows read so far in it.
@@ -453,6 +456,8 @@ impl Lotse {
             ctx.known.cases = Some(CaseKnown::default());
         }
         preload(&txn, actor, &mut ctx.known, scope).await?;
+        // A large first load builds its tables' indexes once at the end.
+        let aside = if commit && scope.is_none() { set_aside_for(&txn, bundle, &ctx.known).await? } else { None };
 
         for name in &names {
             if FileSpec::by_name(name).is_none() {
@@ -489,9 +494,18 @@ impl Lotse {
             ctx.problems.files.push(summary);
         }
         final_checks(&mut ctx);
+        let ctx_progress = ctx.progress;
         let mut report = ctx.problems;
         report.files.sort_by_key(|f| FILES.iter().position(|s| s.name == f.file).unwrap_or(usize::MAX));
         if report.error_count == 0 && commit {
+            if let Some(aside) = aside {
+                if let Some(p) = ctx_progress {
+                    p(&format!("Indizes werden aufgebaut ({})", aside.tables.join(", ")), 0);
+                }
+                let tables = aside.tables.clone();
+                lotse_db::bulk::restore(&txn, aside).await.map_err(db_err)?;
+                report.rebuilt_indexes = tables;
+            }
             txn.commit().await.map_err(db_err)?;
             report.written = true;
             // The data is in; the planner's statistics are a matter of speed
@@ -508,6 +522,52 @@ impl Lotse {
         // Otherwise dropping the transaction rolls everything back.
         Ok(report)
     }
+}
+
+/// A file at least this large (10,000 to 20,000 rows) is a bulk load.
+const BULK_MIN_BYTES: u64 = 1 << 20;
+/// Search keys a person has at most, for the estimate of their rows.
+const SEARCH_KEYS_PER_PERSON: u64 = 8;
+/// Fewest bytes a row takes, for an upper estimate of a file's rows.
+const BULK_BYTES_PER_ROW: u64 = 48;
+
+/// The tables a first, large load fills: their indexes are set aside and
+/// built once at the end (`lotse_db::bulk::SetAside`). A table qualifies
+/// when its file is large, the tenant has no rows in it yet (so every row
+/// is a new one and nothing needs the indexes meanwhile) and its rows of all
+/// tenants are fewer than the file brings (SQLite) or none (PostgreSQL,
+/// whose readers would wait for the table until the import ends). With the
+/// persons go their search keys.
+async fn set_aside_for(
+    txn: &DatabaseTransaction,
+    bundle: &Bundle,
+    known: &Known,
+) -> Result<Option<lotse_db::bulk::SetAside>, DomainError> {
+    let pg = txn.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let mut aside = lotse_db::bulk::SetAside::default();
+    for name in bundle.files() {
+        let Some(spec) = FileSpec::by_name(name) else { continue };
+        let Some(bytes) = bundle.size_hint(name) else { continue };
+        if spec.extends.is_some()
+            || bytes < BULK_MIN_BYTES
+            || known.stored.get(spec.name).is_some_and(|s| !s.is_empty())
+        {
+            continue;
+        }
+        let limit = if pg { 0 } else { bytes / BULK_BYTES_PER_ROW };
+        let mut tables = vec![(spec.table, limit)];
+        if spec.table == "persons" {
+            tables.push(("person_search", limit * SEARCH_KEYS_PER_PERSON));
+        }
+        for (table, limit) in tables {
+            if !aside.tables.iter().any(|t| t == table)
+                && lotse_db::bulk::rows_at_most(txn, table, limit).await.map_err(db_err)?
+            {
+                lotse_db::bulk::set_aside(txn, table, &mut aside).await.map_err(db_err)?;
+            }
+        }
+    }
+    Ok((!aside.is_empty()).then_some(aside))
 }
 
 /// Loads the tenant's existing keys (and the dates later checks need).
@@ -859,76 +919,94 @@ where
     if !header_ok {
         return Ok(summary);
     }
-    for row in rows {
-        read += 1;
-        if read % 10_000 == 0 {
-            if let Some(p) = ctx.progress {
-                p(file, read);
-            }
+    // New rows go to the database in batches while the next batch is read
+    // and checked: the writer below waits for SQLite's worker thread or
+    // PostgreSQL's server, the reader goes on meanwhile (both cores busy).
+    // One batch waits at most; the channel keeps their order.
+    let (to_writer, mut batches) = tokio::sync::mpsc::channel::<NewRows>(1);
+    let writer = async {
+        while let Some(b) = batches.recv().await {
+            lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, b.rows).await.map_err(db_err)?;
+            // Search keys after their persons (they reference them).
+            lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, b.search).await.map_err(db_err)?;
+            crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &b.vocabulary).await?;
         }
-        let row = match row {
-            Ok(r) => r,
-            Err(p) => {
-                ctx.error(p);
-                continue;
-            }
-        };
-        let line = row.line;
-        if row.fields.len() > header.len() && row.fields[header.len()..].iter().any(|f| !f.trim().is_empty()) {
-            ctx.error(Problem::new(
-                file,
-                line,
-                "",
-                "mehr Werte als Spalten in der Kopfzeile",
-                "more values than header columns",
-            ));
-            continue;
-        }
-        let mut cells: Vec<Option<Cell>> = vec![None; spec.cols.len()];
-        let mut unreadable = vec![false; spec.cols.len()];
-        let mut row_ok = true;
-        for (fi, raw) in row.fields.iter().enumerate() {
-            let Some(Some(ci)) = feed.get(fi) else { continue };
-            let raw = raw.trim();
-            if raw.is_empty() {
-                continue;
-            }
-            match cell::parse(spec.cols[*ci].kind, raw, dialect) {
-                Ok(c) => cells[*ci] = Some(c),
-                Err((de, en)) => {
-                    ctx.error(Problem::new(file, line, spec.cols[*ci].name, de, en));
-                    unreadable[*ci] = true;
-                    row_ok = false;
+        Ok::<(), DomainError>(())
+    };
+    let reader = async {
+        let to_writer = to_writer;
+        for row in rows {
+            read += 1;
+            if read % 10_000 == 0 {
+                if let Some(p) = ctx.progress {
+                    p(file, read);
                 }
             }
-        }
-        // A merged person's old id: references follow it to the kept person;
-        // a persons.csv row with it would bring the duplicate back.
-        if !ctx.known.person_aliases.is_empty() {
+            let row = match row {
+                Ok(r) => r,
+                Err(p) => {
+                    ctx.error(p);
+                    continue;
+                }
+            };
+            let line = row.line;
+            if row.fields.len() > header.len() && row.fields[header.len()..].iter().any(|f| !f.trim().is_empty()) {
+                ctx.error(Problem::new(
+                    file,
+                    line,
+                    "",
+                    "mehr Werte als Spalten in der Kopfzeile",
+                    "more values than header columns",
+                ));
+                continue;
+            }
+            let mut cells: Vec<Option<Cell>> = vec![None; spec.cols.len()];
+            let mut unreadable = vec![false; spec.cols.len()];
+            let mut row_ok = true;
+            for (fi, raw) in row.fields.iter().enumerate() {
+                let Some(Some(ci)) = feed.get(fi) else { continue };
+                let raw = raw.trim();
+                if raw.is_empty() {
+                    continue;
+                }
+                match cell::parse(spec.cols[*ci].kind, raw, dialect) {
+                    Ok(c) => cells[*ci] = Some(c),
+                    Err((de, en)) => {
+                        ctx.error(Problem::new(file, line, spec.cols[*ci].name, de, en));
+                        unreadable[*ci] = true;
+                        row_ok = false;
+                    }
+                }
+            }
+            // A merged person's old id: references follow it to the kept person;
+            // a persons.csv row with it would bring the duplicate back.
+            if !ctx.known.person_aliases.is_empty() {
+                for (i, c) in spec.cols.iter().enumerate() {
+                    let Some(Cell::Text(id)) = &cells[i] else { continue };
+                    let Some(kept) = ctx.known.person_aliases.get(id).cloned() else { continue };
+                    if matches!(c.kind, Kind::Ref("persons.csv")) {
+                        cells[i] = Some(Cell::Text(kept));
+                    } else if file == "persons.csv" && c.name == "person_id" {
+                        ctx.error(Problem::new(
+                            file,
+                            line,
+                            c.name,
+                            format!(
+                                "„{id}“ wurde mit der Person „{kept}“ zusammengeführt; bitte deren Kennung verwenden"
+                            ),
+                            format!("\"{id}\" was merged into the person \"{kept}\"; please use that id"),
+                        ));
+                        row_ok = false;
+                    }
+                }
+            }
+            // An account is named by its login and stored by its id.
             for (i, c) in spec.cols.iter().enumerate() {
-                let Some(Cell::Text(id)) = &cells[i] else { continue };
-                let Some(kept) = ctx.known.person_aliases.get(id).cloned() else { continue };
-                if matches!(c.kind, Kind::Ref("persons.csv")) {
-                    cells[i] = Some(Cell::Text(kept));
-                } else if file == "persons.csv" && c.name == "person_id" {
-                    ctx.error(Problem::new(
-                        file,
-                        line,
-                        c.name,
-                        format!("„{id}“ wurde mit der Person „{kept}“ zusammengeführt; bitte deren Kennung verwenden"),
-                        format!("\"{id}\" was merged into the person \"{kept}\"; please use that id"),
-                    ));
-                    row_ok = false;
-                }
-            }
-        }
-        // An account is named by its login and stored by its id.
-        for (i, c) in spec.cols.iter().enumerate() {
-            let (Kind::Account, Some(Cell::Text(login))) = (c.kind, &cells[i]) else { continue };
-            match ctx.known.accounts.get(login) {
-                Some(id) => cells[i] = Some(Cell::Text(id.clone())),
-                None => {
-                    ctx.error(Problem::new(
+                let (Kind::Account, Some(Cell::Text(login))) = (c.kind, &cells[i]) else { continue };
+                match ctx.known.accounts.get(login) {
+                    Some(id) => cells[i] = Some(Cell::Text(id.clone())),
+                    None => {
+                        ctx.error(Problem::new(
                         file,
                         line,
                         c.name,
@@ -939,140 +1017,144 @@ where
                             "there is no account \"{login}\" in the tenant (accounts are not in the bundle; create it first)"
                         ),
                     ));
-                    unreadable[i] = true;
-                    cells[i] = None;
-                    row_ok = false;
-                }
-            }
-        }
-        let parsed = Parsed { spec, line, cells, present: present_shared.clone() };
-        let key = parsed.key();
-        // A column the file lacks keeps the stored value: only new rows need every required one.
-        let is_new = !extends && !stored.contains(&key);
-        for (i, c) in spec.cols.iter().enumerate() {
-            if c.required && parsed.cells[i].is_none() && !unreadable[i] && (present[i] || is_new) {
-                let (de, en) = if present[i] {
-                    ("Pflichtwert fehlt".to_owned(), "required value is missing".to_owned())
-                } else {
-                    (
-                        format!("Pflichtspalte „{}“ fehlt; neue Datensätze brauchen sie", c.name),
-                        format!("required column \"{}\" is missing; new records need it", c.name),
-                    )
-                };
-                ctx.error(Problem::new(file, line, c.name, de, en));
-                row_ok = false;
-            }
-        }
-        let key_readable = spec.key.iter().all(|k| parsed.get(k).is_some());
-        if !key_readable {
-            continue;
-        }
-        if !keys_in_file.insert(key.clone()) {
-            let k = spec.key[0];
-            ctx.error(Problem::new(
-                file,
-                line,
-                k,
-                format!("doppelte Kennung „{}“ in dieser Datei", key.replace('\u{1f}', "/")),
-                format!("duplicate id \"{}\" in this file", key.replace('\u{1f}', "/")),
-            ));
-            continue;
-        }
-        // References.
-        for (i, c) in spec.cols.iter().enumerate() {
-            let (Kind::Ref(target), Some(Cell::Text(id))) = (c.kind, &parsed.cells[i]) else { continue };
-            if target == file {
-                deferred_parent_refs.push((line, id.clone()));
-                continue;
-            }
-            if ctx.known.failed.get(target).is_some_and(|s| s.contains(id)) {
-                row_ok = false; // its own error is reported
-            } else if !ctx.known.ids.get(target).is_some_and(|s| s.contains(id)) {
-                ctx.error(Problem::new(
-                    file,
-                    line,
-                    c.name,
-                    format!("„{id}“ gibt es weder in {target} noch im Mandanten"),
-                    format!("\"{id}\" is neither in {target} nor in the tenant"),
-                ));
-                row_ok = false;
-            }
-        }
-        if !check_row(&parsed, ctx, &mut summary) {
-            row_ok = false;
-        }
-        if !row_ok {
-            ctx.known.failed.entry(file).or_default().insert(key);
-            continue;
-        }
-        remember(&parsed, &key, ctx, &mut spans);
-        // Keep checking, stop writing; a frozen file's stored rows are still
-        // compared (that only reads) so that every change of one is reported.
-        if !ctx.ok() && !(frozen && !is_new) {
-            continue;
-        }
-        if !is_new {
-            update_bytes += bytes_of(&parsed.cells);
-            maybe_updates.push(parsed);
-            if maybe_updates.len() >= UPDATE_CHECK_BATCH || update_bytes >= MAX_BATCH_BYTES {
-                update_bytes = 0;
-                update_batch::<E>(
-                    txn,
-                    actor,
-                    spec,
-                    &columns,
-                    &present,
-                    std::mem::take(&mut maybe_updates),
-                    &mut summary,
-                    ctx,
-                )
-                .await?;
-            }
-        } else {
-            let mut row = Vec::with_capacity(insert_cols.len());
-            row.push(Value::String(Some(actor.tenant.to_string())));
-            for (i, (_, ty)) in columns.iter().enumerate() {
-                row.push(match (spec.cols[i].kind, &parsed.cells[i]) {
-                    (Kind::Stamp, None) => Value::ChronoDateTimeUtc(Some(now)),
-                    (_, cell) => db_value(ty, cell.as_ref()),
-                });
-            }
-            row.extend(stamps.iter().map(|_| Value::ChronoDateTimeUtc(Some(now))));
-            insert_bytes += bytes_of(&parsed.cells);
-            inserts.push(row);
-            if is_persons {
-                if let (Some(id), Some(provider)) = (parsed.text("person_id"), parsed.text("provider_id")) {
-                    search_inserts.extend(crate::persons::search_rows(
-                        actor.tenant.as_str(),
-                        id,
-                        provider,
-                        [parsed.text("given_name"), parsed.text("family_name")],
-                    ));
-                    for t in lotse_domain::search::vocabulary(
-                        [parsed.text("given_name"), parsed.text("family_name")].into_iter().flatten(),
-                    ) {
-                        if !vocabulary_filed.contains(&t) {
-                            vocabulary_filed.insert(t.clone());
-                            vocabulary_new.insert(t);
-                        }
+                        unreadable[i] = true;
+                        cells[i] = None;
+                        row_ok = false;
                     }
                 }
             }
-            summary.created += 1;
-            if inserts.len() >= insert_batch || insert_bytes >= MAX_BATCH_BYTES {
-                insert_bytes = 0;
-                lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, std::mem::take(&mut inserts))
-                    .await
-                    .map_err(db_err)?;
-                // Search keys after their persons (they reference them).
-                lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, std::mem::take(&mut search_inserts))
-                    .await
-                    .map_err(db_err)?;
-                crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &std::mem::take(&mut vocabulary_new))
+            let parsed = Parsed { spec, line, cells, present: present_shared.clone() };
+            let key = parsed.key();
+            // A column the file lacks keeps the stored value: only new rows need every required one.
+            let is_new = !extends && !stored.contains(&key);
+            for (i, c) in spec.cols.iter().enumerate() {
+                if c.required && parsed.cells[i].is_none() && !unreadable[i] && (present[i] || is_new) {
+                    let (de, en) = if present[i] {
+                        ("Pflichtwert fehlt".to_owned(), "required value is missing".to_owned())
+                    } else {
+                        (
+                            format!("Pflichtspalte „{}“ fehlt; neue Datensätze brauchen sie", c.name),
+                            format!("required column \"{}\" is missing; new records need it", c.name),
+                        )
+                    };
+                    ctx.error(Problem::new(file, line, c.name, de, en));
+                    row_ok = false;
+                }
+            }
+            let key_readable = spec.key.iter().all(|k| parsed.get(k).is_some());
+            if !key_readable {
+                continue;
+            }
+            if !keys_in_file.insert(key.clone()) {
+                let k = spec.key[0];
+                ctx.error(Problem::new(
+                    file,
+                    line,
+                    k,
+                    format!("doppelte Kennung „{}“ in dieser Datei", key.replace('\u{1f}', "/")),
+                    format!("duplicate id \"{}\" in this file", key.replace('\u{1f}', "/")),
+                ));
+                continue;
+            }
+            // References.
+            for (i, c) in spec.cols.iter().enumerate() {
+                let (Kind::Ref(target), Some(Cell::Text(id))) = (c.kind, &parsed.cells[i]) else { continue };
+                if target == file {
+                    deferred_parent_refs.push((line, id.clone()));
+                    continue;
+                }
+                if ctx.known.failed.get(target).is_some_and(|s| s.contains(id)) {
+                    row_ok = false; // its own error is reported
+                } else if !ctx.known.ids.get(target).is_some_and(|s| s.contains(id)) {
+                    ctx.error(Problem::new(
+                        file,
+                        line,
+                        c.name,
+                        format!("„{id}“ gibt es weder in {target} noch im Mandanten"),
+                        format!("\"{id}\" is neither in {target} nor in the tenant"),
+                    ));
+                    row_ok = false;
+                }
+            }
+            if !check_row(&parsed, ctx, &mut summary) {
+                row_ok = false;
+            }
+            if !row_ok {
+                ctx.known.failed.entry(file).or_default().insert(key);
+                continue;
+            }
+            remember(&parsed, &key, ctx, &mut spans);
+            // Keep checking, stop writing; a frozen file's stored rows are still
+            // compared (that only reads) so that every change of one is reported.
+            if !ctx.ok() && !(frozen && !is_new) {
+                continue;
+            }
+            if !is_new {
+                update_bytes += bytes_of(&parsed.cells);
+                maybe_updates.push(parsed);
+                if maybe_updates.len() >= UPDATE_CHECK_BATCH || update_bytes >= MAX_BATCH_BYTES {
+                    update_bytes = 0;
+                    update_batch::<E>(
+                        txn,
+                        actor,
+                        spec,
+                        &columns,
+                        &present,
+                        std::mem::take(&mut maybe_updates),
+                        &mut summary,
+                        ctx,
+                    )
                     .await?;
+                }
+            } else {
+                let mut row = Vec::with_capacity(insert_cols.len());
+                row.push(Value::String(Some(actor.tenant.to_string())));
+                for (i, (_, ty)) in columns.iter().enumerate() {
+                    row.push(match (spec.cols[i].kind, &parsed.cells[i]) {
+                        (Kind::Stamp, None) => Value::ChronoDateTimeUtc(Some(now)),
+                        (_, cell) => db_value(ty, cell.as_ref()),
+                    });
+                }
+                row.extend(stamps.iter().map(|_| Value::ChronoDateTimeUtc(Some(now))));
+                insert_bytes += bytes_of(&parsed.cells);
+                inserts.push(row);
+                if is_persons {
+                    if let (Some(id), Some(provider)) = (parsed.text("person_id"), parsed.text("provider_id")) {
+                        search_inserts.extend(crate::persons::search_rows(
+                            actor.tenant.as_str(),
+                            id,
+                            provider,
+                            [parsed.text("given_name"), parsed.text("family_name")],
+                        ));
+                        for t in lotse_domain::search::vocabulary(
+                            [parsed.text("given_name"), parsed.text("family_name")].into_iter().flatten(),
+                        ) {
+                            if !vocabulary_filed.contains(&t) {
+                                vocabulary_filed.insert(t.clone());
+                                vocabulary_new.insert(t);
+                            }
+                        }
+                    }
+                }
+                summary.created += 1;
+                if inserts.len() >= insert_batch || insert_bytes >= MAX_BATCH_BYTES {
+                    insert_bytes = 0;
+                    let batch = NewRows {
+                        rows: std::mem::take(&mut inserts),
+                        search: std::mem::take(&mut search_inserts),
+                        vocabulary: std::mem::take(&mut vocabulary_new),
+                    };
+                    if to_writer.send(batch).await.is_err() {
+                        break; // the writer failed; its error is returned below
+                    }
+                }
             }
         }
-    }
+        Ok::<(), DomainError>(())
+    };
+    let (written, read_ok) = tokio::join!(writer, reader);
+    written?;
+    read_ok?;
     if let Some(p) = ctx.progress {
         p(file, read);
     }
@@ -1121,6 +1203,13 @@ where
         }
     }
     Ok(summary)
+}
+
+/// New rows of one batch for the writer of [`import_file`].
+struct NewRows {
+    rows: Vec<Vec<Value>>,
+    search: Vec<Vec<Value>>,
+    vocabulary: std::collections::BTreeSet<String>,
 }
 
 /// Compares rows whose key is stored with the stored record and writes what

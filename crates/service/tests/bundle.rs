@@ -47,6 +47,17 @@ fn same_dirs(a: &Path, b: &Path) {
     }
 }
 
+/// The secondary indexes (and on PostgreSQL foreign keys) of the tables a
+/// large load sets aside.
+async fn secondary(lotse: &Lotse) -> Vec<String> {
+    let mut all = Vec::new();
+    for t in ["persons", "person_search", "participations", "outcomes", "consents", "offers"] {
+        all.extend(lotse_db::bulk::secondary_definitions(&lotse.db, t).await.unwrap());
+    }
+    assert!(all.len() >= 12, "{all:?}");
+    all
+}
+
 fn summary(r: &ImportReport, file: &str) -> (u64, u64, u64, u64) {
     let f = r.files.iter().find(|f| f.file == file).unwrap_or_else(|| panic!("no summary for {file}"));
     (f.created, f.updated, f.unchanged, f.warnings)
@@ -223,14 +234,41 @@ lotse_testkit::both_backends! {
         let g = lotse_bundle::generate::generate(tmp.path(), 10_000, 42).unwrap();
         assert!(g.participations > 25_000, "{g:?}");
         let a = tenant(lotse, "gen-a").await;
+        let before = secondary(lotse).await;
+        // A first import that fails sets its indexes aside and gets them back with the rollback.
+        let broken = tempfile::tempdir().unwrap();
+        copy_dir(tmp.path(), broken.path());
+        let mut consents = std::fs::read_to_string(broken.path().join("consents.csv")).unwrap();
+        // One consent of an unknown person, in a file read after the large ones.
+        let mut fields: Vec<String> = consents.lines().nth(1).unwrap().split(',').map(str::to_owned).collect();
+        fields[0] = "kaputt".into();
+        fields[1] = "niemand".into();
+        consents.push_str(&(fields.join(",") + "\n"));
+        std::fs::write(broken.path().join("consents.csv"), consents).unwrap();
+        let r = import(lotse, &a, broken.path()).await;
+        assert!(!r.written && r.error_count == 1 && r.rebuilt_indexes.is_empty(), "{:?}", r.errors);
+        assert_eq!(secondary(lotse).await, before, "a failed import leaves every index and key as it was");
         let r = import(lotse, &a, tmp.path()).await;
         assert!(r.written && r.error_count == 0, "{:?}", &r.errors[..r.errors.len().min(5)]);
+        // The large files of a first load are written without indexes, which are built at the end.
+        assert_eq!(r.rebuilt_indexes, ["outcomes", "participations", "persons", "person_search"]);
+        assert_eq!(secondary(lotse).await, before, "every index and key is back");
         assert_eq!(summary(&r, "persons.csv").0, 10_000);
         assert_eq!(summary(&r, "participations.csv").0, g.participations);
         assert_eq!(summary(&r, "participations.csv").3, 0, "generated data is warning-free");
         let first = export_dir(lotse, &a).await;
         let b = tenant(lotse, "gen-b").await;
-        assert!(import(lotse, &b, first.path()).await.written);
+        let r = import(lotse, &b, first.path()).await;
+        assert!(r.written);
+        // A second tenant's load: on PostgreSQL never (the tables hold rows,
+        // other readers would wait), on SQLite while the table holds fewer
+        // rows than the file brings.
+        let expected: &[&str] = match db.backend {
+            lotse_db::backend::Backend::Sqlite => &["outcomes", "participations", "persons", "person_search"],
+            lotse_db::backend::Backend::Postgres => &[],
+        };
+        assert_eq!(r.rebuilt_indexes, expected);
+        assert_eq!(secondary(lotse).await, before);
         same_dirs(first.path(), export_dir(lotse, &b).await.path());
         // The generator writes canonical files: the export gives them back byte for byte.
         for f in ["persons.csv", "participations.csv", "outcomes.csv", "finance.csv"] {
