@@ -163,8 +163,10 @@ async fn insert(
 /// schema; PostgreSQL: they wait for the table, which is why PostgreSQL only
 /// takes this path for a table that holds no rows of any tenant).
 ///
-/// Primary keys stay: they identify the rows the import compares and
-/// updates, and an insert that ignores duplicates needs them.
+/// Primary keys stay where other tables' foreign keys point to them, and
+/// always on SQLite (which cannot drop one); the import only sets tables
+/// aside where the tenant has no rows yet, so it never looks a row up by
+/// its key meanwhile.
 #[derive(Debug, Default)]
 pub struct SetAside {
     /// `CREATE INDEX …` first, then `ALTER TABLE … ADD CONSTRAINT …`.
@@ -211,10 +213,14 @@ async fn secondary(conn: &impl ConnectionTrait, table: &str) -> Result<Vec<(Stri
             for (name, def) in pairs(indexes)? {
                 out.push((format!("DROP INDEX {}", quote(&name)), def));
             }
+            // The primary key when no foreign key points to it (the search
+            // keys', whose rows arrive in no order of it), then the foreign keys.
             let keys = conn
                 .query_all_raw(query(
                     "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint \
-                     WHERE conrelid = to_regclass($1) AND contype = 'f' ORDER BY conname",
+                     WHERE conrelid = to_regclass($1) AND (contype = 'f' OR contype = 'p' \
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.confrelid = conrelid)) \
+                     ORDER BY contype DESC, conname",
                     quote(table),
                 ))
                 .await?;
