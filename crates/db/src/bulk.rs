@@ -163,10 +163,9 @@ async fn insert(
 /// schema; PostgreSQL: they wait for the table, which is why PostgreSQL only
 /// takes this path for a table that holds no rows of any tenant).
 ///
-/// Primary keys stay where other tables' foreign keys point to them, and
-/// always on SQLite (which cannot drop one); the import only sets tables
-/// aside where the tenant has no rows yet, so it never looks a row up by
-/// its key meanwhile.
+/// Primary keys stay: foreign keys point to them, and the import compares
+/// by them. A foreign key is only taken off when the table it points to is
+/// set aside too (dropping it takes that table as well).
 #[derive(Debug, Default)]
 pub struct SetAside {
     /// `CREATE INDEX …` first, then `ALTER TABLE … ADD CONSTRAINT …`.
@@ -188,9 +187,14 @@ pub async fn rows_at_most(conn: &impl ConnectionTrait, table: &str, limit: u64) 
     Ok(n as u64 <= limit)
 }
 
-/// The secondary indexes of `table` (PostgreSQL: and its foreign keys) as
-/// `(statement that drops it, statement that creates it)`, in a fixed order.
-async fn secondary(conn: &impl ConnectionTrait, table: &str) -> Result<Vec<(String, String)>, DbErr> {
+/// The secondary indexes of `table` (PostgreSQL: and its foreign keys to
+/// the tables `among`, or all with `None`) as `(statement that drops it,
+/// statement that creates it)`, in a fixed order.
+async fn secondary(
+    conn: &impl ConnectionTrait,
+    table: &str,
+    among: Option<&[&str]>,
+) -> Result<Vec<(String, String)>, DbErr> {
     let backend = conn.get_database_backend();
     let query = |sql: &str, name: String| Statement::from_sql_and_values(backend, sql, vec![Value::from(name)]);
     let pairs = |rows: Vec<sea_orm::QueryResult>| -> Result<Vec<(String, String)>, DbErr> {
@@ -213,18 +217,23 @@ async fn secondary(conn: &impl ConnectionTrait, table: &str) -> Result<Vec<(Stri
             for (name, def) in pairs(indexes)? {
                 out.push((format!("DROP INDEX {}", quote(&name)), def));
             }
-            // The primary key when no foreign key points to it (the search
-            // keys', whose rows arrive in no order of it), then the foreign keys.
+            // Foreign keys only to tables set aside as well: dropping one
+            // takes its target table for the transaction too, and `tenants`
+            // or a table with other tenants' rows must stay readable.
             let keys = conn
                 .query_all_raw(query(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint \
-                     WHERE conrelid = to_regclass($1) AND (contype = 'f' OR contype = 'p' \
-                     AND NOT EXISTS (SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.confrelid = conrelid)) \
-                     ORDER BY contype DESC, conname",
+                    "SELECT k.conname, pg_get_constraintdef(k.oid), t.relname FROM pg_constraint k \
+                     JOIN pg_class t ON t.oid = k.confrelid \
+                     WHERE k.conrelid = to_regclass($1) AND k.contype = 'f' ORDER BY k.conname",
                     quote(table),
                 ))
                 .await?;
-            for (name, def) in pairs(keys)? {
+            for r in keys {
+                let (name, def, target): (String, String, String) =
+                    (r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?);
+                if among.is_some_and(|among| !among.iter().any(|t| *t == target)) {
+                    continue;
+                }
                 let t = quote(table);
                 let n = quote(&name);
                 out.push((
@@ -253,13 +262,19 @@ async fn secondary(conn: &impl ConnectionTrait, table: &str) -> Result<Vec<(Stri
 /// What [`set_aside`] would take off `table`: the statements that create
 /// its secondary indexes (PostgreSQL: and its foreign keys).
 pub async fn secondary_definitions(conn: &impl ConnectionTrait, table: &str) -> Result<Vec<String>, DbErr> {
-    Ok(secondary(conn, table).await?.into_iter().map(|(_, create)| create).collect())
+    Ok(secondary(conn, table, None).await?.into_iter().map(|(_, create)| create).collect())
 }
 
 /// Takes the secondary indexes of `table` off (PostgreSQL: and its foreign
-/// keys), remembering how to put them back in `aside`.
-pub async fn set_aside(conn: &impl ConnectionTrait, table: &str, aside: &mut SetAside) -> Result<(), DbErr> {
-    for (drop, create) in secondary(conn, table).await? {
+/// keys to the tables `among`, which are set aside too), remembering how to
+/// put them back in `aside`.
+pub async fn set_aside(
+    conn: &impl ConnectionTrait,
+    table: &str,
+    among: &[&str],
+    aside: &mut SetAside,
+) -> Result<(), DbErr> {
+    for (drop, create) in secondary(conn, table, Some(among)).await? {
         conn.execute_unprepared(&drop).await?;
         aside.restore.push(create);
     }

@@ -544,7 +544,7 @@ async fn set_aside_for(
     known: &Known,
 ) -> Result<Option<lotse_db::bulk::SetAside>, DomainError> {
     let pg = txn.get_database_backend() == sea_orm::DbBackend::Postgres;
-    let mut aside = lotse_db::bulk::SetAside::default();
+    let mut candidates: Vec<(&'static str, u64)> = Vec::new();
     for name in bundle.files() {
         let Some(spec) = FileSpec::by_name(name) else { continue };
         let Some(bytes) = bundle.size_hint(name) else { continue };
@@ -555,17 +555,33 @@ async fn set_aside_for(
             continue;
         }
         let limit = if pg { 0 } else { bytes / BULK_BYTES_PER_ROW };
-        let mut tables = vec![(spec.table, limit)];
+        candidates.push((spec.table, limit));
         if spec.table == "persons" {
-            tables.push(("person_search", limit * SEARCH_KEYS_PER_PERSON));
+            candidates.push(("person_search", limit * SEARCH_KEYS_PER_PERSON));
         }
-        for (table, limit) in tables {
-            if !aside.tables.iter().any(|t| t == table)
-                && lotse_db::bulk::rows_at_most(txn, table, limit).await.map_err(db_err)?
-            {
-                lotse_db::bulk::set_aside(txn, table, &mut aside).await.map_err(db_err)?;
-            }
+    }
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    if pg {
+        // One such load at a time: a second one waits here until the first
+        // has committed, and then finds the tables no longer empty.
+        txn.execute_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtext('lotse-import-set-aside'))",
+        ))
+        .await
+        .map_err(db_err)?;
+    }
+    let mut tables: Vec<&str> = Vec::new();
+    for (table, limit) in candidates {
+        if !tables.contains(&table) && lotse_db::bulk::rows_at_most(txn, table, limit).await.map_err(db_err)? {
+            tables.push(table);
         }
+    }
+    let mut aside = lotse_db::bulk::SetAside::default();
+    for table in &tables {
+        lotse_db::bulk::set_aside(txn, table, &tables, &mut aside).await.map_err(db_err)?;
     }
     Ok((!aside.is_empty()).then_some(aside))
 }
@@ -923,8 +939,23 @@ where
     // and checked: the writer below waits for SQLite's worker thread or
     // PostgreSQL's server, the reader goes on meanwhile (both cores busy).
     // One batch waits at most; the channel keeps their order.
-    let (to_writer, mut batches) = tokio::sync::mpsc::channel::<NewRows>(1);
+    let (to_writer, batches) = tokio::sync::mpsc::channel::<NewRows>(1);
+    // Which of the two failed first (1 writer, 2 reader): a PostgreSQL
+    // transaction refuses everything after its first error, and that first
+    // error is the one to report.
+    let first_failure = std::sync::atomic::AtomicU8::new(0);
+    let failed = |who: u8| {
+        let _ = first_failure.compare_exchange(
+            0,
+            who,
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+    };
     let writer = async {
+        // Owned here, so that a failing writer closes the channel and the
+        // reader stops instead of waiting for room.
+        let mut batches = batches;
         while let Some(b) = batches.recv().await {
             lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, b.rows).await.map_err(db_err)?;
             // Search keys after their persons (they reference them).
@@ -932,6 +963,13 @@ where
             crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &b.vocabulary).await?;
         }
         Ok::<(), DomainError>(())
+    };
+    let writer = async {
+        let r = writer.await;
+        if r.is_err() {
+            failed(1);
+        }
+        r
     };
     let reader = async {
         let to_writer = to_writer;
@@ -1145,16 +1183,29 @@ where
                         vocabulary: std::mem::take(&mut vocabulary_new),
                     };
                     if to_writer.send(batch).await.is_err() {
-                        break; // the writer failed; its error is returned below
+                        break; // the writer failed and closed the channel; its error is returned below
                     }
                 }
             }
         }
         Ok::<(), DomainError>(())
     };
-    let (written, read_ok) = tokio::join!(writer, reader);
-    written?;
-    read_ok?;
+    let reader = async {
+        let r = reader.await;
+        if r.is_err() {
+            failed(2);
+        }
+        r
+    };
+    // On the heap: the two futures together are too large for a thread's stack in a debug build.
+    let (written, read_ok) = tokio::join!(Box::pin(writer), Box::pin(reader));
+    if first_failure.load(std::sync::atomic::Ordering::SeqCst) == 2 {
+        read_ok?;
+        written?;
+    } else {
+        written?;
+        read_ok?;
+    }
     if let Some(p) = ctx.progress {
         p(file, read);
     }

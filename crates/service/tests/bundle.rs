@@ -228,6 +228,47 @@ lotse_testkit::both_backends! {
         assert!(fin.contains("f1,2023,funding,land,prog,29958.39,,,") && fin.contains("1234567.50,4180,HzE-Einheit,Schätzung"), "{fin}");
     }
 
+    async fn a_database_refusing_rows_mid_load_ends_the_import_and_keeps_nothing(db) {
+        // Someone with direct access to the database makes it refuse every
+        // outcome: the writer fails while the reader still has rows to give.
+        let lotse = &db.lotse;
+        let tmp = tempfile::tempdir().unwrap();
+        lotse_bundle::generate::generate(tmp.path(), 10_000, 7).unwrap();
+        let a = tenant(lotse, "verweigert").await;
+        let before = secondary(lotse).await;
+        match db.backend {
+            lotse_db::backend::Backend::Sqlite => db
+                .sql("CREATE TRIGGER refuse BEFORE INSERT ON outcomes BEGIN SELECT RAISE(ABORT, 'refused'); END")
+                .await
+                .unwrap(),
+            lotse_db::backend::Backend::Postgres => {
+                db.sql("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql")
+                    .await
+                    .unwrap();
+                db.sql("CREATE TRIGGER refuse BEFORE INSERT ON outcomes FOR EACH ROW EXECUTE FUNCTION refuse()").await.unwrap();
+            }
+        }
+        let bundle = Bundle::open(tmp.path()).unwrap();
+        let result = tokio::time::timeout(std::time::Duration::from_secs(300), lotse.import_bundle(&a, &bundle, None))
+            .await
+            .expect("the import ends when the database refuses a batch");
+        assert!(result.is_err(), "the database's refusal is the import's error");
+        use lotse_testkit::sea_orm::ConnectionTrait;
+        let persons = lotse
+            .db
+            .query_one_raw(lotse_testkit::sea_orm::Statement::from_string(
+                lotse.db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM persons WHERE tenant_id = 'verweigert'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(persons, 0, "nothing of the load is kept");
+        assert_eq!(secondary(lotse).await, before, "every index and key is back");
+    }
+
     async fn generated_bundle_of_10000_persons_round_trips(db) {
         let lotse = &db.lotse;
         let tmp = tempfile::tempdir().unwrap();
