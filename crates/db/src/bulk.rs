@@ -168,7 +168,8 @@ async fn insert(
 /// set aside too (dropping it takes that table as well).
 #[derive(Debug, Default)]
 pub struct SetAside {
-    /// `CREATE INDEX …` first, then `ALTER TABLE … ADD CONSTRAINT …`.
+    /// What puts them back, in the order they were taken off (a table's
+    /// `CREATE INDEX …`, then its `ALTER TABLE … ADD CONSTRAINT …`).
     restore: Vec<String>,
     pub tables: Vec<String>,
 }
@@ -284,15 +285,14 @@ pub async fn set_aside(
 
 /// Puts back what [`set_aside`] took off: the indexes are built from the
 /// rows now there, the foreign keys checked over them in one pass each.
-pub async fn restore(conn: &impl ConnectionTrait, aside: SetAside) -> Result<(), DbErr> {
-    let (indexes, keys): (Vec<String>, Vec<String>) =
-        aside.restore.into_iter().partition(|s| !s.starts_with("ALTER TABLE"));
+/// Returns the tables.
+pub async fn restore(conn: &impl ConnectionTrait, aside: SetAside) -> Result<Vec<String>, DbErr> {
     if conn.get_database_backend() == DbBackend::Postgres {
         // For this transaction only: sort in memory what fits (the default 64 MB spills to disk).
         conn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'").await?;
     }
-    for sql in indexes.into_iter().chain(keys) {
-        conn.execute_unprepared(&sql).await?;
+    for sql in &aside.restore {
+        conn.execute_unprepared(sql).await?;
     }
-    Ok(())
+    Ok(aside.tables)
 }

@@ -502,9 +502,7 @@ impl Lotse {
                 if let Some(p) = ctx_progress {
                     p(&format!("Indizes werden aufgebaut ({})", aside.tables.join(", ")), 0);
                 }
-                let tables = aside.tables.clone();
-                lotse_db::bulk::restore(&txn, aside).await.map_err(db_err)?;
-                report.rebuilt_indexes = tables;
+                report.rebuilt_indexes = lotse_db::bulk::restore(&txn, aside).await.map_err(db_err)?;
             }
             txn.commit().await.map_err(db_err)?;
             report.written = true;
