@@ -191,7 +191,7 @@ pub fn byte_order(backend: DbBackend, column: &str, text: bool) -> sea_orm::sea_
 
 /// Serialises writers of one tenant on PostgreSQL for the rest of the
 /// transaction (an advisory lock); SQLite's `BEGIN IMMEDIATE` already does.
-pub async fn lock_tenant(txn: &DatabaseTransaction, tenant: &str) -> Result<(), DbErr> {
+pub async fn lock_tenant(txn: &impl ConnectionTrait, tenant: &str) -> Result<(), DbErr> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -16,14 +16,15 @@ use lotse_bundle::Problem;
 use lotse_bundle::cell::{self, Cell};
 use lotse_bundle::source::Bundle;
 use lotse_bundle::spec::{FILES, FileSpec, Kind};
+use lotse_db::bulk::LoadTxn;
 use lotse_db::entity;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, Resource, authorize};
 use lotse_domain::{Actor, DomainError};
 use sea_orm::sea_query::{ColumnType, Value};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
-    IdenStatic, IntoActiveModel, ModelTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    IntoActiveModel, ModelTrait, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 
@@ -447,7 +448,7 @@ impl Lotse {
         commit: bool,
     ) -> Result<ImportReport, DomainError> {
         self.tenant(&actor.tenant).await?;
-        let txn = lotse_db::backend::begin_write(&self.db).await.map_err(db_err)?;
+        let txn = lotse_db::bulk::begin_load(&self.db).await.map_err(db_err)?;
         // One import per tenant at a time (SQLite's write lock does this already).
         lotse_db::backend::lock_tenant(&txn, actor.tenant.as_str()).await.map_err(db_err)?;
         let mut ctx = Ctx { problems: ImportReport::default(), known: Known::default(), progress };
@@ -537,7 +538,7 @@ const BULK_BYTES_PER_ROW: u64 = 48;
 /// whose readers would wait for the table until the import ends). With the
 /// persons go their search keys.
 async fn set_aside_for(
-    txn: &DatabaseTransaction,
+    txn: &LoadTxn,
     bundle: &Bundle,
     known: &Known,
 ) -> Result<Option<lotse_db::bulk::SetAside>, DomainError> {
@@ -585,12 +586,7 @@ async fn set_aside_for(
 }
 
 /// Loads the tenant's existing keys (and the dates later checks need).
-async fn preload(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    known: &mut Known,
-    scope: Option<&[&str]>,
-) -> Result<(), DomainError> {
+async fn preload(txn: &LoadTxn, actor: &Actor, known: &mut Known, scope: Option<&[&str]>) -> Result<(), DomainError> {
     let t = actor.tenant.as_str();
     use entity::{offer, participation};
     let wanted = |file: &str| scope.is_none_or(|s| s.contains(&file));
@@ -700,7 +696,7 @@ async fn preload(
 }
 
 /// The stored facts of the tenant's cases (see [`CaseKnown`]).
-async fn preload_cases(txn: &DatabaseTransaction, t: &str, c: &mut CaseKnown) -> Result<(), DomainError> {
+async fn preload_cases(txn: &LoadTxn, t: &str, c: &mut CaseKnown) -> Result<(), DomainError> {
     use entity::{assessment, case_goal, case_intake, case_phase, outcome};
     let at_exit: Vec<String> = outcome::Entity::find()
         .select_only()
@@ -753,7 +749,7 @@ async fn preload_cases(txn: &DatabaseTransaction, t: &str, c: &mut CaseKnown) ->
 
 /// The keys of a file's stored rows in the tenant.
 async fn stored_keys<E: EntityTrait>(
-    txn: &DatabaseTransaction,
+    txn: &LoadTxn,
     tenant: &str,
     spec: &FileSpec,
 ) -> Result<HashSet<String>, DomainError> {
@@ -838,7 +834,7 @@ fn bytes_of(cells: &[Option<Cell>]) -> usize {
 }
 
 async fn import_file<E>(
-    txn: &DatabaseTransaction,
+    txn: &LoadTxn,
     actor: &Actor,
     spec: &'static FileSpec,
     rows: lotse_bundle::source::Rows,
@@ -955,9 +951,9 @@ where
         // reader stops instead of waiting for room.
         let mut batches = batches;
         while let Some(b) = batches.recv().await {
-            lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, b.rows).await.map_err(db_err)?;
+            txn.insert_rows(spec.table, &insert_cols, b.rows).await.map_err(db_err)?;
             // Search keys after their persons (they reference them).
-            lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, b.search).await.map_err(db_err)?;
+            txn.insert_rows("person_search", &search_cols, b.search).await.map_err(db_err)?;
             crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &b.vocabulary).await?;
         }
         Ok::<(), DomainError>(())
@@ -1240,8 +1236,8 @@ where
     if frozen && !ctx.ok() && !maybe_updates.is_empty() {
         update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary, ctx).await?;
     } else if ctx.ok() {
-        lotse_db::bulk::insert_rows(txn, spec.table, &insert_cols, inserts).await.map_err(db_err)?;
-        lotse_db::bulk::insert_rows(txn, "person_search", &search_cols, search_inserts).await.map_err(db_err)?;
+        txn.insert_rows(spec.table, &insert_cols, inserts).await.map_err(db_err)?;
+        txn.insert_rows("person_search", &search_cols, search_inserts).await.map_err(db_err)?;
         crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &vocabulary_new).await?;
         if !maybe_updates.is_empty() {
             update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary, ctx).await?;
@@ -1266,7 +1262,7 @@ struct NewRows {
 /// an empty cell clears it).
 #[allow(clippy::too_many_arguments)]
 async fn update_batch<E>(
-    txn: &DatabaseTransaction,
+    txn: &LoadTxn,
     actor: &Actor,
     spec: &FileSpec,
     columns: &[(E::Column, ColumnType)],

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
 use lotse_domain::search;
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::ConnectionTrait;
 
 use crate::Lotse;
 use crate::audit::{self, Event, record};
@@ -379,7 +379,7 @@ pub(crate) async fn forget_search_keys(
 
 /// Replaces one person's search keys (inside the transaction of the change).
 pub(crate) async fn replace_search_keys(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     tenant: &str,
     person_id: &str,
     provider: &str,

@@ -78,6 +78,58 @@ fn edit(dir: &Path, file: &str, f: impl Fn(&str) -> String) {
 }
 
 lotse_testkit::both_backends! {
+    async fn a_load_writes_every_text_as_it_was_and_a_dropped_load_keeps_nothing(db) {
+        use lotse_db::sea_orm::sea_query::{ColumnType, Value};
+        use lotse_db::sea_orm::{ConnectionTrait, Statement};
+        let lotse = &db.lotse;
+        db.sql("CREATE TABLE load_probe (id text PRIMARY KEY, t text, n bigint)").await.unwrap();
+        let texts = [
+            "Tab\there", "Zeile 1\nZeile 2", "CR\r\nLF", "Backslash \\ und \\N und \\t", "\\", "", "Ünïcødé – ‚ok‘ \"q\" 'a'",
+        ];
+        let mut rows: Vec<Vec<Value>> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| vec![Value::from(format!("r{i}")), Value::from(*t), Value::from(i as i64)])
+            .collect();
+        rows.push(vec![Value::from("null"), Value::String(None), Value::BigInt(None)]);
+        let cols = [("id", ColumnType::Text), ("t", ColumnType::Text), ("n", ColumnType::BigInteger)];
+        let read = |sql: &str| Statement::from_string(lotse.db.get_database_backend(), sql.to_owned());
+        let query = "SELECT id, t, n FROM load_probe ORDER BY id";
+        let as_tuples = |rows: Vec<lotse_db::sea_orm::QueryResult>| -> Vec<(String, Option<String>, Option<i64>)> {
+            rows.iter()
+                .map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap()))
+                .collect()
+        };
+        let mut expected: Vec<(String, Option<String>, Option<i64>)> = vec![("null".into(), None, None)];
+        expected.extend(texts.iter().enumerate().map(|(i, t)| (format!("r{i}"), Some(t.to_string()), Some(i as i64))));
+
+        let txn = lotse_db::bulk::begin_load(&lotse.db).await.unwrap();
+        txn.insert_rows("load_probe", &cols, rows).await.unwrap();
+        // Seen within the load, and after its commit by everyone.
+        assert_eq!(as_tuples(txn.query_all_raw(read(query)).await.unwrap()), expected);
+        txn.commit().await.unwrap();
+        assert_eq!(as_tuples(lotse.db.query_all_raw(read(query)).await.unwrap()), expected);
+
+        // A row that breaks the key ends the load with an error, and a load
+        // dropped without commit keeps nothing, not even its good rows.
+        let txn = lotse_db::bulk::begin_load(&lotse.db).await.unwrap();
+        txn.insert_rows("load_probe", &cols, vec![vec![Value::from("neu"), Value::from("x"), Value::from(99i64)]])
+            .await
+            .unwrap();
+        let twice = txn.insert_rows("load_probe", &cols, vec![vec![Value::from("r0"), Value::from("x"), Value::from(1i64)]]).await;
+        assert!(twice.is_err(), "{twice:?}");
+        drop(txn);
+        let txn = lotse_db::bulk::begin_load(&lotse.db).await.unwrap();
+        txn.insert_rows("load_probe", &cols, vec![vec![Value::from("neu"), Value::from("y"), Value::from(98i64)]])
+            .await
+            .unwrap();
+        drop(txn);
+        // Every pooled connection is usable and none is left in a transaction.
+        for _ in 0..20 {
+            assert_eq!(as_tuples(lotse.db.query_all_raw(read(query)).await.unwrap()), expected);
+        }
+    }
+
     async fn example_imports_idempotently_and_round_trips(db) {
         let lotse = &db.lotse;
         let a = tenant(lotse, "example").await;

@@ -30,6 +30,9 @@ pub struct ImportResult {
     pub errors: Vec<ImportProblem>,
     pub warnings: Vec<ImportProblem>,
     pub files: Vec<FileSummary>,
+    /// Tables whose indexes a large first load built anew at its end
+    /// (empty for an ordinary import; see docs/bundle.md, "Large first loads").
+    pub rebuilt_indexes: Vec<String>,
 }
 
 pub(crate) fn problems(ps: &[lotse_bundle::Problem], english: bool) -> Vec<ImportProblem> {
@@ -74,6 +77,7 @@ pub async fn create(
         errors: problems(&report.errors, english),
         warnings: problems(&report.warnings, english),
         files: report.files,
+        rebuilt_indexes: report.rebuilt_indexes,
     };
     if result.written {
         return Ok(axum::Json(result).into_response());

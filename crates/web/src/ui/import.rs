@@ -30,6 +30,8 @@ struct ImportPage {
     notice: Option<String>,
     files: Vec<FileSummary>,
     written: bool,
+    /// Tables whose indexes a large first load built anew.
+    rebuilt: Vec<String>,
     error_count: usize,
     errors: Vec<ImportProblem>,
     warnings: Vec<ImportProblem>,
@@ -44,6 +46,7 @@ impl ImportPage {
             notice: None,
             files: vec![],
             written: false,
+            rebuilt: vec![],
             error_count: 0,
             errors: vec![],
             warnings: vec![],
@@ -56,6 +59,7 @@ impl ImportPage {
         self.warnings = problems(&r.warnings, false);
         self.error_count = r.error_count;
         self.written = r.written;
+        self.rebuilt = r.rebuilt_indexes;
         self.files = r.files;
         self
     }

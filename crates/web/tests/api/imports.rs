@@ -29,6 +29,7 @@ lotse_testkit::both_backends! {
         assert_eq!(s, 200, "{body}");
         assert_eq!(body["files"][0]["file"], "providers.csv");
         assert_eq!(body["files"][0]["created"], 1);
+        assert_eq!(body["rebuilt_indexes"], serde_json::json!([]), "a small import keeps its indexes");
         // A case manager may not import; an unsupported file is a clear 400.
         let form = reqwest::multipart::Form::new().part("f1", part("providers.csv", providers));
         let (s, _) = json(app.post("/api/v1/imports", &t.tokens["case_manager"]).multipart(form).send().await.unwrap()).await;
@@ -36,5 +37,24 @@ lotse_testkit::both_backends! {
         let form = reqwest::multipart::Form::new().part("f1", part("liste.pdf", "%PDF"));
         let (s, body) = json(app.post("/api/v1/imports", coord).multipart(form).send().await.unwrap()).await;
         assert_eq!((s, body["error"]["code"].as_str().unwrap()), (400, "invalid_upload"));
+    }
+
+    async fn a_large_first_upload_names_the_tables_whose_indexes_it_built(db) {
+        let t = fixture::tenant(&db.lotse, "gross").await;
+        let app = TestApp::spawn(&db.lotse).await;
+        let dir = tempfile::tempdir().unwrap();
+        lotse_bundle::generate::generate(dir.path(), 10_000, 5).unwrap();
+        let mut form = reqwest::multipart::Form::new();
+        for (i, e) in std::fs::read_dir(dir.path()).unwrap().enumerate() {
+            let e = e.unwrap();
+            let bytes = std::fs::read(e.path()).unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            form = form.part(format!("f{i}"), reqwest::multipart::Part::bytes(bytes).file_name(name));
+        }
+        let (s, body) = json(app.post("/api/v1/imports", &t.tokens["coordinator"]).multipart(form).send().await.unwrap()).await;
+        assert_eq!(s, 200, "{}", body["error"]);
+        // outcomes.csv (over 1 MiB) goes into a table the fixture left empty.
+        let rebuilt = body["rebuilt_indexes"].as_array().unwrap();
+        assert!(rebuilt.iter().any(|t| t == "outcomes"), "{rebuilt:?}");
     }
 }
