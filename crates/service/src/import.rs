@@ -953,7 +953,9 @@ where
         while let Some(b) = batches.recv().await {
             txn.insert_rows(spec.table, &insert_cols, b.rows).await.map_err(db_err)?;
             // Search keys after their persons (they reference them).
-            txn.insert_rows("person_search", &search_cols, b.search).await.map_err(db_err)?;
+            let mut search = b.search;
+            crate::persons::sort_search_rows(&mut search);
+            txn.insert_rows("person_search", &search_cols, search).await.map_err(db_err)?;
             crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &b.vocabulary).await?;
         }
         Ok::<(), DomainError>(())
@@ -1237,6 +1239,7 @@ where
         update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary, ctx).await?;
     } else if ctx.ok() {
         txn.insert_rows(spec.table, &insert_cols, inserts).await.map_err(db_err)?;
+        crate::persons::sort_search_rows(&mut search_inserts);
         txn.insert_rows("person_search", &search_cols, search_inserts).await.map_err(db_err)?;
         crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &vocabulary_new).await?;
         if !maybe_updates.is_empty() {
