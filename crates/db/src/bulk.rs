@@ -307,12 +307,13 @@ pub async fn restore(conn: &impl ConnectionTrait, aside: SetAside) -> Result<Vec
 /// The transaction an import writes in. On PostgreSQL it is a pooled
 /// connection of its own with `BEGIN` sent on it, so that new rows can go
 /// in with `COPY … FROM STDIN` within the same transaction as every other
-/// statement of the import (measured for the search keys without indexes:
-/// COPY 0.6–0.9 s, `INSERT … SELECT FROM UNNEST` 2.4–3.0 s for 540,000
-/// rows). On SQLite it is SeaORM's write transaction
-/// ([`crate::backend::begin_write`]). Dropped without [`LoadTxn::commit`],
-/// it rolls back: SeaORM's on its own, PostgreSQL's by closing the
-/// connection instead of handing it back to the pool half way through.
+/// statement of the import (decision 54: a quarter less client CPU and
+/// memory than the arrays of `UNNEST`; the server's time is mostly the
+/// foreign-key checks either way). On SQLite it is SeaORM's write
+/// transaction ([`crate::backend::begin_write`]). Dropped without
+/// [`LoadTxn::commit`], it rolls back: SeaORM's on its own, PostgreSQL's by
+/// closing the connection instead of handing it back to the pool half way
+/// through.
 pub enum LoadTxn {
     Orm(DatabaseTransaction),
     Pg(PgLoad),
