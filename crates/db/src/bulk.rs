@@ -293,15 +293,44 @@ pub async fn set_aside(
 /// Puts back what [`set_aside`] took off: the indexes are built from the
 /// rows now there, the foreign keys checked over them in one pass each.
 /// Returns the tables.
+///
+/// SQLite sorts for an index build in temporary files here rather than in
+/// memory (`temp_store`, which Lotse's connections otherwise keep in memory):
+/// at a million persons the sorts held several hundred MiB in memory and
+/// were slower than the operating system's file cache (measured in
+/// docs/performance.md, decision 55). The connection gets its setting back
+/// afterwards.
 pub async fn restore(conn: &impl ConnectionTrait, aside: SetAside) -> Result<Vec<String>, DbErr> {
-    if conn.get_database_backend() == DbBackend::Postgres {
+    let sqlite = conn.get_database_backend() == DbBackend::Sqlite;
+    if sqlite {
+        // SQLite refuses the change inside a transaction only when the
+        // connection uses its temporary schema (Lotse makes no temporary
+        // tables); then the sorts stay in memory, as before.
+        temp_store(conn, "FILE").await;
+    } else {
         // For this transaction only: sort in memory what fits (the default 64 MB spills to disk).
         conn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'").await?;
     }
+    let mut built = Ok(());
     for sql in &aside.restore {
-        conn.execute_unprepared(sql).await?;
+        if let Err(e) = conn.execute_unprepared(sql).await {
+            built = Err(e);
+            break;
+        }
     }
-    Ok(aside.tables)
+    if sqlite {
+        // As `crate::backend::connect` opens every connection.
+        temp_store(conn, "MEMORY").await;
+    }
+    built.map(|()| aside.tables)
+}
+
+/// Sets SQLite's `temp_store`; a refusal only costs speed or memory, so it
+/// is logged, not an error of the import.
+async fn temp_store(conn: &impl ConnectionTrait, to: &str) {
+    if let Err(e) = conn.execute_unprepared(&format!("PRAGMA temp_store = {to}")).await {
+        tracing::warn!(error = %e, to, "SQLite kept its temp_store setting");
+    }
 }
 
 /// The transaction an import writes in. On PostgreSQL it is a pooled

@@ -497,6 +497,10 @@ impl Lotse {
         final_checks(&mut ctx);
         let ctx_progress = ctx.progress;
         let mut report = ctx.problems;
+        // Every id the files brought (a million persons: most of the
+        // import's own memory) is no longer needed: freed before SQLite
+        // sorts for the indexes, so that the two do not add up.
+        drop(ctx.known);
         report.files.sort_by_key(|f| FILES.iter().position(|s| s.name == f.file).unwrap_or(usize::MAX));
         if report.error_count == 0 && commit {
             if let Some(aside) = aside {
@@ -920,7 +924,6 @@ where
     let mut read = 0u64;
     // New persons' name search keys (see persons::search_rows).
     let is_persons = spec.table == "persons";
-    let search_cols = crate::persons::search_columns();
     let mut search_inserts: Vec<Vec<Value>> = Vec::new();
     // Their vocabulary tokens (see persons::file_vocabulary), each once per file.
     let mut vocabulary_filed: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -953,9 +956,7 @@ where
         while let Some(b) = batches.recv().await {
             txn.insert_rows(spec.table, &insert_cols, b.rows).await.map_err(db_err)?;
             // Search keys after their persons (they reference them).
-            let mut search = b.search;
-            crate::persons::sort_search_rows(&mut search);
-            txn.insert_rows("person_search", &search_cols, search).await.map_err(db_err)?;
+            crate::persons::insert_search_rows(txn, b.search).await.map_err(db_err)?;
             crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &b.vocabulary).await?;
         }
         Ok::<(), DomainError>(())
@@ -1239,8 +1240,7 @@ where
         update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary, ctx).await?;
     } else if ctx.ok() {
         txn.insert_rows(spec.table, &insert_cols, inserts).await.map_err(db_err)?;
-        crate::persons::sort_search_rows(&mut search_inserts);
-        txn.insert_rows("person_search", &search_cols, search_inserts).await.map_err(db_err)?;
+        crate::persons::insert_search_rows(txn, search_inserts).await.map_err(db_err)?;
         crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &vocabulary_new).await?;
         if !maybe_updates.is_empty() {
             update_batch::<E>(txn, actor, spec, &columns, &present, maybe_updates, &mut summary, ctx).await?;

@@ -4,13 +4,14 @@
 
 use chrono::Datelike;
 use chrono::{NaiveDate, Utc};
+use lotse_db::bulk::LoadTxn;
 use lotse_db::entity::{name_variant, person, person_search, provider};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, PersonScope, Resource, authorize, person_scope};
 use lotse_domain::person::{Gender, LabourStatus, ResidenceStatus, YesNo};
 use lotse_domain::{Actor, DomainError, EntityId, text};
 use sea_orm::sea_query::{ColumnType, Value};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
 use std::collections::{BTreeSet, HashMap};
@@ -262,12 +263,13 @@ pub(crate) fn search_columns() -> Vec<(&'static str, ColumnType)> {
     ]
 }
 
-/// Orders `person_search` rows (from [`search_rows`]) as their primary key
-/// `(tenant_id, key, person_id)` does, so that an import's batch walks that
-/// B-tree once from left to right instead of jumping about in it for every
-/// row (measured with Python's sqlite3, that key alone, 2,700,000 rows in
-/// batches of 32,000: 24.5 s against 31.8 s; docs/performance.md).
-pub(crate) fn sort_search_rows(rows: &mut [Vec<Value>]) {
+/// Writes an import's batch of `person_search` rows (from [`search_rows`]),
+/// ordered as their primary key `(tenant_id, key, person_id)` is, so that
+/// the batch walks that B-tree once from left to right instead of jumping
+/// about in it for every row (measured with Python's sqlite3, that key
+/// alone, 2,700,000 rows in batches of 32,000: 24.5 s against 31.8 s;
+/// docs/performance.md).
+pub(crate) async fn insert_search_rows(txn: &LoadTxn, mut rows: Vec<Vec<Value>>) -> Result<(), DbErr> {
     fn text(v: &Value) -> &str {
         match v {
             Value::String(Some(s)) => s,
@@ -275,6 +277,7 @@ pub(crate) fn sort_search_rows(rows: &mut [Vec<Value>]) {
         }
     }
     rows.sort_unstable_by(|a, b| (text(&a[0]), text(&a[2]), text(&a[1])).cmp(&(text(&b[0]), text(&b[2]), text(&b[1]))));
+    txn.insert_rows("person_search", &search_columns(), rows).await
 }
 
 /// The `person_search` rows of one person.

@@ -58,6 +58,26 @@ async fn secondary(lotse: &Lotse) -> Vec<String> {
     all
 }
 
+/// SQLite: the `temp_store` of every pooled connection (2: memory, as
+/// `lotse_db::backend::connect` opens them), all held at once so that each
+/// is asked; PostgreSQL: none.
+async fn temp_stores(lotse: &Lotse) -> Vec<i64> {
+    use lotse_db::sea_orm::sqlx;
+    if lotse_db::backend::Backend::of(&lotse.db) != lotse_db::backend::Backend::Sqlite {
+        return Vec::new();
+    }
+    let pool = lotse.db.get_sqlite_connection_pool();
+    let mut held = Vec::new();
+    for _ in 0..pool.size().max(1) {
+        held.push(pool.acquire().await.unwrap());
+    }
+    let mut out = Vec::new();
+    for c in &mut held {
+        out.push(sqlx::query_scalar::<_, i64>("PRAGMA temp_store").fetch_one(&mut **c).await.unwrap());
+    }
+    out
+}
+
 fn summary(r: &ImportReport, file: &str) -> (u64, u64, u64, u64) {
     let f = r.files.iter().find(|f| f.file == file).unwrap_or_else(|| panic!("no summary for {file}"));
     (f.created, f.updated, f.unchanged, f.warnings)
@@ -346,6 +366,8 @@ lotse_testkit::both_backends! {
         // The large files of a first load are written without indexes, which are built at the end.
         assert_eq!(r.rebuilt_indexes, ["outcomes", "participations", "persons", "person_search"]);
         assert_eq!(secondary(lotse).await, before, "every index and key is back");
+        // SQLite built them sorting in temporary files; the import's connection went back to the pool as it came.
+        assert!(temp_stores(lotse).await.iter().all(|t| *t == 2), "{:?}", temp_stores(lotse).await);
         assert_eq!(summary(&r, "persons.csv").0, 10_000);
         assert_eq!(summary(&r, "participations.csv").0, g.participations);
         assert_eq!(summary(&r, "participations.csv").3, 0, "generated data is warning-free");
