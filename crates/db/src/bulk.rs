@@ -297,17 +297,16 @@ pub async fn set_aside(
 /// SQLite sorts for an index build in temporary files here rather than in
 /// memory (`temp_store`, which Lotse's connections otherwise keep in memory):
 /// at a million persons the sorts held several hundred MiB in memory and
-/// were slower than the operating system's file cache (measured in
-/// docs/performance.md, decision 55). The connection gets its setting back
-/// afterwards.
+/// were slower than the operating system's file cache (decision 55). The
+/// builds need room in SQLite's temporary directory; a build that finds
+/// none fails, and with it the import, which then writes nothing. The
+/// connection gets its setting back either way.
 pub async fn restore(conn: &impl ConnectionTrait, aside: SetAside) -> Result<Vec<String>, DbErr> {
-    let sqlite = conn.get_database_backend() == DbBackend::Sqlite;
-    if sqlite {
-        // SQLite refuses the change inside a transaction only when the
-        // connection uses its temporary schema (Lotse makes no temporary
-        // tables); then the sorts stay in memory, as before.
-        temp_store(conn, "FILE").await;
-    } else {
+    // SQLite refuses the change inside a transaction only when the
+    // connection uses its temporary schema (Lotse makes no temporary
+    // tables); then the sorts stay in memory, as before.
+    let in_files = conn.get_database_backend() == DbBackend::Sqlite && temp_store(conn, "FILE").await;
+    if conn.get_database_backend() == DbBackend::Postgres {
         // For this transaction only: sort in memory what fits (the default 64 MB spills to disk).
         conn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'").await?;
     }
@@ -318,7 +317,7 @@ pub async fn restore(conn: &impl ConnectionTrait, aside: SetAside) -> Result<Vec
             break;
         }
     }
-    if sqlite {
+    if in_files {
         // As `crate::backend::connect` opens every connection.
         temp_store(conn, "MEMORY").await;
     }
@@ -326,10 +325,14 @@ pub async fn restore(conn: &impl ConnectionTrait, aside: SetAside) -> Result<Vec
 }
 
 /// Sets SQLite's `temp_store`; a refusal only costs speed or memory, so it
-/// is logged, not an error of the import.
-async fn temp_store(conn: &impl ConnectionTrait, to: &str) {
-    if let Err(e) = conn.execute_unprepared(&format!("PRAGMA temp_store = {to}")).await {
-        tracing::warn!(error = %e, to, "SQLite kept its temp_store setting");
+/// is logged, not an error of the import. Whether it was set.
+async fn temp_store(conn: &impl ConnectionTrait, to: &str) -> bool {
+    match conn.execute_unprepared(&format!("PRAGMA temp_store = {to}")).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, to, "SQLite kept its temp_store setting");
+            false
+        }
     }
 }
 
@@ -509,5 +512,51 @@ impl ConnectionTrait for LoadTxn {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn temp_store_of(txn: &LoadTxn) -> i64 {
+        let row = txn.query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA temp_store")).await.unwrap();
+        row.unwrap().try_get_by_index::<i64>(0).unwrap()
+    }
+
+    /// SQLite: `restore` builds the index (sorting in files), a failing
+    /// build is its error, and the connection has `temp_store = memory`
+    /// again either way.
+    #[tokio::test]
+    async fn index_builds_sort_in_files_and_give_the_setting_back() {
+        let dir = std::env::temp_dir().join(format!("lotse-restore-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::backend::connect_unmigrated(&format!("sqlite://{}", dir.join("r.db").display())).await.unwrap();
+        let txn = begin_load(&db).await.unwrap();
+        txn.execute_unprepared(
+            "CREATE TABLE t (a TEXT); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 40000) \
+             INSERT INTO t SELECT hex(randomblob(50)) FROM c",
+        )
+        .await
+        .unwrap();
+        let aside = |sql: &str| SetAside { restore: vec![sql.to_owned()], tables: vec!["t".to_owned()] };
+        let built = restore(&txn, aside("CREATE INDEX t_a ON t (a)")).await.unwrap();
+        assert_eq!(built, ["t"]);
+        assert_eq!(temp_store_of(&txn).await, 2);
+        let row = txn
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT COUNT(*) FROM t INDEXED BY t_a WHERE a > ''",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(row.unwrap().try_get_by_index::<i64>(0).unwrap(), 40_000);
+        // A build that fails is the error, and the setting comes back.
+        let err = restore(&txn, aside("CREATE INDEX t_b ON nirgends (a)")).await.unwrap_err();
+        assert!(err.to_string().contains("nirgends"), "{err}");
+        assert_eq!(temp_store_of(&txn).await, 2);
+        txn.commit().await.unwrap();
+        db.close().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

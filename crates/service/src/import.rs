@@ -497,9 +497,9 @@ impl Lotse {
         final_checks(&mut ctx);
         let ctx_progress = ctx.progress;
         let mut report = ctx.problems;
-        // Every id the files brought (a million persons: most of the
-        // import's own memory) is no longer needed: freed before SQLite
-        // sorts for the indexes, so that the two do not add up.
+        // The ids the files brought are no longer needed: freed before the
+        // index builds (it did not lower the peak measured at a million
+        // persons, which SQLite's sorts set; docs/performance.md).
         drop(ctx.known);
         report.files.sort_by_key(|f| FILES.iter().position(|s| s.name == f.file).unwrap_or(usize::MAX));
         if report.error_count == 0 && commit {

@@ -367,7 +367,8 @@ lotse_testkit::both_backends! {
         assert_eq!(r.rebuilt_indexes, ["outcomes", "participations", "persons", "person_search"]);
         assert_eq!(secondary(lotse).await, before, "every index and key is back");
         // SQLite built them sorting in temporary files; the import's connection went back to the pool as it came.
-        assert!(temp_stores(lotse).await.iter().all(|t| *t == 2), "{:?}", temp_stores(lotse).await);
+        let stores = temp_stores(lotse).await;
+        assert!(stores.iter().all(|t| *t == 2), "{stores:?}");
         assert_eq!(summary(&r, "persons.csv").0, 10_000);
         assert_eq!(summary(&r, "participations.csv").0, g.participations);
         assert_eq!(summary(&r, "participations.csv").3, 0, "generated data is warning-free");
