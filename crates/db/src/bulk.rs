@@ -305,8 +305,9 @@ pub async fn restore(conn: &impl ConnectionTrait, aside: SetAside) -> Result<Vec
     // SQLite refuses the change inside a transaction only when the
     // connection uses its temporary schema (Lotse makes no temporary
     // tables); then the sorts stay in memory, as before.
-    let in_files = conn.get_database_backend() == DbBackend::Sqlite && temp_store(conn, "FILE").await;
-    if conn.get_database_backend() == DbBackend::Postgres {
+    let backend = conn.get_database_backend();
+    let in_files = backend == DbBackend::Sqlite && temp_store(conn, "FILE").await;
+    if backend == DbBackend::Postgres {
         // For this transaction only: sort in memory what fits (the default 64 MB spills to disk).
         conn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'").await?;
     }

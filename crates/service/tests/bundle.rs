@@ -366,7 +366,7 @@ lotse_testkit::both_backends! {
         // The large files of a first load are written without indexes, which are built at the end.
         assert_eq!(r.rebuilt_indexes, ["outcomes", "participations", "persons", "person_search"]);
         assert_eq!(secondary(lotse).await, before, "every index and key is back");
-        // SQLite built them sorting in temporary files; the import's connection went back to the pool as it came.
+        // The import's connection went back to the pool with the temp_store it came with (memory).
         let stores = temp_stores(lotse).await;
         assert!(stores.iter().all(|t| *t == 2), "{stores:?}");
         assert_eq!(summary(&r, "persons.csv").0, 10_000);
