@@ -669,7 +669,8 @@ lotse_testkit::both_backends! {
         db.sql("DELETE FROM person_search WHERE \"key\" LIKE 'q:%'").await.unwrap();
         assert!(pairs().await.is_empty());
         assert!(ranked(head, "Anna Müller").await.0.is_empty(), "found by pairs only");
-        Migrator::down(&lotse.db, Some(1)).await.unwrap();
+        // Back before m0012 (and m0013, which came after it), and up again.
+        Migrator::down(&lotse.db, Some(2)).await.unwrap();
         Migrator::up(&lotse.db, None).await.unwrap();
         assert_eq!(pairs().await, written);
         assert_eq!(ranked(head, "Anna Müller").await.0, found);
@@ -689,5 +690,79 @@ lang,p1,{long},Müller,1990-01-01,female
         let mut set = found_now.clone();
         set.sort();
         assert_eq!(set, by_id(head, "Anna Müller").await);
+    }
+}
+
+lotse_testkit::both_backends! {
+    async fn search_keys_stay_one_row_per_person_and_key_without_a_primary_key(db) {
+        use lotse_db::entity::person_search;
+        use lotse_db::migration::{Migrator, MigratorTrait};
+        use lotse_testkit::sea_orm::{ConnectionTrait, Statement};
+        let lotse = &db.lotse;
+        lotse_testkit::fixture::tenant(lotse, "t1").await;
+        let sys = Actor::system(TenantId::parse("t1").unwrap());
+        let load = |csv: &'static str| async move {
+            let r = lotse.import_bundle(&sys, &Bundle::from_memory("t", vec![("persons.csv".into(), csv.into())]), None);
+            let r = r.await.unwrap();
+            assert!(r.written, "{:?}", r.errors);
+        };
+        let rows = || async {
+            let mut all: Vec<(String, String, String, String, Option<String>)> = person_search::Entity::find()
+                .all(&lotse.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.tenant_id, r.key, r.person_id, r.provider_id, r.names))
+                .collect();
+            all.sort();
+            all
+        };
+        load("person_id,provider_id,given_name,family_name,birth_date,gender
+a1,p1,Anna,Müller,1990-01-01,female
+a2,p2,Mohammed,Al-Hassan,1985-05-05,male
+").await;
+        let before = rows().await;
+        assert!(before.len() >= 10, "{before:?}");
+        assert!(before.iter().any(|r| r.1 == "e:müller" && r.2 == "a1"), "{before:?}");
+
+        // The unique index refuses a second row for a person and key.
+        let twice = db
+            .sql("INSERT INTO person_search (tenant_id, person_id, \"key\", provider_id) VALUES ('t1', 'a1', 'e:anna', 'p1')")
+            .await;
+        assert!(twice.is_err(), "{twice:?}");
+        // It is the table's only key: no primary key.
+        let backend = lotse.db.get_database_backend();
+        let sql = match backend {
+            lotse_testkit::sea_orm::DbBackend::Postgres => {
+                "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'person_search'::regclass AND contype = 'p'"
+            }
+            _ => "SELECT COUNT(*) FROM pragma_table_info('person_search') WHERE pk > 0",
+        };
+        let keys = lotse.db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+        assert_eq!(keys.try_get_by_index::<i64>(0).unwrap(), 0);
+
+        // A person's rows all carry the person's provider, also after the
+        // import moves them, so the index admits one row per person and key.
+        load("person_id,provider_id,given_name,family_name,birth_date,gender
+a1,p2,Anna,Müller,1990-01-01,female
+a2,p2,Mohammed,Al-Hassan,1985-05-05,male
+").await;
+        let moved = rows().await;
+        assert_eq!(moved.len(), before.len());
+        assert!(moved.iter().all(|r| r.3 == "p2"), "{moved:?}");
+        for (a, b) in before.iter().zip(&moved) {
+            assert_eq!((&a.0, &a.1, &a.2, &a.4), (&b.0, &b.1, &b.2, &b.4));
+        }
+
+        // The migration builds the table anew with every row, both ways,
+        // and the search finds by the rebuilt index.
+        Migrator::down(&lotse.db, Some(1)).await.unwrap();
+        assert_eq!(rows().await, moved);
+        Migrator::up(&lotse.db, None).await.unwrap();
+        assert_eq!(rows().await, moved);
+        let mut head = actor("t1", Role::Head, None);
+        head.break_glass = Some("Prüfung".into());
+        assert_eq!(find(lotse, &head, "Anna Mueller", None, None).await, (vec!["a1".to_string()], 1));
+        assert_eq!(find(lotse, &head, "Mohamad Hassan", None, None).await, (vec!["a2".to_string()], 1));
     }
 }

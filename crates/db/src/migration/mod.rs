@@ -17,6 +17,7 @@ mod m0009_consent_caseload_retention;
 mod m0010_name_vocabulary;
 mod m0011_list_indexes;
 mod m0012_search_pairs;
+mod m0013_search_without_primary_key;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_name_vocabulary::Migration),
             Box::new(m0011_list_indexes::Migration),
             Box::new(m0012_search_pairs::Migration),
+            Box::new(m0013_search_without_primary_key::Migration),
         ]
     }
 }
