@@ -754,15 +754,25 @@ a2,p2,Mohammed,Al-Hassan,1985-05-05,male
             assert_eq!((&a.0, &a.1, &a.2, &a.4), (&b.0, &b.1, &b.2, &b.4));
         }
 
-        // The migration builds the table anew with every row, both ways,
-        // and the search finds by the rebuilt index.
+        // The migration builds the table anew with every row, both ways
+        // (down: the primary key back), and the search finds by the rebuilt
+        // index.
         Migrator::down(&lotse.db, Some(1)).await.unwrap();
         assert_eq!(rows().await, moved);
+        let keys = lotse.db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+        assert!(keys.try_get_by_index::<i64>(0).unwrap() > 0, "primary key back");
         Migrator::up(&lotse.db, None).await.unwrap();
         assert_eq!(rows().await, moved);
+        let keys = lotse.db.query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+        assert_eq!(keys.try_get_by_index::<i64>(0).unwrap(), 0);
         let mut head = actor("t1", Role::Head, None);
         head.break_glass = Some("Prüfung".into());
         assert_eq!(find(lotse, &head, "Anna Mueller", None, None).await, (vec!["a1".to_string()], 1));
         assert_eq!(find(lotse, &head, "Mohamad Hassan", None, None).await, (vec!["a2".to_string()], 1));
+        // The key to the person survived the rebuilds: deleting a person
+        // deletes their keys (cascade).
+        db.sql("DELETE FROM persons WHERE id = 'a2'").await.unwrap();
+        let left = rows().await;
+        assert!(!left.is_empty() && left.iter().all(|r| r.2 == "a1"), "{left:?}");
     }
 }
