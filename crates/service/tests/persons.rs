@@ -700,10 +700,10 @@ lotse_testkit::both_backends! {
         use lotse_testkit::sea_orm::{ConnectionTrait, Statement};
         let lotse = &db.lotse;
         lotse_testkit::fixture::tenant(lotse, "t1").await;
-        let sys = Actor::system(TenantId::parse("t1").unwrap());
+        let sys = &Actor::system(TenantId::parse("t1").unwrap());
         let load = |csv: &'static str| async move {
-            let r = lotse.import_bundle(&sys, &Bundle::from_memory("t", vec![("persons.csv".into(), csv.into())]), None);
-            let r = r.await.unwrap();
+            let bundle = Bundle::from_memory("t", vec![("persons.csv".into(), csv.into())]);
+            let r = lotse.import_bundle(sys, &bundle, None).await.unwrap();
             assert!(r.written, "{:?}", r.errors);
         };
         let rows = || async {
@@ -749,7 +749,11 @@ a2,p2,Mohammed,Al-Hassan,1985-05-05,male
 ").await;
         let moved = rows().await;
         assert_eq!(moved.len(), before.len());
-        assert!(moved.iter().all(|r| r.3 == "p2"), "{moved:?}");
+        let of = |rows: &[(String, String, String, String, Option<String>)], p: &str| {
+            rows.iter().filter(|r| r.2 == p).map(|r| r.3.clone()).collect::<Vec<_>>()
+        };
+        assert!(of(&moved, "a1").len() >= 4 && of(&moved, "a1").iter().all(|p| p == "p2"), "{moved:?}");
+        assert!(of(&before, "a1").iter().all(|p| p == "p1"), "{before:?}");
         for (a, b) in before.iter().zip(&moved) {
             assert_eq!((&a.0, &a.1, &a.2, &a.4), (&b.0, &b.1, &b.2, &b.4));
         }
@@ -773,6 +777,7 @@ a2,p2,Mohammed,Al-Hassan,1985-05-05,male
         // deletes their keys (cascade).
         db.sql("DELETE FROM persons WHERE id = 'a2'").await.unwrap();
         let left = rows().await;
-        assert!(!left.is_empty() && left.iter().all(|r| r.2 == "a1"), "{left:?}");
+        assert!(of(&left, "a2").is_empty() && of(&left, "a1") == of(&moved, "a1"), "{left:?}");
+        assert_eq!(left.len(), moved.len() - of(&moved, "a2").len());
     }
 }
