@@ -8,8 +8,8 @@
 //! every write of a key updates one B-tree fewer, and a large first load no
 //! longer keeps a primary key up to date batch by batch for five to six
 //! rows per person — an index is set aside and built once at the end by a
-//! sort (`lotse_db::bulk`). The gain measured at a million persons was
-//! small (docs/performance.md, decision 56); the SQLite file is 8 % smaller.
+//! sort (`lotse_db::bulk`). The import got no measurably faster for it
+//! (docs/performance.md, decision 56); a fresh SQLite file is 8 % smaller.
 //!
 //! SQLite cannot drop a primary key, so the table is built anew on both
 //! backends (one code): a new table, the rows copied over, the old one
