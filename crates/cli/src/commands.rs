@@ -557,17 +557,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for f in &report.files {
                     println!("{}", f.line(english));
                 }
-                if !report.rebuilt_indexes.is_empty() {
-                    let tables = report.rebuilt_indexes.join(", ");
-                    println!(
-                        "{}",
-                        if english {
-                            format!("indexes built after loading: {tables}")
-                        } else {
-                            format!("Indizes nach dem Laden aufgebaut: {tables}")
-                        }
-                    );
-                }
+                let tables = |tables: &[String], de: &str, en: &str| {
+                    if !tables.is_empty() {
+                        println!("{}: {}", if english { en } else { de }, tables.join(", "));
+                    }
+                };
+                tables(&report.rebuilt_indexes, "Indizes nach dem Laden aufgebaut", "indexes built after loading");
+                tables(
+                    &report.keys_checked_at_end,
+                    "Verweise nach dem Laden in einem Durchgang geprüft",
+                    "references checked once after loading",
+                );
             } else {
                 eprintln!(
                     "{}",

@@ -337,6 +337,16 @@ async fn temp_store(conn: &impl ConnectionTrait, to: &str) -> bool {
     }
 }
 
+/// References that [`LoadTxn::check_keys`] did not find: in `table`, by
+/// the foreign key `constraint`, `count` distinct keys not in `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingKeys {
+    pub table: String,
+    pub constraint: String,
+    pub target: String,
+    pub count: i64,
+}
+
 /// The transaction an import writes in. On PostgreSQL it is a pooled
 /// connection of its own with `BEGIN` sent on it, so that new rows can go
 /// in with `COPY … FROM STDIN` within the same transaction as every other
@@ -356,6 +366,9 @@ pub enum LoadTxn {
 pub struct PgLoad {
     conn: tokio::sync::Mutex<PoolConnection<Postgres>>,
     open: bool,
+    /// Tables whose new rows go in without per-row key checks (see
+    /// [`LoadTxn::check_keys_at_end`]), and the tenant they are checked for.
+    unchecked: std::sync::Mutex<(String, Vec<String>)>,
 }
 
 impl Drop for PgLoad {
@@ -388,7 +401,7 @@ pub async fn begin_load(db: &Db) -> Result<LoadTxn, DbErr> {
                 e => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))),
             })?;
             conn.execute("BEGIN").await.map_err(exec_err)?;
-            Ok(LoadTxn::Pg(PgLoad { conn: tokio::sync::Mutex::new(conn), open: true }))
+            Ok(LoadTxn::Pg(PgLoad { conn: tokio::sync::Mutex::new(conn), open: true, unchecked: Default::default() }))
         }
         _ => Ok(LoadTxn::Orm(crate::backend::begin_write(db).await?)),
     }
@@ -399,11 +412,137 @@ impl LoadTxn {
         match self {
             LoadTxn::Orm(txn) => txn.commit().await,
             LoadTxn::Pg(mut pg) => {
+                if !pg.unchecked.get_mut().expect("unchecked tables").1.is_empty() {
+                    return Err(DbErr::Custom("rows copied without their key checks are not checked yet".into()));
+                }
                 pg.conn.get_mut().execute("COMMIT").await.map_err(exec_err)?;
                 pg.open = false;
                 Ok(())
             }
         }
+    }
+
+    /// PostgreSQL: the new rows of those of `tables` that a first load of
+    /// `tenant` fills (the tenant has no rows in them yet) go in without
+    /// the per-row foreign-key checks, and [`LoadTxn::check_keys`] checks
+    /// them over the tenant's rows in one query per key before the commit.
+    ///
+    /// Why: PostgreSQL checks a foreign key by a trigger that runs a query
+    /// per row and key; at a hundred thousand persons those checks were
+    /// most of the server's time (decision 57). `COPY` runs with
+    /// `session_replication_role = replica` for this transaction's copies
+    /// into these tables only, which skips those triggers and nothing else
+    /// Lotse has (its own triggers fire on updates and deletes; a table
+    /// with a trigger on inserts that would be skipped is not taken). Every
+    /// other statement runs with the checks as always.
+    ///
+    /// Setting that parameter needs a superuser or, from PostgreSQL 15,
+    /// `GRANT SET ON PARAMETER session_replication_role TO <role>`; without
+    /// it, on SQLite, and on Citus (not tried there), nothing changes. A
+    /// table is also left as it is when it has no `tenant_id`, a key that is
+    /// not `MATCH SIMPLE`, a key to a table this role may not lock (`FOR KEY
+    /// SHARE` needs `UPDATE` there, which the per-row check, running as the
+    /// owner, does not), or a trigger on inserts that would be skipped too
+    /// (any but the key checks, unless it is `ENABLE ALWAYS`; this includes
+    /// deferrable unique keys). [`LoadTxn::commit`] refuses while taken
+    /// tables wait for their check. Returns the tables taken.
+    pub async fn check_keys_at_end(&self, tenant: &str, tables: &[&str]) -> Result<Vec<String>, DbErr> {
+        let LoadTxn::Pg(pg) = self else { return Ok(Vec::new()) };
+        if tables.is_empty() || !may_skip_key_triggers(self).await? {
+            return Ok(Vec::new());
+        }
+        let mut taken = Vec::new();
+        for table in tables {
+            let row = self
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) \
+                       AND attname = 'tenant_id' AND NOT attisdropped) \
+                     AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = to_regclass($1) \
+                       AND t.tgenabled <> 'A' AND (t.tgtype & 4) <> 0 \
+                       AND (NOT t.tgisinternal OR t.tgfoid <> '\"RI_FKey_check_ins\"'::regproc)) \
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = to_regclass($1) \
+                       AND k.contype = 'f' AND (k.confmatchtype <> 's' \
+                         OR NOT has_table_privilege(k.confrelid, 'SELECT') \
+                         OR NOT has_table_privilege(k.confrelid, 'UPDATE')))",
+                    [Value::from(quote(table))],
+                ))
+                .await?;
+            if row.map(|r| r.try_get_by_index::<bool>(0)).transpose()?.unwrap_or(false) {
+                taken.push((*table).to_owned());
+            }
+        }
+        let mut unchecked = pg.unchecked.lock().expect("unchecked tables");
+        if !unchecked.1.is_empty() && unchecked.0 != tenant {
+            return Err(DbErr::Custom("one load checks the keys of one tenant at the end".into()));
+        }
+        unchecked.0 = tenant.to_owned();
+        unchecked.1.extend(taken.iter().cloned());
+        Ok(taken)
+    }
+
+    /// Checks the foreign keys of the tables [`LoadTxn::check_keys_at_end`]
+    /// took, over the tenant's rows: per key, the distinct keys the rows
+    /// refer to are looked up (and locked against deletion, `FOR KEY SHARE`,
+    /// as the per-row check does, though only from now on: a row deleted
+    /// since the copy is missing here) in one query. The first key with
+    /// references that are not there is returned — table, constraint and
+    /// count, never the values, which must not reach the log; the caller
+    /// must then not commit. A key taken off for the load ([`set_aside`]) is
+    /// checked when it is put back; call this before [`restore`].
+    pub async fn check_keys(&self) -> Result<Option<MissingKeys>, DbErr> {
+        let LoadTxn::Pg(pg) = self else { return Ok(None) };
+        // Kept until every key is found: `commit` refuses meanwhile.
+        let (tenant, tables) = pg.unchecked.lock().expect("unchecked tables").clone();
+        for table in tables {
+            let keys = self
+                .query_all_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT k.conname::text, \
+                       CASE WHEN t.relkind = 'r' THEN 'ONLY ' ELSE '' END || k.confrelid::regclass::text, \
+                       array_to_string(ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, i) \
+                         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i), chr(31)), \
+                       array_to_string(ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(n, i) \
+                         JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i), chr(31)) \
+                     FROM pg_constraint k JOIN pg_class t ON t.oid = k.confrelid \
+                     WHERE k.conrelid = to_regclass($1) AND k.contype = 'f' ORDER BY k.conname",
+                    [Value::from(quote(&table))],
+                ))
+                .await?;
+            for key in keys {
+                let (name, target, from, to): (String, String, String, String) = (
+                    key.try_get_by_index(0)?,
+                    key.try_get_by_index(1)?,
+                    key.try_get_by_index(2)?,
+                    key.try_get_by_index(3)?,
+                );
+                let from: Vec<String> = from.split('\u{1f}').map(quote).collect();
+                let to: Vec<String> = to.split('\u{1f}').map(quote).collect();
+                let cols = from.iter().map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
+                let not_null = from.iter().map(|c| format!(" AND c.{c} IS NOT NULL")).collect::<String>();
+                let on = to.iter().zip(&from).map(|(t, f)| format!("p.{t} = r.{f}")).collect::<Vec<_>>().join(" AND ");
+                let sql = format!(
+                    "WITH r AS (SELECT DISTINCT {cols} FROM {t} c WHERE c.tenant_id = $1{not_null}), \
+                     l AS (SELECT 1 FROM {target} p JOIN r ON {on} FOR KEY SHARE OF p) \
+                     SELECT (SELECT COUNT(*) FROM r) - (SELECT COUNT(*) FROM l)",
+                    t = quote(&table),
+                );
+                let row = self
+                    .query_one_raw(Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        sql,
+                        [Value::from(tenant.clone())],
+                    ))
+                    .await?;
+                let missing: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+                if missing != 0 {
+                    let target = target.trim_start_matches("ONLY ").to_owned();
+                    return Ok(Some(MissingKeys { table, constraint: name, target, count: missing }));
+                }
+            }
+        }
+        pg.unchecked.lock().expect("unchecked tables").1.clear();
+        Ok(None)
     }
 
     /// As [`insert_rows`]; on PostgreSQL by `COPY`.
@@ -414,7 +553,13 @@ impl LoadTxn {
         rows: Vec<Vec<Value>>,
     ) -> Result<(), DbErr> {
         match self {
-            LoadTxn::Pg(pg) if !rows.is_empty() => pg.copy_in(table, columns, rows).await,
+            LoadTxn::Pg(pg) if !rows.is_empty() => {
+                let unchecked = {
+                    let u = pg.unchecked.lock().expect("unchecked tables");
+                    u.1.iter().any(|t| t == table)
+                };
+                pg.copy_in(table, columns, rows, unchecked).await
+            }
             _ => insert_rows(self, table, columns, rows).await,
         }
     }
@@ -439,7 +584,15 @@ fn copy_field(v: Value, out: &mut Vec<u8>) {
 }
 
 impl PgLoad {
-    async fn copy_in(&self, table: &str, columns: &[(&str, ColumnType)], rows: Vec<Vec<Value>>) -> Result<(), DbErr> {
+    /// `unchecked`: without the per-row foreign-key triggers, see
+    /// [`LoadTxn::check_keys_at_end`].
+    async fn copy_in(
+        &self,
+        table: &str,
+        columns: &[(&str, ColumnType)],
+        rows: Vec<Vec<Value>>,
+        unchecked: bool,
+    ) -> Result<(), DbErr> {
         let names = columns.iter().map(|(c, _)| quote(c)).collect::<Vec<_>>().join(", ");
         let sql = format!("COPY {} ({names}) FROM STDIN", quote(table));
         // The text is made before the connection is taken: the import's
@@ -456,13 +609,42 @@ impl PgLoad {
             data.push(b'\n');
         }
         let mut conn = self.conn.lock().await;
-        let mut copy = conn.copy_in_raw(&sql).await.map_err(exec_err)?;
-        if let Err(e) = copy.send(data).await {
-            let _ = copy.abort("Lotse: Senden abgebrochen").await;
-            return Err(exec_err(e));
+        if unchecked {
+            conn.execute("SET LOCAL session_replication_role = replica").await.map_err(exec_err)?;
         }
-        copy.finish().await.map(|_| ()).map_err(exec_err)
+        let copied = async {
+            let mut copy = conn.copy_in_raw(&sql).await.map_err(exec_err)?;
+            if let Err(e) = copy.send(data).await {
+                let _ = copy.abort("Lotse: Senden abgebrochen").await;
+                return Err(exec_err(e));
+            }
+            copy.finish().await.map(|_| ()).map_err(exec_err)
+        }
+        .await;
+        if unchecked && copied.is_ok() {
+            // Every other statement checks its keys row by row as always.
+            conn.execute("SET LOCAL session_replication_role = DEFAULT").await.map_err(exec_err)?;
+        }
+        copied
     }
+}
+
+/// Whether this connection may set `session_replication_role`.
+async fn may_skip_key_triggers(txn: &LoadTxn) -> Result<bool, DbErr> {
+    let one = |sql: &str| Statement::from_string(DbBackend::Postgres, sql.to_owned());
+    let row = txn
+        .query_one_raw(one("SELECT current_setting('is_superuser') = 'on' \
+               AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus'), \
+             current_setting('server_version_num')::int >= 150000 \
+               AND NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"))
+        .await?
+        .ok_or_else(|| DbErr::Custom("no settings".into()))?;
+    let (superuser, may_be_granted): (bool, bool) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    if superuser || !may_be_granted {
+        return Ok(superuser);
+    }
+    let row = txn.query_one_raw(one("SELECT has_parameter_privilege('session_replication_role', 'SET')")).await?;
+    Ok(row.map(|r| r.try_get_by_index::<bool>(0)).transpose()?.unwrap_or(false))
 }
 
 #[sea_orm_migration::async_trait::async_trait]

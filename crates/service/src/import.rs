@@ -262,6 +262,10 @@ pub struct ImportReport {
     /// Tables whose indexes were built anew after a large first load
     /// (`lotse_db::bulk::SetAside`); empty for an ordinary import.
     pub rebuilt_indexes: Vec<String>,
+    /// Tables whose new rows went in without per-row foreign-key checks and
+    /// whose keys were checked once at the end (PostgreSQL, a large first
+    /// load; `lotse_db::bulk::LoadTxn::check_keys_at_end`).
+    pub keys_checked_at_end: Vec<String>,
 }
 
 /// Progress: file name and rows read so far in it.
@@ -459,6 +463,12 @@ impl Lotse {
         preload(&txn, actor, &mut ctx.known, scope).await?;
         // A large first load builds its tables' indexes once at the end.
         let aside = if commit && scope.is_none() { set_aside_for(&txn, bundle, &ctx.known).await? } else { None };
+        // PostgreSQL: and checks their foreign keys once at the end, not row by row.
+        if commit && scope.is_none() {
+            let tables: Vec<&str> = first_loads(bundle, &ctx.known).into_iter().map(|(t, _)| t).collect();
+            ctx.problems.keys_checked_at_end =
+                txn.check_keys_at_end(actor.tenant.as_str(), &tables).await.map_err(db_err)?;
+        }
 
         for name in &names {
             if FileSpec::by_name(name).is_none() {
@@ -503,6 +513,28 @@ impl Lotse {
         drop(ctx.known);
         report.files.sort_by_key(|f| FILES.iter().position(|s| s.name == f.file).unwrap_or(usize::MAX));
         if report.error_count == 0 && commit {
+            if !report.keys_checked_at_end.is_empty()
+                && let Some(p) = ctx_progress
+            {
+                p(&format!("Verweise werden geprüft ({})", report.keys_checked_at_end.join(", ")), 0);
+            }
+            if let Some(m) = txn.check_keys().await.map_err(db_err)? {
+                // Table and key names only: the values may be personal data.
+                tracing::error!(
+                    table = %m.table,
+                    constraint = %m.constraint,
+                    target = %m.target,
+                    missing = m.count,
+                    "an import's new rows refer to records that are not there; nothing written"
+                );
+                return Err(DomainError::conflict(
+                    format!(
+                        "Ein verknüpfter Datensatz fehlt ({} → {}); es wurde nichts gespeichert.",
+                        m.table, m.target
+                    ),
+                    format!("A referenced record is missing ({} → {}); nothing was saved.", m.table, m.target),
+                ));
+            }
             if let Some(aside) = aside {
                 if let Some(p) = ctx_progress {
                     p(&format!("Indizes werden aufgebaut ({})", aside.tables.join(", ")), 0);
@@ -522,6 +554,9 @@ impl Lotse {
                 tracing::warn!(error = %e, "planner statistics not refreshed after the import");
             }
         }
+        if !report.written {
+            report.keys_checked_at_end.clear();
+        }
         // Otherwise dropping the transaction rolls everything back.
         Ok(report)
     }
@@ -534,20 +569,11 @@ const SEARCH_KEYS_PER_PERSON: u64 = 8;
 /// Fewest bytes a row takes, for an upper estimate of a file's rows.
 const BULK_BYTES_PER_ROW: u64 = 48;
 
-/// The tables a first, large load fills: their indexes are set aside and
-/// built once at the end (`lotse_db::bulk::SetAside`). A table qualifies
-/// when its file is large, the tenant has no rows in it yet (so every row
-/// is a new one and nothing needs the indexes meanwhile) and its rows of all
-/// tenants are fewer than the file brings (SQLite) or none (PostgreSQL,
-/// whose readers would wait for the table until the import ends). With the
-/// persons go their search keys.
-async fn set_aside_for(
-    txn: &LoadTxn,
-    bundle: &Bundle,
-    known: &Known,
-) -> Result<Option<lotse_db::bulk::SetAside>, DomainError> {
-    let pg = txn.get_database_backend() == sea_orm::DbBackend::Postgres;
-    let mut candidates: Vec<(&'static str, u64)> = Vec::new();
+/// The tables a first, large load of the tenant fills, each with an upper
+/// estimate of its rows: its file is large and the tenant has no rows in it
+/// yet, so every row is a new one. With the persons go their search keys.
+fn first_loads(bundle: &Bundle, known: &Known) -> Vec<(&'static str, u64)> {
+    let mut tables = Vec::new();
     for name in bundle.files() {
         let Some(spec) = FileSpec::by_name(name) else { continue };
         let Some(bytes) = bundle.size_hint(name) else { continue };
@@ -557,12 +583,28 @@ async fn set_aside_for(
         {
             continue;
         }
-        let limit = if pg { 0 } else { bytes / BULK_BYTES_PER_ROW };
-        candidates.push((spec.table, limit));
+        let rows = bytes / BULK_BYTES_PER_ROW;
+        tables.push((spec.table, rows));
         if spec.table == "persons" {
-            candidates.push(("person_search", limit * SEARCH_KEYS_PER_PERSON));
+            tables.push(("person_search", rows * SEARCH_KEYS_PER_PERSON));
         }
     }
+    tables
+}
+
+/// The tables of a first, large load ([`first_loads`]) whose indexes are
+/// set aside and built once at the end (`lotse_db::bulk::SetAside`): those
+/// whose rows of all tenants are fewer than the file brings (SQLite) or none
+/// (PostgreSQL, whose readers would wait for the table until the import
+/// ends).
+async fn set_aside_for(
+    txn: &LoadTxn,
+    bundle: &Bundle,
+    known: &Known,
+) -> Result<Option<lotse_db::bulk::SetAside>, DomainError> {
+    let pg = txn.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let candidates: Vec<(&'static str, u64)> =
+        first_loads(bundle, known).into_iter().map(|(t, rows)| (t, if pg { 0 } else { rows })).collect();
     if candidates.is_empty() {
         return Ok(None);
     }

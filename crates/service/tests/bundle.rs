@@ -150,6 +150,173 @@ lotse_testkit::both_backends! {
         }
     }
 
+    async fn a_first_load_checks_its_keys_once_at_the_end(db) {
+        // PostgreSQL: copies into the tables taken skip the per-row foreign-key
+        // checks, `check_keys` finds a missing key at the end, names the
+        // constraint but not the value, and locks what the rows refer to;
+        // everything else keeps its per-row checks. SQLite: nothing is taken,
+        // and a missing key fails at once.
+        use lotse_db::sea_orm::sea_query::{ColumnType, Value};
+        use lotse_db::sea_orm::{ConnectionTrait, Database};
+        use lotse_db::bulk::{MissingKeys, begin_load};
+        let lotse = &db.lotse;
+        let pg = db.backend == lotse_db::backend::Backend::Postgres;
+        db.sql("CREATE TABLE key_parent (tenant_id text, id text, PRIMARY KEY (tenant_id, id))").await.unwrap();
+        db.sql(
+            "CREATE TABLE key_child (tenant_id text, id text PRIMARY KEY, parent text, \
+             CONSTRAINT key_child_parent_fkey FOREIGN KEY (tenant_id, parent) REFERENCES key_parent (tenant_id, id))",
+        )
+        .await
+        .unwrap();
+        db.sql("INSERT INTO key_parent VALUES ('a', 'p1'), ('b', 'p2')").await.unwrap();
+        let cols = [("tenant_id", ColumnType::Text), ("id", ColumnType::Text), ("parent", ColumnType::Text)];
+        let row = |t: &str, id: &str, p: Option<&str>| {
+            vec![Value::from(t), Value::from(id), Value::String(p.map(str::to_owned))]
+        };
+        let children = || async {
+            let r = lotse.db.query_one_raw(lotse_db::sea_orm::Statement::from_string(
+                lotse.db.get_database_backend(),
+                "SELECT COUNT(*) FROM key_child",
+            ));
+            r.await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
+        };
+
+        // Rows whose keys are there (or NULL) go in and pass the check.
+        let txn = begin_load(&lotse.db).await.unwrap();
+        let taken = txn.check_keys_at_end("a", &["key_child", "key_parent"]).await.unwrap();
+        let expected: &[&str] = if pg { &["key_child", "key_parent"] } else { &[] };
+        assert_eq!(taken, expected);
+        txn.insert_rows("key_child", &cols, vec![row("a", "c1", Some("p1")), row("a", "c2", None)]).await.unwrap();
+        assert_eq!(txn.check_keys().await.unwrap(), None);
+        txn.commit().await.unwrap();
+        assert_eq!(children().await, 2);
+
+        // A key that is missing for this tenant ('p2' is tenant b's).
+        let txn = begin_load(&lotse.db).await.unwrap();
+        txn.check_keys_at_end("a", &["key_child"]).await.unwrap();
+        let copied = txn.insert_rows("key_child", &cols, vec![row("a", "c3", Some("p2"))]).await;
+        if pg {
+            copied.unwrap();
+            let missing = txn.check_keys().await.unwrap();
+            let expected = MissingKeys {
+                table: "key_child".into(),
+                constraint: "key_child_parent_fkey".into(),
+                target: "key_parent".into(),
+                count: 1,
+            };
+            assert_eq!(missing, Some(expected));
+            assert!(txn.commit().await.is_err(), "a load whose keys are missing does not commit");
+        } else {
+            assert!(copied.is_err(), "SQLite checks the key at once");
+            drop(txn);
+        }
+        assert_eq!(children().await, 2, "nothing of the failed load is kept");
+
+        // Only the copies skip the triggers: a plain insert after one, and
+        // copies into a table not taken, are checked row by row.
+        let txn = begin_load(&lotse.db).await.unwrap();
+        txn.check_keys_at_end("a", &["key_child"]).await.unwrap();
+        txn.insert_rows("key_child", &cols, vec![row("a", "c4", Some("p1"))]).await.unwrap();
+        let plain = txn.execute_unprepared("INSERT INTO key_child VALUES ('a', 'c5', 'fehlt')").await;
+        assert!(plain.is_err(), "{plain:?}");
+        drop(txn);
+        let txn = begin_load(&lotse.db).await.unwrap();
+        txn.check_keys_at_end("a", &["key_child"]).await.unwrap();
+        txn.insert_rows("key_child", &cols, vec![row("a", "c4", Some("p1"))]).await.unwrap();
+        let update = txn.execute_unprepared("UPDATE key_child SET parent = 'fehlt' WHERE id = 'c1'").await;
+        assert!(update.is_err(), "an update after a copy is checked at once: {update:?}");
+        drop(txn);
+        let txn = begin_load(&lotse.db).await.unwrap();
+        let copied = txn.insert_rows("key_child", &cols, vec![row("a", "c6", Some("fehlt"))]).await;
+        assert!(copied.is_err(), "a table not taken checks its keys at once: {copied:?}");
+        drop(txn);
+        if !pg {
+            return;
+        }
+
+        // What the rows refer to is locked until the commit, as by the
+        // per-row check: deleting it waits (and here gives up).
+        let txn = begin_load(&lotse.db).await.unwrap();
+        txn.check_keys_at_end("a", &["key_child"]).await.unwrap();
+        txn.insert_rows("key_child", &cols, vec![row("a", "c7", Some("p1"))]).await.unwrap();
+        assert_eq!(txn.check_keys().await.unwrap(), None);
+        let other = Database::connect(db.url.as_str()).await.unwrap();
+        // One string, so that both go to the same pooled connection.
+        let deleted =
+            other.execute_unprepared("SET lock_timeout = '300ms'; DELETE FROM key_parent WHERE tenant_id = 'a'").await;
+        assert!(deleted.is_err_and(|e| e.to_string().contains("lock timeout")), "the referred row is locked");
+        other.close().await.unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(children().await, 3);
+
+        // A table with a trigger on inserts is not taken (it would be
+        // skipped too), unless the trigger fires always.
+        db.sql("CREATE FUNCTION key_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$").await.unwrap();
+        db.sql("CREATE TRIGGER key_touch BEFORE INSERT ON key_child FOR EACH ROW EXECUTE FUNCTION key_touch()").await.unwrap();
+        let txn = begin_load(&lotse.db).await.unwrap();
+        assert!(txn.check_keys_at_end("a", &["key_child"]).await.unwrap().is_empty());
+        drop(txn);
+        db.sql("ALTER TABLE key_child ENABLE ALWAYS TRIGGER key_touch").await.unwrap();
+        let txn = begin_load(&lotse.db).await.unwrap();
+        assert_eq!(txn.check_keys_at_end("a", &["key_child"]).await.unwrap(), ["key_child"]);
+        drop(txn);
+
+        // Nor a table without tenant_id, or with a key that is not MATCH SIMPLE.
+        db.sql("CREATE TABLE key_untenanted (id text PRIMARY KEY, parent_tenant text, parent text, \
+                FOREIGN KEY (parent_tenant, parent) REFERENCES key_parent (tenant_id, id))")
+            .await
+            .unwrap();
+        db.sql("CREATE TABLE key_full (tenant_id text, id text PRIMARY KEY, parent text, \
+                FOREIGN KEY (tenant_id, parent) REFERENCES key_parent (tenant_id, id) MATCH FULL)")
+            .await
+            .unwrap();
+        let txn = begin_load(&lotse.db).await.unwrap();
+        assert_eq!(
+            txn.check_keys_at_end("a", &["key_untenanted", "key_full", "key_parent"]).await.unwrap(),
+            ["key_parent"]
+        );
+        drop(txn);
+
+        // A role that may not set session_replication_role keeps the per-row
+        // checks; `GRANT SET ON PARAMETER` (PostgreSQL 15) lets it skip them.
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let role = format!("lotse_k_{}_{nanos}", std::process::id());
+        db.sql(&format!("CREATE ROLE {role} LOGIN")).await.unwrap();
+        db.sql(&format!("GRANT ALL ON key_child TO {role}")).await.unwrap();
+        db.sql(&format!("GRANT SELECT ON key_parent TO {role}")).await.unwrap();
+        // (The test server trusts local connections, as CI's does.)
+        let (scheme, rest) = db.url.split_once("://").unwrap();
+        let url = format!("{scheme}://{role}@{}", rest.split_once('@').map_or(rest, |(_, host)| host));
+        let as_role = lotse_db::backend::connect_unmigrated(&url).await.unwrap();
+        let txn = begin_load(&as_role).await.unwrap();
+        assert!(txn.check_keys_at_end("a", &["key_child"]).await.unwrap().is_empty(), "no right, no skipping");
+        drop(txn);
+        let version: i64 = {
+            let r = lotse.db.query_one_raw(lotse_db::sea_orm::Statement::from_string(
+                lotse.db.get_database_backend(),
+                "SELECT current_setting('server_version_num')::bigint",
+            ));
+            r.await.unwrap().unwrap().try_get_by_index(0).unwrap()
+        };
+        if version >= 150_000 {
+            db.sql(&format!("GRANT SET ON PARAMETER session_replication_role TO {role}")).await.unwrap();
+            // Locking the rows referred to needs UPDATE on their table.
+            let txn = begin_load(&as_role).await.unwrap();
+            assert!(txn.check_keys_at_end("a", &["key_child"]).await.unwrap().is_empty(), "no lock, no skipping");
+            drop(txn);
+            db.sql(&format!("GRANT UPDATE ON key_parent TO {role}")).await.unwrap();
+            let txn = begin_load(&as_role).await.unwrap();
+            assert_eq!(txn.check_keys_at_end("a", &["key_child"]).await.unwrap(), ["key_child"]);
+            txn.insert_rows("key_child", &cols, vec![row("a", "c8", Some("p1"))]).await.unwrap();
+            assert_eq!(txn.check_keys().await.unwrap(), None);
+            txn.commit().await.unwrap();
+            db.sql(&format!("REVOKE SET ON PARAMETER session_replication_role FROM {role}")).await.unwrap();
+        }
+        as_role.close().await.unwrap();
+        db.sql(&format!("DROP OWNED BY {role}")).await.unwrap();
+        db.sql(&format!("DROP ROLE {role}")).await.unwrap();
+    }
+
     async fn example_imports_idempotently_and_round_trips(db) {
         let lotse = &db.lotse;
         let a = tenant(lotse, "example").await;
@@ -371,6 +538,17 @@ lotse_testkit::both_backends! {
         assert!(r.written && r.error_count == 0, "{:?}", &r.errors[..r.errors.len().min(5)]);
         // The large files of a first load are written without indexes, which are built at the end.
         assert_eq!(r.rebuilt_indexes, ["outcomes", "participations", "persons", "person_search"]);
+        // PostgreSQL checks their foreign keys once at the end, as for the second tenant below.
+        let first_loaded: &[&str] = match db.backend {
+            lotse_db::backend::Backend::Sqlite => &[],
+            lotse_db::backend::Backend::Postgres => &["outcomes", "participations", "person_search", "persons"],
+        };
+        let sorted = |v: &[String]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&r.keys_checked_at_end), first_loaded);
         assert_eq!(secondary(lotse).await, before, "every index and key is back");
         // The import's connection went back to the pool with the temp_store it came with (memory).
         let stores = temp_stores(lotse).await;
@@ -390,6 +568,10 @@ lotse_testkit::both_backends! {
             lotse_db::backend::Backend::Postgres => &[],
         };
         assert_eq!(r.rebuilt_indexes, expected);
+        assert_eq!(sorted(&r.keys_checked_at_end), first_loaded, "a first load of this tenant");
+        // Importing it again writes no new rows: every row is checked as always.
+        let again = import(lotse, &b, first.path()).await;
+        assert!(again.written && again.keys_checked_at_end.is_empty());
         assert_eq!(secondary(lotse).await, before);
         same_dirs(first.path(), export_dir(lotse, &b).await.path());
         // The generator writes canonical files: the export gives them back byte for byte.

@@ -33,6 +33,10 @@ pub struct ImportResult {
     /// Tables whose indexes a large first load built anew at its end
     /// (empty for an ordinary import; see docs/bundle.md, "Large first loads").
     pub rebuilt_indexes: Vec<String>,
+    /// Tables whose foreign keys a large first load checked once at its end
+    /// instead of row by row (PostgreSQL only; see docs/bundle.md, "Large
+    /// first loads").
+    pub keys_checked_at_end: Vec<String>,
 }
 
 pub(crate) fn problems(ps: &[lotse_bundle::Problem], english: bool) -> Vec<ImportProblem> {
@@ -78,6 +82,7 @@ pub async fn create(
         warnings: problems(&report.warnings, english),
         files: report.files,
         rebuilt_indexes: report.rebuilt_indexes,
+        keys_checked_at_end: report.keys_checked_at_end,
     };
     if result.written {
         return Ok(axum::Json(result).into_response());

@@ -56,5 +56,11 @@ lotse_testkit::both_backends! {
         // outcomes.csv (over 1 MiB) goes into a table the fixture left empty.
         let rebuilt = body["rebuilt_indexes"].as_array().unwrap();
         assert!(rebuilt.iter().any(|t| t == "outcomes"), "{rebuilt:?}");
+        // PostgreSQL checks its keys once at the end; SQLite row by row.
+        let checked = body["keys_checked_at_end"].as_array().unwrap();
+        match db.backend {
+            lotse_db::Backend::Postgres => assert!(checked.iter().any(|t| t == "outcomes"), "{checked:?}"),
+            lotse_db::Backend::Sqlite => assert!(checked.is_empty(), "{checked:?}"),
+        }
     }
 }
