@@ -462,10 +462,12 @@ impl Lotse {
         }
         preload(&txn, actor, &mut ctx.known, scope).await?;
         // A large first load builds its tables' indexes once at the end.
-        let aside = if commit && scope.is_none() { set_aside_for(&txn, bundle, &ctx.known).await? } else { None };
         // PostgreSQL: and checks their foreign keys once at the end, not row by row.
+        let mut aside = None;
         if commit && scope.is_none() {
-            let tables: Vec<&str> = first_loads(bundle, &ctx.known).into_iter().map(|(t, _)| t).collect();
+            let first = first_loads(bundle, &ctx.known);
+            aside = set_aside_for(&txn, &first).await?;
+            let tables: Vec<&str> = first.iter().map(|(t, _)| *t).collect();
             ctx.problems.keys_checked_at_end =
                 txn.check_keys_at_end(actor.tenant.as_str(), &tables).await.map_err(db_err)?;
         }
@@ -599,12 +601,10 @@ fn first_loads(bundle: &Bundle, known: &Known) -> Vec<(&'static str, u64)> {
 /// ends).
 async fn set_aside_for(
     txn: &LoadTxn,
-    bundle: &Bundle,
-    known: &Known,
+    first: &[(&'static str, u64)],
 ) -> Result<Option<lotse_db::bulk::SetAside>, DomainError> {
     let pg = txn.get_database_backend() == sea_orm::DbBackend::Postgres;
-    let candidates: Vec<(&'static str, u64)> =
-        first_loads(bundle, known).into_iter().map(|(t, rows)| (t, if pg { 0 } else { rows })).collect();
+    let candidates: Vec<(&'static str, u64)> = first.iter().map(|&(t, rows)| (t, if pg { 0 } else { rows })).collect();
     if candidates.is_empty() {
         return Ok(None);
     }
