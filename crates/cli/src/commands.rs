@@ -442,13 +442,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Migrate = cli.command {
+        // Before anything else opens the database, which migrates it too:
+        // the count is of what this command ran.
+        let db = lotse_db::backend::connect_unmigrated(&cfg.db).await?;
+        let n = lotse_db::backend::migrate(&db).await?;
+        println!("Datenbank ist auf dem neuesten Stand ({n} Migrationen ausgeführt).");
+        db.close().await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let lotse = Lotse::open(&cfg.db).await?;
     match cli.command {
         Command::Serve { demo, .. } => serve(lotse, &cfg, demo).await?,
-        Command::Migrate => {
-            let n = lotse_db::backend::migrate(&lotse.db).await?;
-            println!("Datenbank ist auf dem neuesten Stand ({n} Migrationen ausgeführt).");
-        }
+        Command::Migrate => unreachable!("handled before the database is opened"),
         Command::Admin { cmd } => admin(&lotse, cmd).await?,
         Command::Audit { cmd: Some(AuditCmd::Verify { tenant }), .. } => {
             let tenants = match tenant {

@@ -60,6 +60,22 @@ lotse_testkit::both_backends! {
 }
 
 #[tokio::test]
+async fn migrate_counts_the_migrations_it_ran() {
+    use lotse_db::migration::{Migrator, MigratorTrait};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("neu.db").display());
+    let all = Migrator::migrations().len();
+    tokio::task::spawn_blocking(move || {
+        let first = ok(&["--db", &url, "migrate"], None);
+        assert!(first.contains(&format!("({all} Migrationen ausgeführt)")), "{first}");
+        let again = ok(&["--db", &url, "migrate"], None);
+        assert!(again.contains("(0 Migrationen ausgeführt)"), "{again}");
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
 async fn unknown_database_scheme_is_a_clear_error() {
     let out = tokio::task::spawn_blocking(|| lotse(&["--db", "mysql://x", "migrate"], None)).await.unwrap();
     assert!(!out.status.success());
