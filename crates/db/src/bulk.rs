@@ -368,7 +368,19 @@ pub struct PgLoad {
     open: bool,
     /// Tables whose new rows go in without per-row key checks (see
     /// [`LoadTxn::check_keys_at_end`]), and the tenant they are checked for.
-    unchecked: std::sync::Mutex<(String, Vec<String>)>,
+    unchecked: std::sync::Mutex<Unchecked>,
+}
+
+/// See [`PgLoad::unchecked`].
+#[derive(Debug, Default, Clone)]
+struct Unchecked {
+    tenant: String,
+    /// Taken, waiting for [`LoadTxn::check_keys`].
+    tables: Vec<String>,
+    /// Every table the caller said the tenant had no rows in: its rows of
+    /// the tenant are this transaction's own, which no other transaction
+    /// can see, let alone delete, so a check need not lock them.
+    new: Vec<String>,
 }
 
 impl Drop for PgLoad {
@@ -412,7 +424,7 @@ impl LoadTxn {
         match self {
             LoadTxn::Orm(txn) => txn.commit().await,
             LoadTxn::Pg(mut pg) => {
-                if !pg.unchecked.get_mut().expect("unchecked tables").1.is_empty() {
+                if !pg.unchecked.get_mut().expect("unchecked tables").tables.is_empty() {
                     return Err(DbErr::Custom("rows copied without their key checks are not checked yet".into()));
                 }
                 pg.conn.get_mut().execute("COMMIT").await.map_err(exec_err)?;
@@ -473,11 +485,12 @@ impl LoadTxn {
             }
         }
         let mut unchecked = pg.unchecked.lock().expect("unchecked tables");
-        if !unchecked.1.is_empty() && unchecked.0 != tenant {
+        if (!unchecked.tables.is_empty() || !unchecked.new.is_empty()) && unchecked.tenant != tenant {
             return Err(DbErr::Custom("one load checks the keys of one tenant at the end".into()));
         }
-        unchecked.0 = tenant.to_owned();
-        unchecked.1.extend(taken.iter().cloned());
+        unchecked.tenant = tenant.to_owned();
+        unchecked.tables.extend(taken.iter().cloned());
+        unchecked.new.extend(tables.iter().map(|t| (*t).to_owned()));
         Ok(taken)
     }
 
@@ -485,15 +498,44 @@ impl LoadTxn {
     /// took, over the tenant's rows: per key, the distinct keys the rows
     /// refer to are looked up (and locked against deletion, `FOR KEY SHARE`,
     /// as the per-row check does, though only from now on: a row deleted
-    /// since the copy is missing here) in one query. The first key with
+    /// since the copy is missing here) in one query. Rows of the tenant in a
+    /// table it had none in before this load (the `tables` given to
+    /// [`LoadTxn::check_keys_at_end`]) are this transaction's own and are
+    /// not locked: a key that leads with `tenant_id` can only find those.
+    /// The first key with
     /// references that are not there is returned — table, constraint and
     /// count, never the values, which must not reach the log; the caller
     /// must then not commit. A key taken off for the load ([`set_aside`]) is
-    /// checked when it is put back; call this before [`restore`].
+    /// checked when it is put back; call this before [`restore`]. The keys
+    /// of a taken table need not be taken off for the load (they do not
+    /// fire for its copies): checked here, they cost one join each instead
+    /// of dropping and adding them again.
     pub async fn check_keys(&self) -> Result<Option<MissingKeys>, DbErr> {
         let LoadTxn::Pg(pg) = self else { return Ok(None) };
         // Kept until every key is found: `commit` refuses meanwhile.
-        let (tenant, tables) = pg.unchecked.lock().expect("unchecked tables").clone();
+        let Unchecked { tenant, tables, new } = pg.unchecked.lock().expect("unchecked tables").clone();
+        if tables.is_empty() {
+            return Ok(None);
+        }
+        // Room to hash the keys in memory, as PostgreSQL gives its own check
+        // when a foreign key is added (`maintenance_work_mem`); at a million
+        // persons the default 4 MB spilled the keys to disk (docs/performance.md).
+        self.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
+        let missing = self.find_missing_keys(&tenant, &tables, &new).await?;
+        self.execute_unprepared("SET LOCAL work_mem = DEFAULT").await?;
+        if missing.is_none() {
+            pg.unchecked.lock().expect("unchecked tables").tables.clear();
+        }
+        Ok(missing)
+    }
+
+    /// See [`LoadTxn::check_keys`].
+    async fn find_missing_keys(
+        &self,
+        tenant: &str,
+        tables: &[String],
+        new: &[String],
+    ) -> Result<Option<MissingKeys>, DbErr> {
         for table in tables {
             let keys = self
                 .query_all_raw(Statement::from_sql_and_values(
@@ -503,45 +545,58 @@ impl LoadTxn {
                        array_to_string(ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, i) \
                          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i), chr(31)), \
                        array_to_string(ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(n, i) \
-                         JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i), chr(31)) \
+                         JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i), chr(31)), \
+                       t.relname::text \
                      FROM pg_constraint k JOIN pg_class t ON t.oid = k.confrelid \
                      WHERE k.conrelid = to_regclass($1) AND k.contype = 'f' ORDER BY k.conname",
                     [Value::from(quote(&table))],
                 ))
                 .await?;
             for key in keys {
-                let (name, target, from, to): (String, String, String, String) = (
+                let (name, target, from, to, target_name): (String, String, String, String, String) = (
                     key.try_get_by_index(0)?,
                     key.try_get_by_index(1)?,
                     key.try_get_by_index(2)?,
                     key.try_get_by_index(3)?,
+                    key.try_get_by_index(4)?,
                 );
+                // The tenant's rows of a table it had none in are this
+                // transaction's own: nobody else can delete them, no lock.
+                let own_rows = new.contains(&target_name)
+                    && from.split('\u{1f}').zip(to.split('\u{1f}')).any(|(f, t)| f == "tenant_id" && t == "tenant_id");
                 let from: Vec<String> = from.split('\u{1f}').map(quote).collect();
                 let to: Vec<String> = to.split('\u{1f}').map(quote).collect();
                 let cols = from.iter().map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ");
                 let not_null = from.iter().map(|c| format!(" AND c.{c} IS NOT NULL")).collect::<String>();
-                let on = to.iter().zip(&from).map(|(t, f)| format!("p.{t} = r.{f}")).collect::<Vec<_>>().join(" AND ");
-                let sql = format!(
-                    "WITH r AS (SELECT DISTINCT {cols} FROM {t} c WHERE c.tenant_id = $1{not_null}), \
-                     l AS (SELECT 1 FROM {target} p JOIN r ON {on} FOR KEY SHARE OF p) \
-                     SELECT (SELECT COUNT(*) FROM r) - (SELECT COUNT(*) FROM l)",
-                    t = quote(&table),
-                );
+                let on = |r: &str| to.iter().zip(&from).map(|(t, f)| format!("p.{t} = {r}.{f}")).collect::<Vec<_>>();
+                let sql = if own_rows {
+                    // What adding the key would run: the rows without their
+                    // target, without first making their keys distinct.
+                    format!(
+                        "SELECT COUNT(*) FROM (SELECT DISTINCT {cols} FROM {t} c WHERE c.tenant_id = $1{not_null} \
+                         AND NOT EXISTS (SELECT 1 FROM {target} p WHERE {on})) AS m",
+                        t = quote(table),
+                        on = on("c").join(" AND "),
+                    )
+                } else {
+                    format!(
+                        "WITH r AS (SELECT DISTINCT {cols} FROM {t} c WHERE c.tenant_id = $1{not_null}), \
+                         l AS (SELECT 1 FROM {target} p JOIN r ON {on} FOR KEY SHARE OF p) \
+                         SELECT (SELECT COUNT(*) FROM r) - (SELECT COUNT(*) FROM l)",
+                        t = quote(table),
+                        on = on("r").join(" AND "),
+                    )
+                };
                 let row = self
-                    .query_one_raw(Statement::from_sql_and_values(
-                        DbBackend::Postgres,
-                        sql,
-                        [Value::from(tenant.clone())],
-                    ))
+                    .query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, [Value::from(tenant)]))
                     .await?;
                 let missing: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
                 if missing != 0 {
                     let target = target.trim_start_matches("ONLY ").to_owned();
-                    return Ok(Some(MissingKeys { table, constraint: name, target, count: missing }));
+                    return Ok(Some(MissingKeys { table: table.clone(), constraint: name, target, count: missing }));
                 }
             }
         }
-        pg.unchecked.lock().expect("unchecked tables").1.clear();
         Ok(None)
     }
 
@@ -552,17 +607,85 @@ impl LoadTxn {
         columns: &[(&str, ColumnType)],
         rows: Vec<Vec<Value>>,
     ) -> Result<(), DbErr> {
+        let prepared = self.prepare_rows(columns.len(), rows, None);
+        self.insert_prepared(table, columns, prepared).await
+    }
+
+    /// Starts making `rows` (of `width` columns) ready for
+    /// [`LoadTxn::insert_prepared`], after putting them in order with
+    /// `sort` if given. On PostgreSQL the `COPY` text is made on a thread of
+    /// the blocking pool, so that the caller reads and checks the next
+    /// batch meanwhile, and the batch before is copied meanwhile: the import
+    /// hands a batch over prepared, and the server no longer waits for the
+    /// text between two copies (docs/performance.md). On SQLite the rows are
+    /// bound when written.
+    pub fn prepare_rows(
+        &self,
+        width: usize,
+        mut rows: Vec<Vec<Value>>,
+        sort: Option<fn(&mut [Vec<Value>])>,
+    ) -> PreparedRows {
         match self {
-            LoadTxn::Pg(pg) if !rows.is_empty() => {
-                let unchecked = {
-                    let u = pg.unchecked.lock().expect("unchecked tables");
-                    u.1.iter().any(|t| t == table)
-                };
-                pg.copy_in(table, columns, rows, unchecked).await
+            LoadTxn::Pg(_) if !rows.is_empty() => PreparedRows::Copy(tokio::task::spawn_blocking(move || {
+                if let Some(sort) = sort {
+                    sort(&mut rows);
+                }
+                copy_text(rows, width)
+            })),
+            _ => {
+                if let Some(sort) = sort {
+                    sort(&mut rows);
+                }
+                PreparedRows::Values(rows)
             }
-            _ => insert_rows(self, table, columns, rows).await,
         }
     }
+
+    /// Writes rows made ready by [`LoadTxn::prepare_rows`] into `table`.
+    pub async fn insert_prepared(
+        &self,
+        table: &str,
+        columns: &[(&str, ColumnType)],
+        rows: PreparedRows,
+    ) -> Result<(), DbErr> {
+        match (self, rows) {
+            (LoadTxn::Pg(pg), PreparedRows::Copy(text)) => {
+                let text = text.await.map_err(|e| DbErr::Custom(format!("COPY text not made: {e}")))?;
+                let unchecked = {
+                    let u = pg.unchecked.lock().expect("unchecked tables");
+                    u.tables.iter().any(|t| t == table)
+                };
+                pg.copy_in(table, columns, text, unchecked).await
+            }
+            (_, PreparedRows::Values(rows)) => insert_rows(self, table, columns, rows).await,
+            (LoadTxn::Orm(_), PreparedRows::Copy(_)) => {
+                Err(DbErr::Custom("COPY text is for PostgreSQL's import transaction only".into()))
+            }
+        }
+    }
+}
+
+/// New rows on their way into a table, see [`LoadTxn::prepare_rows`].
+pub enum PreparedRows {
+    Values(Vec<Vec<Value>>),
+    /// `COPY` text being made on the blocking pool.
+    Copy(tokio::task::JoinHandle<Vec<u8>>),
+}
+
+/// Rows of `width` values in `COPY`'s text format.
+fn copy_text(rows: Vec<Vec<Value>>, width: usize) -> Vec<u8> {
+    let mut data = Vec::with_capacity(rows.len() * 16 * width);
+    for row in rows {
+        debug_assert_eq!(row.len(), width);
+        for (i, v) in row.into_iter().enumerate() {
+            if i > 0 {
+                data.push(b'\t');
+            }
+            copy_field(v, &mut data);
+        }
+        data.push(b'\n');
+    }
+    data
 }
 
 /// One value in `COPY`'s text format: `\N` for NULL, backslash escapes for
@@ -584,30 +707,18 @@ fn copy_field(v: Value, out: &mut Vec<u8>) {
 }
 
 impl PgLoad {
-    /// `unchecked`: without the per-row foreign-key triggers, see
+    /// Copies `data`, `COPY` text of `columns`, into `table`; `unchecked`:
+    /// without the per-row foreign-key triggers, see
     /// [`LoadTxn::check_keys_at_end`].
     async fn copy_in(
         &self,
         table: &str,
         columns: &[(&str, ColumnType)],
-        rows: Vec<Vec<Value>>,
+        data: Vec<u8>,
         unchecked: bool,
     ) -> Result<(), DbErr> {
         let names = columns.iter().map(|(c, _)| quote(c)).collect::<Vec<_>>().join(", ");
         let sql = format!("COPY {} ({names}) FROM STDIN", quote(table));
-        // The text is made before the connection is taken: the import's
-        // reader may query meanwhile.
-        let mut data = Vec::with_capacity(rows.len() * 16 * columns.len());
-        for row in rows {
-            debug_assert_eq!(row.len(), columns.len());
-            for (i, v) in row.into_iter().enumerate() {
-                if i > 0 {
-                    data.push(b'\t');
-                }
-                copy_field(v, &mut data);
-            }
-            data.push(b'\n');
-        }
         let mut conn = self.conn.lock().await;
         if unchecked {
             conn.execute("SET LOCAL session_replication_role = replica").await.map_err(exec_err)?;

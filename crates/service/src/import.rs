@@ -499,10 +499,11 @@ impl Lotse {
                 );
                 ctx.problems.files.push(s);
             }
-            let rows = bundle
-                .rows(name)
-                .map_err(|e| DomainError::invalid("bundle", format!("{name}: {e}"), format!("{name}: {e}")))?;
-            let Some(rows) = rows else { continue };
+            let unreadable =
+                |e: std::io::Error| DomainError::invalid("bundle", format!("{name}: {e}"), format!("{name}: {e}"));
+            let Some(rows) = bundle.rows(name).map_err(unreadable)? else { continue };
+            // Parsed on a thread of its own while this one checks and writes.
+            let rows = rows.read_ahead().map_err(unreadable)?;
             let summary = for_each_table!(spec.table, E => import_file::<E>(&txn, actor, spec, rows, &mut ctx).await?);
             ctx.problems.files.push(summary);
         }
@@ -996,9 +997,9 @@ where
         // reader stops instead of waiting for room.
         let mut batches = batches;
         while let Some(b) = batches.recv().await {
-            txn.insert_rows(spec.table, &insert_cols, b.rows).await.map_err(db_err)?;
+            txn.insert_prepared(spec.table, &insert_cols, b.rows).await.map_err(db_err)?;
             // Search keys after their persons (they reference them).
-            crate::persons::insert_search_rows(txn, b.search).await.map_err(db_err)?;
+            crate::persons::insert_prepared_search_rows(txn, b.search).await.map_err(db_err)?;
             crate::persons::file_vocabulary(txn, actor.tenant.as_str(), &b.vocabulary).await?;
         }
         Ok::<(), DomainError>(())
@@ -1216,9 +1217,11 @@ where
                 summary.created += 1;
                 if inserts.len() >= insert_batch || insert_bytes >= MAX_BATCH_BYTES {
                     insert_bytes = 0;
+                    // Made ready (PostgreSQL: its COPY text) on another thread
+                    // while this one reads on and the writer copies the batch before.
                     let batch = NewRows {
-                        rows: std::mem::take(&mut inserts),
-                        search: std::mem::take(&mut search_inserts),
+                        rows: txn.prepare_rows(insert_cols.len(), std::mem::take(&mut inserts), None),
+                        search: crate::persons::prepare_search_rows(txn, std::mem::take(&mut search_inserts)),
                         vocabulary: std::mem::take(&mut vocabulary_new),
                     };
                     if to_writer.send(batch).await.is_err() {
@@ -1297,8 +1300,8 @@ where
 
 /// New rows of one batch for the writer of [`import_file`].
 struct NewRows {
-    rows: Vec<Vec<Value>>,
-    search: Vec<Vec<Value>>,
+    rows: lotse_db::bulk::PreparedRows,
+    search: lotse_db::bulk::PreparedRows,
     vocabulary: std::collections::BTreeSet<String>,
 }
 

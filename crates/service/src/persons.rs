@@ -4,7 +4,7 @@
 
 use chrono::Datelike;
 use chrono::{NaiveDate, Utc};
-use lotse_db::bulk::LoadTxn;
+use lotse_db::bulk::{LoadTxn, PreparedRows};
 use lotse_db::entity::{name_variant, person, person_search, provider};
 use lotse_domain::audit::AuditAction;
 use lotse_domain::authz::{Action, PersonScope, Resource, authorize, person_scope};
@@ -271,7 +271,14 @@ pub(crate) fn search_columns() -> Vec<(&'static str, ColumnType)> {
 /// rows in batches of 32,000: 24.5 s against 31.8 s; docs/performance.md).
 /// A large first load sets the index aside and builds it at the end
 /// (decision 56); then the order costs a sort and gains little.
-pub(crate) async fn insert_search_rows(txn: &LoadTxn, mut rows: Vec<Vec<Value>>) -> Result<(), DbErr> {
+pub(crate) async fn insert_search_rows(txn: &LoadTxn, rows: Vec<Vec<Value>>) -> Result<(), DbErr> {
+    let rows = prepare_search_rows(txn, rows);
+    txn.insert_prepared("person_search", &search_columns(), rows).await
+}
+
+/// Starts making search rows ready for [`insert_prepared_search_rows`]
+/// (`LoadTxn::prepare_rows`), in the order of their key.
+pub(crate) fn prepare_search_rows(txn: &LoadTxn, rows: Vec<Vec<Value>>) -> PreparedRows {
     fn text(v: &Value) -> &str {
         match v {
             Value::String(Some(s)) => s,
@@ -281,8 +288,15 @@ pub(crate) async fn insert_search_rows(txn: &LoadTxn, mut rows: Vec<Vec<Value>>)
     fn order(r: &[Value]) -> (&str, &str, &str, &str) {
         (text(&r[0]), text(&r[2]), text(&r[3]), text(&r[1]))
     }
-    rows.sort_unstable_by(|a, b| order(a).cmp(&order(b)));
-    txn.insert_rows("person_search", &search_columns(), rows).await
+    fn sort(rows: &mut [Vec<Value>]) {
+        rows.sort_unstable_by(|a, b| order(a).cmp(&order(b)));
+    }
+    txn.prepare_rows(search_columns().len(), rows, Some(sort))
+}
+
+/// Writes search rows made ready by [`prepare_search_rows`].
+pub(crate) async fn insert_prepared_search_rows(txn: &LoadTxn, rows: PreparedRows) -> Result<(), DbErr> {
+    txn.insert_prepared("person_search", &search_columns(), rows).await
 }
 
 /// The `person_search` rows of one person.
