@@ -506,10 +506,7 @@ impl LoadTxn {
     /// references that are not there is returned — table, constraint and
     /// count, never the values, which must not reach the log; the caller
     /// must then not commit. A key taken off for the load ([`set_aside`]) is
-    /// checked when it is put back; call this before [`restore`]. The keys
-    /// of a taken table need not be taken off for the load (they do not
-    /// fire for its copies): checked here, they cost one join each instead
-    /// of dropping and adding them again.
+    /// checked when it is put back; call this before [`restore`].
     pub async fn check_keys(&self) -> Result<Option<MissingKeys>, DbErr> {
         let LoadTxn::Pg(pg) = self else { return Ok(None) };
         // Kept until every key is found: `commit` refuses meanwhile.
@@ -570,8 +567,8 @@ impl LoadTxn {
                 let not_null = from.iter().map(|c| format!(" AND c.{c} IS NOT NULL")).collect::<String>();
                 let on = |r: &str| to.iter().zip(&from).map(|(t, f)| format!("p.{t} = {r}.{f}")).collect::<Vec<_>>();
                 let sql = if own_rows {
-                    // What adding the key would run: the rows without their
-                    // target, without first making their keys distinct.
+                    // As adding the key would check: the rows without their
+                    // target (only those made distinct, for the count).
                     format!(
                         "SELECT COUNT(*) FROM (SELECT DISTINCT {cols} FROM {t} c WHERE c.tenant_id = $1{not_null} \
                          AND NOT EXISTS (SELECT 1 FROM {target} p WHERE {on})) AS m",
