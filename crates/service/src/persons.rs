@@ -272,8 +272,7 @@ pub(crate) fn search_columns() -> Vec<(&'static str, ColumnType)> {
 /// A large first load sets the index aside and builds it at the end
 /// (decision 56); then the order costs a sort and gains little.
 pub(crate) async fn insert_search_rows(txn: &LoadTxn, rows: Vec<Vec<Value>>) -> Result<(), DbErr> {
-    let rows = prepare_search_rows(txn, rows);
-    txn.insert_prepared("person_search", &search_columns(), rows).await
+    insert_prepared_search_rows(txn, prepare_search_rows(txn, rows)).await
 }
 
 /// Starts making search rows ready for [`insert_prepared_search_rows`]
